@@ -1,0 +1,39 @@
+# Everything installs from this repo's own files: uv (pinned) into .tools, then the locked environment.
+UV_VERSION := 0.13.8
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+
+.PHONY: install run test lint check-services bench-extraction clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: .venv/.synced
+
+## The main job on the embedded default (SQLite under ./data, no servers): import articles, print agreements.
+run: install
+	$(RUN) fm6ss import examples/articles.jsonl
+	$(RUN) fm6ss export agreements --format jsonl
+
+## Lint, types, import contract, then every test (unit, integration on SQLite and PostgreSQL, e2e).
+test: install lint
+	$(RUN) pytest
+
+lint: install
+	$(RUN) ruff check services tests bench
+	$(RUN) ruff format --check services tests bench
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+bench-extraction: install
+	$(RUN) python bench/extraction.py
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""FM6SS partnership watch services."""

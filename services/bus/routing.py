@@ -1,0 +1,23 @@
+"""Task names and queues: the only way one service addresses another.
+
+Names follow "<service>.<verb>_<noun>"; each service consumes its own queue.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+QUEUES: Final = ("crawler", "parser", "store")
+
+PARSE_PAGE: Final = "parser.parse_page"
+INGEST_ARTICLE: Final = "store.ingest_article"
+RECORD_REJECTION: Final = "store.record_rejection"
+
+TASK_MODULES: Final = ("services.parser.tasks", "services.store.tasks")
+
+
+def queue_of(task_name: str) -> str:
+    service = task_name.split(".", 1)[0]
+    if service not in QUEUES:
+        raise ValueError(f"task {task_name!r} names no known service queue {QUEUES}")
+    return service

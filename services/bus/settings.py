@@ -1,0 +1,69 @@
+"""Settings shared by every service: one validated class, read from FM6SS_* variables.
+
+Each service builds its own settings from this base; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every variable is listed in deploy/env.example."""
+
+    model_config = SettingsConfigDict(env_prefix="FM6SS_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default=Path("./data"), description="SQLite database and page archive")
+    database_url: str | None = Field(default=None, description="defaults to SQLite under data_dir")
+    broker_url: str | None = Field(default=None, description="no broker: embedded, in-process mode")
+    result_backend: str | None = None
+    visibility_timeout_s: int = 3600
+    task_soft_time_limit_s: int = 300
+    task_time_limit_s: int = 360
+    task_max_retries: int = 5
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_token: str | None = Field(default=None, description="operator token for write endpoints")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.task_time_limit_s >= self.visibility_timeout_s:
+            raise ValueError(
+                "FM6SS_TASK_TIME_LIMIT_S must stay below FM6SS_VISIBILITY_TIMEOUT_S, "
+                "or the broker redelivers a task that is still running"
+            )
+        if self.task_soft_time_limit_s >= self.task_time_limit_s:
+            raise ValueError("FM6SS_TASK_SOFT_TIME_LIMIT_S must be below FM6SS_TASK_TIME_LIMIT_S")
+        if self.environment == "production" and not self.api_token:
+            raise ValueError("FM6SS_API_TOKEN is required when FM6SS_ENVIRONMENT=production")
+        if self.api_token is not None and len(self.api_token) < 16:
+            raise ValueError("FM6SS_API_TOKEN must be at least 16 characters")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'fm6ss.db').resolve()}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgres:// URLs and route them to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

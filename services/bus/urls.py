@@ -1,0 +1,41 @@
+"""URL canonicalization shared by the crawler (before fetching) and the parser (rel=canonical, og:url).
+
+The first level of dedup: one page behind several URLs gets one key.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|_gl|ref|ref_src|"
+    r"cmpid|xtor|at_medium|at_campaign|share|amp)$",
+    re.IGNORECASE,
+)
+_AMP_PATH = re.compile(r"(/amp/?$|/amp(?=/)|\.amp(?=\.html?$)|\.amp$)", re.IGNORECASE)
+
+
+class InvalidUrl(ValueError):
+    pass
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case host without "www.", no fragment, no tracking parameters, no AMP variant, sorted query."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrl(f"not an http(s) URL: {url!r}")
+    host = parts.hostname.lower().removeprefix("www.").removeprefix("amp.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    )
+    path = _AMP_PATH.sub("", parts.path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    rebuilt = urlunsplit(("https" if parts.scheme == "https" else "http", host, path, query, ""))
+    return canonicalize_url(rebuilt, keep_fragments=False)

@@ -1,0 +1,44 @@
+"""Fingerprints the store dedups on: a hash of the normalized text, and a MinHash signature.
+
+Pure functions; the store turns the signature into LSH bands it can look up in its database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from datasketch import MinHash
+
+NUM_PERM = 64
+SHINGLE = 3
+_SEED = 7
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+
+
+def normalize_text(text: str) -> str:
+    """Case, accents, Arabic diacritics, punctuation and spacing folded away."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _ARABIC_MARKS.sub("", text.casefold())
+    return " ".join(_WORD.findall(text))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def minhash_signature(text: str) -> tuple[int, ...]:
+    """MinHash of word 3-shingles: close texts get close signatures."""
+    words = normalize_text(text).split()
+    if not words:
+        return ()
+    if len(words) < SHINGLE:
+        shingles = {" ".join(words)}
+    else:
+        shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    mh.update_batch([s.encode("utf-8") for s in sorted(shingles)])
+    return tuple(int(v) for v in mh.hashvalues)

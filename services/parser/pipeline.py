@@ -1,0 +1,106 @@
+"""Parser, step 5 of the data flow: an archived page in, an `ArticleParsed` (or `PageRejected`) out.
+
+Stateless: the body comes from the archive by key, the result goes back on the bus.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from charset_normalizer import from_bytes
+
+from services.bus.archive import Archive
+from services.bus.messages import ArticleParsed, PageHints, PageRejected, ParsePage
+from services.bus.urls import InvalidUrl, canonical_url
+from services.parser import fingerprint
+from services.parser.agreements import extract_agreements
+from services.parser.article import extract_article
+from services.parser.language import detect_language
+from services.parser.model import Article
+
+PARSER_VERSION = "1"
+MIN_TEXT_CHARS = 80
+
+
+def parse_page(message: ParsePage, archive: Archive) -> ArticleParsed | PageRejected:
+    body = archive.get(message.archive_key)
+    article = read_body(body, message.content_kind, message.url)
+    if len(article.text.strip()) < MIN_TEXT_CHARS:
+        return PageRejected(
+            url=message.url,
+            archive_key=message.archive_key,
+            run_id=message.run_id,
+            reason=f"no readable article text ({len(article.text.strip())} characters)",
+        )
+    return parse_article(article, message)
+
+
+def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
+    hints = message.hints
+    published = parse_published(hints.published) if hints.published else article.published
+    lang = hints.lang or article.lang or detect_language(article.text)
+    title = hints.title or article.title
+    extraction = extract_agreements(article.text, title=title, published=published, lang=lang)
+    return ArticleParsed(
+        url=message.url,
+        canonical_url=_canonical(article.canonical_url, message.url),
+        archive_key=message.archive_key,
+        outlet=hints.outlet or article.site_name or _host(message.url),
+        title=title,
+        published=published,
+        lang=lang,
+        text=article.text,
+        text_hash=fingerprint.text_hash(article.text),
+        minhash=fingerprint.minhash_signature(article.text),
+        relevant=extraction.relevant,
+        agreements=extraction.agreements,
+        parser_version=PARSER_VERSION,
+        run_id=message.run_id,
+    )
+
+
+def read_body(body: bytes, content_kind: str, url: str) -> Article:
+    text = decode(body)
+    if content_kind == "text":
+        return Article(text=text.strip())
+    article: Article = extract_article(text, url)
+    return article
+
+
+def decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(body[:200_000]).best()
+        return body.decode(best.encoding if best else "cp1252", errors="replace")
+
+
+def parse_published(value: str) -> date | None:
+    """ "YYYY-MM-DD", "YYYY-MM" (taken as the 1st) or an ISO datetime; None when unreadable."""
+    value = value.strip()
+    try:
+        if len(value) == 7:
+            return date.fromisoformat(value + "-01")
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _canonical(found: str | None, url: str) -> str:
+    for candidate in (found, url):
+        if candidate:
+            try:
+                return canonical_url(candidate)
+            except InvalidUrl:
+                continue
+    return url
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
+
+
+__all__ = ["PARSER_VERSION", "PageHints", "parse_article", "parse_page", "parse_published", "read_body"]

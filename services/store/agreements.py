@@ -1,0 +1,285 @@
+"""Store, agreement resolution and refresh: attach a report to its agreement, then settle its fields.
+
+The decisions are in resolution.py and merging.py (pure); this module loads and writes through the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from services.bus.messages import AgreementCandidate
+from services.store.merging import Support, merge
+from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, utcnow
+from services.store.repository import Repository
+from services.store.resolution import FAMILY_PARTY, Signing, best_match, match_score, party_set
+from services.store.text import fold
+
+
+def attach_candidate(
+    repo: Repository, candidate: AgreementCandidate, article: Article, previous: frozenset[int] = frozenset()
+) -> tuple[int, bool]:
+    """Attach the report to the agreement it describes, or create one. Returns (agreement id, created).
+
+    A re-parsed article goes back to the agreement it supported before (`previous`) unless the other
+    reports of that agreement now rule it out, so records keep their ids across parser upgrades.
+    """
+    assert article.id is not None
+    orgs = [repo.upsert_organization(p) for p in candidate.parties]
+    key = _party_key(candidate)
+    repo.lock(f"parties:{key}")
+    report = signing_of_candidate(candidate, article.published)
+    summaries = {
+        a.id: signing_of_agreement(repo, a.id)
+        for a in repo.agreements_with_party_set(key)
+        if a.id is not None
+    }
+    match = next(
+        (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
+        None,
+    )
+    if match is None:
+        match = best_match(report, summaries)
+    created = match is None
+    if match is None:
+        agreement = repo.create_agreement(key, (o.id for o in orgs if o.id is not None))
+        assert agreement.id is not None
+        match = agreement.id
+    else:
+        for org in orgs:
+            assert org.id is not None
+            repo.add_party(match, org.id)
+    repo.add_source(match, article.id, candidate.recalled)
+    repo.add_evidence(evidence_rows(candidate, match, article))
+    return match, created
+
+
+def signing_of_candidate(candidate: AgreementCandidate, published: date | None) -> Signing:
+    dates: set[tuple[date, str]] = set()
+    if candidate.signed_on is not None:
+        dates.add((candidate.signed_on, candidate.signed_on_precision or "day"))
+    elif published is not None:
+        dates.add((published, "inferred"))
+    return Signing(
+        dates=frozenset(dates),
+        kinds=frozenset({candidate.kind} if candidate.kind else set()),
+        themes=frozenset(candidate.themes),
+        events=frozenset({fold(candidate.event)} if candidate.event else set()),
+        signatories=frozenset(person_key(p.name) for p in candidate.people if p.signed),
+        recalled=candidate.recalled,
+    )
+
+
+def signing_of_agreement(repo: Repository, agreement_id: int) -> Signing:
+    dates: set[tuple[date, str]] = set()
+    values: dict[str, set[str]] = defaultdict(set)
+    recalled = {s.article_id for s in repo.sources(agreement_id) if s.recalled}
+    for row, article in repo.evidence(agreement_id):
+        if article.published is not None and article.id not in recalled:
+            dates.add((article.published, "inferred"))
+        if row.field == "signed_on":
+            dates.add((date.fromisoformat(row.value), row.precision or "day"))
+        elif row.field == "person":
+            person = json.loads(row.value)
+            if person.get("signed"):
+                values["signatories"].add(person["key"])
+        else:
+            values[row.field].add(fold(row.value) if row.field == "event" else row.value)
+    return Signing(
+        dates=frozenset(dates),
+        kinds=frozenset(values["kind"]),
+        themes=frozenset(values["theme"]),
+        events=frozenset(values["event"]),
+        signatories=frozenset(values["signatories"]),
+    )
+
+
+def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Article) -> list[FieldEvidence]:
+    assert article.id is not None
+    found = {(e.field, e.value): e for e in candidate.evidence}
+    by_field = {e.field: e for e in candidate.evidence}
+    rows: list[tuple[str, str, str | None]] = []
+    if candidate.kind:
+        rows.append(("kind", candidate.kind, None))
+    if candidate.signed_on is not None:
+        rows.append(("signed_on", candidate.signed_on.isoformat(), candidate.signed_on_precision or "day"))
+    if candidate.place:
+        rows.append(("place", candidate.place, None))
+    if candidate.event:
+        rows.append(("event", candidate.event, None))
+    rows.extend(("theme", t, None) for t in candidate.themes)
+    for p in candidate.people:
+        person = {
+            "key": person_key(p.name),
+            "name": p.name,
+            "role": p.role,
+            "org_key": p.org_key,
+            "signed": p.signed,
+        }
+        rows.append(("person", json.dumps(person, ensure_ascii=False, sort_keys=True), None))
+    out = []
+    for name, value, precision in rows:
+        ev = found.get((name, value)) or by_field.get(name)
+        out.append(
+            FieldEvidence(
+                agreement_id=agreement_id,
+                article_id=article.id,
+                field=name,
+                value=value,
+                precision=precision,
+                sentence=ev.sentence if ev else None,
+                confidence=ev.confidence if ev else 0.5,
+            )
+        )
+    return out
+
+
+def attach_copy(
+    repo: Repository, original_id: int, copy: Article, candidates: tuple[AgreementCandidate, ...]
+) -> set[int]:
+    """A copy supports its original's agreements as a report of its own, and never creates one.
+
+    Its own reading of an agreement counts where it names the same parties; otherwise the original's
+    reading is credited to it. Either way the evidence no longer depends on which copy arrived first.
+    """
+    assert copy.id is not None
+    by_parties = {_party_key(c): c for c in candidates}
+    touched = set()
+    for agreement_id in repo.agreement_ids_of_article(original_id):
+        agreement = repo.get_agreement(agreement_id)
+        assert agreement is not None
+        recalled = any(s.recalled for s in repo.sources(agreement_id) if s.article_id == original_id)
+        own = by_parties.get(agreement.party_set)
+        repo.add_source(agreement_id, copy.id, own.recalled if own else recalled)
+        if own is not None:
+            repo.add_evidence(evidence_rows(own, agreement_id, copy))
+        else:
+            repo.add_evidence(
+                FieldEvidence(
+                    agreement_id=agreement_id,
+                    article_id=copy.id,
+                    field=row.field,
+                    value=row.value,
+                    precision=row.precision,
+                    sentence=row.sentence,
+                    confidence=row.confidence,
+                )
+                for row, _ in repo.evidence(agreement_id)
+                if row.article_id == original_id
+            )
+        touched.add(agreement_id)
+    return touched
+
+
+def _party_key(candidate: AgreementCandidate) -> str:
+    return party_set(FAMILY_PARTY if p.family else p.key for p in candidate.parties)
+
+
+def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False) -> bool:
+    """Settle the agreement's fields from all its evidence; bump its version and log a change if any."""
+    agreement = repo.get_agreement(agreement_id)
+    if agreement is None:
+        return False
+    sources = repo.sources(agreement_id)
+    if not sources and not agreement.manual:
+        repo.delete_agreement(agreement_id)
+        repo.record_change("agreement", agreement_id, "deleted", agreement.version + 1, {})
+        return True
+    evidence = repo.evidence(agreement_id)
+    _apply_fields(agreement, evidence)
+    _apply_people(repo, agreement_id, evidence)
+    agreement.search_text = _search_text(repo, agreement)
+    state = _public_state(repo, agreement, sorted(s.article_id for s in sources))
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+    if digest == agreement.digest:
+        return False
+    agreement.digest = digest
+    agreement.version += 1
+    agreement.updated_at = utcnow()
+    repo.save_agreement(agreement)
+    repo.record_change(
+        "agreement", agreement_id, "created" if created else "updated", agreement.version, state
+    )
+    return True
+
+
+def _apply_fields(agreement: Agreement, evidence: list[tuple[FieldEvidence, Article]]) -> None:
+    supports = [
+        Support(
+            field=row.field,
+            value=row.value,
+            article=(art.published.isoformat() if art.published else "9999", art.canonical_url),
+            precision=row.precision,
+            confidence=row.confidence,
+        )
+        for row, art in evidence
+        if row.field != "person"
+    ]
+    merged = merge(supports, agreement.manual)
+    agreement.kind = merged.kind
+    agreement.signed_on = merged.signed_on
+    agreement.signed_on_precision = merged.signed_on_precision
+    agreement.place = merged.place
+    agreement.event = merged.event
+    agreement.themes = merged.themes
+    agreement.themes_index = "|" + "".join(f"{t}|" for t in merged.themes)
+    agreement.alternatives = merged.alternatives
+
+
+def _apply_people(repo: Repository, agreement_id: int, evidence: list[tuple[FieldEvidence, Article]]) -> None:
+    people: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row, _ in evidence:
+        if row.field == "person":
+            person = json.loads(row.value)
+            people[person["key"]].append(person)
+    rows = []
+    for key, mentions in sorted(people.items()):
+        name = Counter(m["name"] for m in mentions).most_common(1)[0][0]
+        roles = Counter(m["role"] for m in mentions if m.get("role"))
+        org_keys = Counter(m["org_key"] for m in mentions if m.get("org_key"))
+        person = repo.upsert_person(key, name)
+        org = repo.organization_by_key(org_keys.most_common(1)[0][0]) if org_keys else None
+        assert person.id is not None
+        rows.append(
+            AgreementPerson(
+                agreement_id=agreement_id,
+                person_id=person.id,
+                role=roles.most_common(1)[0][0] if roles else None,
+                organization_id=org.id if org else None,
+                signed=any(m.get("signed") for m in mentions),
+            )
+        )
+    repo.replace_people(agreement_id, rows)
+
+
+def _search_text(repo: Repository, agreement: Agreement) -> str:
+    assert agreement.id is not None
+    parts: list[str] = []
+    for org in repo.organizations(repo.party_ids(agreement.id)):
+        parts.extend([org.name, org.acronym or "", *org.aliases])
+    parts.extend(x for x in (agreement.kind, agreement.place, agreement.event) if x)
+    parts.extend(agreement.themes)
+    return " ".join(p.casefold() for p in parts if p)
+
+
+def _public_state(repo: Repository, agreement: Agreement, source_ids: list[int]) -> dict[str, Any]:
+    assert agreement.id is not None
+    return {
+        "id": agreement.id,
+        "parties": repo.party_ids(agreement.id),
+        "kind": agreement.kind,
+        "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else None,
+        "signed_on_precision": agreement.signed_on_precision,
+        "place": agreement.place,
+        "event": agreement.event,
+        "themes": agreement.themes,
+        "people": [(p.person_id, p.role, p.signed) for p, _ in repo.people(agreement.id)],
+        "sources": source_ids,
+    }
+
+
+def person_key(name: str) -> str:
+    return fold(name).replace(" ", "-")

@@ -1,0 +1,88 @@
+"""Engine and sessions for the store's database (SQLite embedded, PostgreSQL deployed), and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or is not migrated; the message says which and how to fix it."""
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself, so writers take the lock up front (see below).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # One writer at a time: a deferred transaction that later writes can deadlock under WAL.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work commits at the end of the block, or rolls back on error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot migrate {safe_url(url)}: {exc.orig}") from exc
+
+
+def check_ready(engine: Engine) -> None:
+    """Fail with a clear message when the database is unreachable or has no schema yet."""
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+    except OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"cannot reach the database {safe_url(str(engine.url))}: {exc.orig}"
+        ) from exc
+    if "agreement" not in tables:
+        raise DatabaseUnavailable(
+            f"the database {safe_url(str(engine.url))} has no schema yet: run `fm6ss migrate`"
+        )
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,125 @@
+"""Store, ingest: one parsed article in, in one transaction: article dedup, then agreement resolution.
+
+Idempotent: the same message twice changes nothing. Called by the store's Celery task and by reparse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from services.bus.messages import AgreementCandidate, ArticleParsed
+from services.store import dedup
+from services.store.agreements import attach_candidate, attach_copy, refresh_agreement
+from services.store.models import Article
+from services.store.repository import Repository
+
+Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
+
+
+@dataclass
+class IngestResult:
+    article_id: int
+    status: Status
+    relevant: bool
+    agreements_created: list[int] = field(default_factory=list)
+    agreements_updated: list[int] = field(default_factory=list)
+
+
+def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
+    repo.lock(f"article:{event.canonical_url}")
+    existing = repo.article_by_canonical_url(event.canonical_url)
+    if existing is not None and _unchanged(existing, event):
+        assert existing.id is not None
+        return IngestResult(existing.id, "unchanged", existing.relevant)
+    touched: set[int] = set()
+    if existing is not None:
+        assert existing.id is not None
+        touched.update(repo.detach_article(existing.id))
+    previous = frozenset(touched)
+    original, status = _find_original(repo, event, existing)
+    article = _save_article(repo, event, existing, original)
+    assert article.id is not None
+    created: set[int] = set()
+    if original is not None:
+        assert original.id is not None
+        touched.update(attach_copy(repo, original.id, article, tuple(_reportable(event.agreements))))
+    elif event.relevant:
+        for candidate in _reportable(event.agreements):
+            agreement_id, is_new = attach_candidate(repo, candidate, article, previous)
+            touched.add(agreement_id)
+            if is_new:
+                created.add(agreement_id)
+    updated = [a for a in sorted(touched) if refresh_agreement(repo, a, created=a in created)]
+    action = "created" if existing is None else "updated"
+    repo.record_change("article", article.id, action, None, _article_payload(article))
+    final: Status = status if existing is None or status != "new" else "updated"
+    return IngestResult(
+        article.id, final, article.relevant, sorted(created), [a for a in updated if a not in created]
+    )
+
+
+def _unchanged(article: Article, event: ArticleParsed) -> bool:
+    return article.text_hash == event.text_hash and article.parser_version == event.parser_version
+
+
+def _reportable(candidates: tuple[AgreementCandidate, ...]) -> list[AgreementCandidate]:
+    """Only agreements FM6SS's family is a party to are kept."""
+    return [c for c in candidates if any(p.family for p in c.parties)]
+
+
+def _find_original(
+    repo: Repository, event: ArticleParsed, existing: Article | None
+) -> tuple[Article | None, Status]:
+    """Exact copy first (normalized-text hash), then a near copy through the MinHash bands."""
+    exclude = existing.id if existing is not None else None
+    exact = repo.original_by_text_hash(event.text_hash)
+    if exact is not None and exact.id != exclude:
+        return exact, "duplicate"
+    signature = event.minhash
+    best: tuple[float, Article] | None = None
+    for candidate in repo.band_candidates(dedup.bands(signature), exclude):
+        similarity = dedup.jaccard_estimate(signature, dedup.unpack(candidate.minhash))
+        if similarity >= dedup.NEAR_DUPLICATE_JACCARD and (best is None or similarity > best[0]):
+            best = (similarity, candidate)
+    if best is not None:
+        return best[1], "near_duplicate"
+    return None, "new"
+
+
+def _save_article(
+    repo: Repository, event: ArticleParsed, existing: Article | None, original: Article | None
+) -> Article:
+    article = existing or Article(
+        url=event.url,
+        canonical_url=event.canonical_url,
+        text="",
+        text_hash="",
+        archive_key="",
+        parser_version="",
+    )
+    article.url = event.url
+    article.outlet = event.outlet
+    article.title = event.title
+    article.published = event.published
+    article.lang = event.lang
+    article.text = event.text
+    article.text_hash = event.text_hash
+    article.minhash = dedup.pack(event.minhash) if event.minhash else None
+    article.archive_key = event.archive_key
+    article.parser_version = event.parser_version
+    article.duplicate_of = original.id if original is not None else None
+    article.relevant = original.relevant if original is not None else event.relevant
+    repo.save_article(article)
+    assert article.id is not None
+    repo.replace_bands(article.id, dedup.bands(event.minhash) if original is None else [])
+    return article
+
+
+def _article_payload(article: Article) -> dict[str, object]:
+    return {
+        "canonical_url": article.canonical_url,
+        "relevant": article.relevant,
+        "duplicate_of": article.duplicate_of,
+        "text_hash": article.text_hash,
+    }

@@ -1,0 +1,157 @@
+"""Database tables of the store: the only place the schema is described.
+
+Every change goes through Alembic (services/store/migrations); API models live in schemas.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organization(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    name: str = Field(max_length=400)
+    acronym: str | None = Field(default=None, max_length=40)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kind: str | None = Field(default=None, max_length=40)
+    country: str | None = Field(default=None, max_length=80)
+    family: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Agreement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    party_set: str = Field(max_length=2000, index=True)  # sorted partner keys, "|"-joined
+    kind: str | None = Field(default=None, max_length=40)
+    signed_on: date | None = Field(default=None, index=True)
+    signed_on_precision: str | None = Field(default=None, max_length=10)
+    place: str | None = Field(default=None, max_length=200)
+    event: str | None = Field(default=None, max_length=300)
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    themes_index: str = Field(default="|", max_length=4000)  # "|a|b|": a theme filter in plain SQL
+    search_text: str = Field(default="")  # folded party names, kind, place, event: free-text search
+    alternatives: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    manual: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    digest: str = Field(
+        default="", max_length=64
+    )  # hash of the public record: unchanged digest, same version
+    version: int = 1
+    first_seen: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AgreementParty(SQLModel, table=True):
+    __tablename__ = "agreement_party"
+    agreement_id: int = Field(foreign_key="agreement.id", primary_key=True, ondelete="CASCADE")
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True, index=True)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    name: str = Field(max_length=200)
+
+
+class AgreementPerson(SQLModel, table=True):
+    """A person the reports name at the signing; `signed` only when a text says they signed."""
+
+    __tablename__ = "agreement_person"
+    agreement_id: int = Field(foreign_key="agreement.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    role: str | None = Field(default=None, max_length=300)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    signed: bool = False
+
+
+class Article(SQLModel, table=True):
+    __table_args__ = (
+        # One original per normalized text; exact copies point at it through duplicate_of.
+        Index(
+            "uq_article_text_hash_original",
+            "text_hash",
+            unique=True,
+            sqlite_where=text("duplicate_of IS NULL"),
+            postgresql_where=text("duplicate_of IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    canonical_url: str = Field(max_length=2000, unique=True, index=True)
+    outlet: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=1000)
+    published: date | None = Field(default=None, index=True)
+    lang: str | None = Field(default=None, max_length=8)
+    text: str
+    text_hash: str = Field(max_length=64, index=True)
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    relevant: bool = Field(default=False, index=True)
+    duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
+    archive_key: str = Field(max_length=64)
+    parser_version: str = Field(max_length=40)
+    first_seen: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleBand(SQLModel, table=True):
+    """MinHash LSH bands: articles sharing a band value are near-duplicate candidates."""
+
+    __tablename__ = "article_band"
+    __table_args__ = (Index("ix_article_band_lookup", "band", "value"),)
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    band: int = Field(primary_key=True)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class AgreementSource(SQLModel, table=True):
+    __tablename__ = "agreement_source"
+    agreement_id: int = Field(foreign_key="agreement.id", primary_key=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", primary_key=True, index=True)
+    recalled: bool = False
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class FieldEvidence(SQLModel, table=True):
+    """A value an article gives for an agreement field, with the sentence it came from."""
+
+    __tablename__ = "field_evidence"
+    __table_args__ = (UniqueConstraint("agreement_id", "article_id", "field", "value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True)
+    field: str = Field(max_length=40)
+    value: str = Field(max_length=1000)
+    precision: str | None = Field(default=None, max_length=10)
+    sentence: str | None = None
+    confidence: float = 1.0
+
+
+class Change(SQLModel, table=True):
+    """The outbox: one row per change, written in the same transaction as the change itself."""
+
+    seq: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)
+    entity_id: int
+    action: str = Field(max_length=20)
+    version: int | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Rejection(SQLModel, table=True):
+    """A page that could not be read, recorded once with its reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, index=True)
+    reason: str = Field(max_length=500)
+    archive_key: str | None = Field(default=None, max_length=64)
+    run_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,295 @@
+"""All of the store's SQL: reads and writes of organizations, articles, agreements and the change feed.
+
+Takes a session and returns table rows; ingest and the API never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, or_, text, tuple_
+from sqlmodel import Session, col, select
+
+from services.bus.messages import OrgRef
+from services.store.models import (
+    Agreement,
+    AgreementParty,
+    AgreementPerson,
+    AgreementSource,
+    Article,
+    ArticleBand,
+    Change,
+    FieldEvidence,
+    Organization,
+    Person,
+    Rejection,
+    utcnow,
+)
+
+_CHANGE_FEED_LOCK = 0x464D36  # serializes change rows so sequence order is commit order on PostgreSQL
+
+
+class Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    # -- locks ---------------------------------------------------------------------------------
+    def lock(self, name: str) -> None:
+        """A transaction-scoped lock (PostgreSQL); SQLite already runs one writer at a time."""
+        if self.postgres:
+            key = zlib.crc32(name.encode("utf-8"))
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    # -- organizations -------------------------------------------------------------------------
+    def upsert_organization(self, ref: OrgRef) -> Organization:
+        org = self.session.exec(select(Organization).where(Organization.key == ref.key)).first()
+        if org is None:
+            org = Organization(
+                key=ref.key,
+                name=ref.name,
+                acronym=ref.acronym,
+                aliases=sorted(set(ref.aliases)),
+                kind=ref.kind,
+                country=ref.country,
+                family=ref.family,
+            )
+            self.session.add(org)
+            self.session.flush()
+            return org
+        aliases = sorted(set(org.aliases) | set(ref.aliases) | ({ref.name} - {org.name}))
+        if aliases != org.aliases:
+            org.aliases = aliases
+            self.session.add(org)
+        return org
+
+    def organization_by_key(self, key: str) -> Organization | None:
+        return self.session.exec(select(Organization).where(Organization.key == key)).first()
+
+    def organizations(self, ids: Iterable[int]) -> list[Organization]:
+        ids = list(ids)
+        if not ids:
+            return []
+        return list(self.session.exec(select(Organization).where(col(Organization.id).in_(ids))))
+
+    def list_organizations(self, q: str | None, after: int, limit: int) -> list[Organization]:
+        stmt = select(Organization).where(col(Organization.id) > after)
+        if q:
+            like = f"%{q.lower()}%"
+            stmt = stmt.where(
+                or_(func.lower(Organization.name).like(like), func.lower(Organization.acronym).like(like))
+            )
+        return list(self.session.exec(stmt.order_by(col(Organization.id)).limit(limit)))
+
+    # -- articles ------------------------------------------------------------------------------
+    def article_by_canonical_url(self, url: str) -> Article | None:
+        return self.session.exec(select(Article).where(Article.canonical_url == url)).first()
+
+    def original_by_text_hash(self, text_hash: str) -> Article | None:
+        stmt = select(Article).where(Article.text_hash == text_hash, col(Article.duplicate_of).is_(None))
+        return self.session.exec(stmt).first()
+
+    def band_candidates(self, bands: Sequence[tuple[int, int]], exclude: int | None) -> list[Article]:
+        if not bands:
+            return []
+        ids = select(ArticleBand.article_id).where(
+            tuple_(ArticleBand.band, ArticleBand.value).in_(list(bands))
+        )
+        stmt = select(Article).where(col(Article.id).in_(ids), col(Article.duplicate_of).is_(None))
+        if exclude is not None:
+            stmt = stmt.where(Article.id != exclude)
+        return list(self.session.exec(stmt.order_by(col(Article.id))))
+
+    def save_article(self, article: Article) -> Article:
+        article.updated_at = utcnow()
+        self.session.add(article)
+        self.session.flush()
+        return article
+
+    def replace_bands(self, article_id: int, bands: Sequence[tuple[int, int]]) -> None:
+        self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
+        self.session.add_all(ArticleBand(article_id=article_id, band=b, value=v) for b, v in bands)
+
+    def duplicates_of(self, article_id: int) -> list[Article]:
+        return list(self.session.exec(select(Article).where(Article.duplicate_of == article_id)))
+
+    def list_articles(self, filters: dict[str, Any], after: int, limit: int) -> list[Article]:
+        stmt = select(Article).where(col(Article.id) > after)
+        if filters.get("relevant") is not None:
+            stmt = stmt.where(Article.relevant == filters["relevant"])
+        if filters.get("lang"):
+            stmt = stmt.where(Article.lang == filters["lang"])
+        if filters.get("outlet"):
+            stmt = stmt.where(Article.outlet == filters["outlet"])
+        if filters.get("q"):
+            stmt = stmt.where(func.lower(Article.title).like(f"%{filters['q'].lower()}%"))
+        return list(self.session.exec(stmt.order_by(col(Article.id)).limit(limit)))
+
+    def articles(self, ids: Iterable[int]) -> list[Article]:
+        ids = list(ids)
+        if not ids:
+            return []
+        return list(self.session.exec(select(Article).where(col(Article.id).in_(ids))))
+
+    # -- agreements ----------------------------------------------------------------------------
+    def agreements_with_party_set(self, party_set: str) -> list[Agreement]:
+        stmt = select(Agreement).where(Agreement.party_set == party_set).order_by(col(Agreement.id))
+        return list(self.session.exec(stmt))
+
+    def create_agreement(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
+        agreement = Agreement(party_set=party_set, version=0)
+        self.session.add(agreement)
+        self.session.flush()
+        assert agreement.id is not None
+        self.session.add_all(
+            AgreementParty(agreement_id=agreement.id, organization_id=o)
+            for o in sorted(set(organization_ids))
+        )
+        return agreement
+
+    def get_agreement(self, agreement_id: int) -> Agreement | None:
+        return self.session.get(Agreement, agreement_id)
+
+    def save_agreement(self, agreement: Agreement) -> None:
+        self.session.add(agreement)
+        self.session.flush()
+
+    def delete_agreement(self, agreement_id: int) -> None:
+        for table in (FieldEvidence, AgreementSource, AgreementPerson, AgreementParty):
+            self.session.execute(delete(table).where(col(table.agreement_id) == agreement_id))
+        self.session.execute(delete(Agreement).where(col(Agreement.id) == agreement_id))
+
+    def party_ids(self, agreement_id: int) -> list[int]:
+        stmt = select(AgreementParty.organization_id).where(AgreementParty.agreement_id == agreement_id)
+        return sorted(self.session.exec(stmt))
+
+    def add_source(self, agreement_id: int, article_id: int, recalled: bool) -> bool:
+        key = (agreement_id, article_id)
+        if self.session.get(AgreementSource, key) is not None:
+            return False
+        self.session.add(AgreementSource(agreement_id=agreement_id, article_id=article_id, recalled=recalled))
+        self.session.flush()
+        return True
+
+    def sources(self, agreement_id: int) -> list[AgreementSource]:
+        stmt = select(AgreementSource).where(AgreementSource.agreement_id == agreement_id)
+        return list(self.session.exec(stmt))
+
+    def agreement_ids_of_article(self, article_id: int) -> list[int]:
+        stmt = select(AgreementSource.agreement_id).where(AgreementSource.article_id == article_id)
+        return sorted(self.session.exec(stmt))
+
+    def detach_article(self, article_id: int) -> list[int]:
+        """Remove an article's sources and evidence; returns the agreements it supported."""
+        touched = self.agreement_ids_of_article(article_id)
+        self.session.execute(delete(FieldEvidence).where(col(FieldEvidence.article_id) == article_id))
+        self.session.execute(delete(AgreementSource).where(col(AgreementSource.article_id) == article_id))
+        return touched
+
+    def add_evidence(self, rows: Iterable[FieldEvidence]) -> None:
+        seen: set[tuple[int, int, str, str]] = set()
+        for row in rows:
+            key = (row.agreement_id, row.article_id, row.field, row.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.session.add(row)
+        self.session.flush()
+
+    def evidence(self, agreement_id: int) -> list[tuple[FieldEvidence, Article]]:
+        stmt = (
+            select(FieldEvidence, Article)
+            .join(Article, col(Article.id) == FieldEvidence.article_id)
+            .where(FieldEvidence.agreement_id == agreement_id)
+            .order_by(col(FieldEvidence.id))
+        )
+        return [(e, a) for e, a in self.session.exec(stmt)]
+
+    def upsert_person(self, key: str, name: str) -> Person:
+        person = self.session.exec(select(Person).where(Person.key == key)).first()
+        if person is None:
+            person = Person(key=key, name=name)
+            self.session.add(person)
+            self.session.flush()
+        return person
+
+    def replace_people(self, agreement_id: int, people: Iterable[AgreementPerson]) -> None:
+        self.session.execute(delete(AgreementPerson).where(col(AgreementPerson.agreement_id) == agreement_id))
+        self.session.add_all(people)
+        self.session.flush()
+
+    def people(self, agreement_id: int) -> list[tuple[AgreementPerson, Person]]:
+        stmt = (
+            select(AgreementPerson, Person)
+            .join(Person, col(Person.id) == AgreementPerson.person_id)
+            .where(AgreementPerson.agreement_id == agreement_id)
+            .order_by(col(Person.name))
+        )
+        return [(ap, p) for ap, p in self.session.exec(stmt)]
+
+    def list_agreements(self, filters: dict[str, Any], after: int, limit: int) -> list[Agreement]:
+        stmt = select(Agreement).where(col(Agreement.id) > after)
+        if filters.get("party"):
+            like = f"%{filters['party'].lower()}%"
+            orgs = (
+                select(AgreementParty.agreement_id)
+                .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+                .where(
+                    or_(
+                        func.lower(Organization.name).like(like),
+                        func.lower(Organization.acronym).like(like),
+                        Organization.key == filters["party"],
+                    )
+                )
+            )
+            stmt = stmt.where(col(Agreement.id).in_(orgs))
+        if filters.get("signed_from"):
+            stmt = stmt.where(col(Agreement.signed_on) >= filters["signed_from"])
+        if filters.get("signed_to"):
+            stmt = stmt.where(col(Agreement.signed_on) <= filters["signed_to"])
+        if filters.get("theme"):
+            stmt = stmt.where(col(Agreement.themes_index).contains(f"|{filters['theme']}|"))
+        if filters.get("q"):
+            stmt = stmt.where(col(Agreement.search_text).contains(filters["q"].casefold()))
+        return list(self.session.exec(stmt.order_by(col(Agreement.id)).limit(limit)))
+
+    def add_party(self, agreement_id: int, organization_id: int) -> None:
+        if self.session.get(AgreementParty, (agreement_id, organization_id)) is None:
+            self.session.add(AgreementParty(agreement_id=agreement_id, organization_id=organization_id))
+            self.session.flush()
+
+    # -- change feed ---------------------------------------------------------------------------
+    def record_change(
+        self, entity: str, entity_id: int, action: str, version: int | None, payload: dict[str, Any]
+    ) -> Change:
+        if self.postgres:
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_FEED_LOCK})
+        change = Change(entity=entity, entity_id=entity_id, action=action, version=version, payload=payload)
+        self.session.add(change)
+        self.session.flush()
+        return change
+
+    def record_rejection(self, url: str, reason: str, archive_key: str | None, run_id: int | None) -> None:
+        exists = self.session.exec(
+            select(Rejection).where(Rejection.url == url, Rejection.archive_key == archive_key)
+        ).first()
+        if exists is None:
+            self.session.add(Rejection(url=url, reason=reason, archive_key=archive_key, run_id=run_id))
+            self.session.flush()
+
+    def changes_after(self, seq: int, limit: int) -> list[Change]:
+        stmt = select(Change).where(col(Change.seq) > seq).order_by(col(Change.seq)).limit(limit)
+        return list(self.session.exec(stmt))
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for name, table in (
+            ("articles", Article),
+            ("agreements", Agreement),
+            ("organizations", Organization),
+            ("changes", Change),
+        ):
+            out[name] = int(self.session.exec(select(func.count()).select_from(table)).one())
+        return out

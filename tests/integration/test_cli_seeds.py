@@ -1,0 +1,91 @@
+"""The issue's acceptance path, run exactly: seeds -> `fm6ss import` -> `fm6ss export` -> score.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import cli
+
+runner = CliRunner()
+
+
+def seeds(shared_dir: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "seeds"
+    subprocess.run([sys.executable, str(shared_dir / "eval" / "seeds_to_jsonl.py"), str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def score(shared_dir: Path, gold: Path, pred: Path, urls: Path) -> dict:
+    out = pred.with_suffix(".score.json")
+    subprocess.run([sys.executable, str(shared_dir / "eval" / "score.py"), str(gold), str(pred), "--urls",
+                    str(urls), "--json", str(out)], check=True, capture_output=True)
+    return json.loads(out.read_text())
+
+
+def import_and_score(shared_dir: Path, tmp_path: Path) -> tuple[dict, str]:
+    folder = seeds(shared_dir, tmp_path)
+    run("import", str(folder / "seeds.jsonl"), "--no-progress")
+    exported = run("export", "agreements", "--format", "jsonl")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(exported)
+    return score(shared_dir, shared_dir / "seeds" / "gold.json", pred, folder / "urls.json"), exported
+
+
+def assert_seed_scores(result: dict) -> None:
+    for key in ("relevance", "detection", "clustering"):
+        assert result[key]["f1"] == 1.0, (key, result[key])
+    for key in ("parties_exact", "date_day", "place"):
+        assert result[key]["rate"] == 1.0, (key, result[key])
+    assert result["detection"]["pred"] == 5
+    assert result["signatories"]["f1"] >= 0.9, result["signatories"]
+
+
+def test_seeds_score_and_a_second_import_changes_nothing(env, shared_dir, tmp_path):
+    result, first = import_and_score(shared_dir, tmp_path)
+    assert_seed_scores(result)
+    run("import", str(tmp_path / "seeds" / "seeds.jsonl"), "--no-progress")
+    assert run("export", "agreements", "--format", "jsonl") == first
+
+
+@pytest.mark.integration
+def test_seeds_on_postgresql(env, shared_dir, tmp_path, pg_url):
+    env.setenv("FM6SS_DATABASE_URL", pg_url)
+    result, first = import_and_score(shared_dir, tmp_path)
+    assert_seed_scores(result)
+    run("import", str(tmp_path / "seeds" / "seeds.jsonl"), "--no-progress")
+    assert run("export", "agreements", "--format", "jsonl") == first
+
+
+def test_bad_lines_are_reported_and_the_rest_imported(env, tmp_path):
+    good = {"url": "https://x.example.org/1", "text": "Un texte sans rapport avec la fondation. " * 5}
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"url": "https://x.example.org/2"}) + "\n")
+    result = runner.invoke(cli, ["import", str(path), "--no-progress"])
+    assert result.exit_code == 1
+    assert "line 2: skipped: not JSON" in result.stderr
+    assert "line 3: skipped:" in result.stderr and "html" in result.stderr
+    articles = [json.loads(x) for x in run("export", "articles").splitlines()]
+    assert [a["url"] for a in articles] == [good["url"]]
+
+
+def test_export_csv_and_clear_errors(env, tmp_path):
+    result = runner.invoke(cli, ["import", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 1 and "no such file" in result.stderr
+    env.setenv("FM6SS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = runner.invoke(cli, ["export", "agreements"])
+    assert result.exit_code == 1 and "cannot reach the database" in result.stderr
+    result = runner.invoke(cli, ["export", "agreements", "--format", "xml"])
+    assert result.exit_code == 2 and "xml" in result.stderr

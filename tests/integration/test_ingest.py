@@ -1,0 +1,224 @@
+"""Ingest against real databases (SQLite file and PostgreSQL schema): dedup, resolution, idempotency."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef, PersonRole
+from services.parser.fingerprint import minhash_signature, text_hash
+from services.store.db import transaction
+from services.store.ingest import ingest_article
+from services.store.repository import Repository
+from services.store.views import agreement_out
+from tests.conftest import engine
+
+FM6SS = OrgRef(
+    key="fm6ss",
+    name="Fondation Mohammed VI des Sciences et de la Santé",
+    acronym="FM6SS",
+    kind="foundation",
+    family=True,
+)
+AZ = OrgRef(key="astrazeneca", name="AstraZeneca", kind="company")
+MSPS = OrgRef(
+    key="ministere-sante", name="Ministère de la Santé et de la Protection Sociale", kind="ministry"
+)
+
+CANCER = (
+    "La fondation et le laboratoire ont conclu vendredi un accord de partenariat pour créer des centres "
+    "d'excellence en oncologie, développer le dépistage précoce du cancer du poumon et former les soignants. "
+)
+RARE = (
+    "Un protocole d'accord a été signé pour créer des centres d'excellence dédiés aux maladies rares, "
+    "avec des tests génétiques avancés et des parcours de soins pour les familles, selon un communiqué conjoint. "
+)
+
+
+def event(
+    url: str, text: str, *agreements: AgreementCandidate, published: date | None = None, version: str = "1"
+) -> ArticleParsed:
+    return ArticleParsed(
+        url=url,
+        canonical_url=url,
+        archive_key="0" * 64,
+        outlet="Test",
+        title=text[:40],
+        published=published,
+        lang="fr",
+        text=text,
+        text_hash=text_hash(text),
+        minhash=minhash_signature(text),
+        relevant=bool(agreements),
+        agreements=agreements,
+        parser_version=version,
+    )
+
+
+def candidate(
+    *parties: OrgRef,
+    signed_on: date | None = None,
+    precision: str | None = None,
+    kind: str = "accord",
+    themes: tuple[str, ...] = (),
+    people=(),
+    recalled=False,
+    place: str | None = None,
+) -> AgreementCandidate:
+    return AgreementCandidate(
+        parties=parties,
+        kind=kind,
+        signed_on=signed_on,
+        signed_on_precision=precision,
+        themes=themes,
+        people=people,
+        recalled=recalled,
+        place=place,
+    )
+
+
+def ingest(url: str, ev: ArticleParsed):
+    with transaction(engine(url)) as session:
+        return ingest_article(Repository(session), ev)
+
+
+def snapshot(url: str) -> list[dict]:
+    with transaction(engine(url)) as session:
+        repo = Repository(session)
+        rows = [
+            agreement_out(repo, a).model_dump(exclude={"first_seen", "updated_at", "id"})
+            for a in repo.list_agreements({}, 0, 1000)
+        ]
+    for row in rows:
+        row["sources"] = sorted(s["url"] for s in row["sources"])
+    return sorted(rows, key=repr)
+
+
+CANCER_AG = candidate(
+    FM6SS,
+    AZ,
+    signed_on=date(2024, 3, 15),
+    precision="day",
+    themes=("cancer", "centres-of-excellence", "access-to-treatment"),
+)
+RARE_AG = candidate(
+    FM6SS, AZ, kind="protocole", themes=("rare-diseases", "genetics", "centres-of-excellence")
+)
+
+
+def test_the_same_article_twice_changes_nothing(db_url):
+    ev = event("https://a.ma/1", CANCER * 3, CANCER_AG)
+    first = ingest(db_url, ev)
+    before = snapshot(db_url)
+    again = ingest(db_url, ev)
+    assert first.status == "new" and again.status == "unchanged"
+    assert snapshot(db_url) == before
+    with transaction(engine(db_url)) as session:
+        assert Repository(session).counts()["changes"] == 2  # one article row, one agreement row
+
+
+def test_exact_and_near_copies_become_sources_not_agreements(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG))
+    exact = ingest(db_url, event("https://b.ma/copy", CANCER * 3, CANCER_AG))
+    near = ingest(
+        db_url, event("https://c.ma/x", "Par la rédaction. " + CANCER * 3 + " Partager.", CANCER_AG)
+    )
+    assert (exact.status, near.status) == ("duplicate", "near_duplicate")
+    (agreement,) = snapshot(db_url)
+    assert agreement["sources"] == ["https://a.ma/1", "https://b.ma/copy", "https://c.ma/x"]
+
+
+def test_two_agreements_between_the_same_parties_stay_apart(db_url):
+    ingest(db_url, event("https://a.ma/cancer", CANCER * 3, CANCER_AG))
+    ingest(db_url, event("https://a.ma/rare", RARE * 3, RARE_AG))
+    assert len(snapshot(db_url)) == 2
+
+
+def test_a_later_report_and_a_recall_attach_to_the_signing(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)))
+    later = candidate(FM6SS, AZ, themes=("cancer", "centres-of-excellence"))
+    ingest(
+        db_url,
+        event(
+            "https://b.ma/2", RARE.replace("maladies rares", "cancer") * 3, later, published=date(2024, 3, 19)
+        ),
+    )
+    recall = candidate(FM6SS, AZ, themes=("cancer",), recalled=True)
+    ingest(
+        db_url,
+        event(
+            "https://c.ma/3",
+            "Rappel : en mars 2024 un accord sur le cancer. " * 5,
+            recall,
+            published=date(2025, 9, 1),
+        ),
+    )
+    (agreement,) = snapshot(db_url)
+    assert len(agreement["sources"]) == 3
+    assert agreement["signed_on"] == "2024-03-15" and agreement["signed_on_precision"] == "day"
+
+
+def test_fields_merge_and_people_keep_who_signed(db_url):
+    tehraoui = PersonRole(name="Amine Tehraoui", role="ministre", org_key="ministere-sante", signed=True)
+    quoted = PersonRole(name="Nadia Alaoui", role="directrice", org_key="fm6ss")
+    a = candidate(
+        FM6SS,
+        MSPS,
+        signed_on=date(2025, 4, 11),
+        precision="day",
+        kind="convention",
+        themes=("plasma",),
+        people=(tehraoui, quoted),
+        place="Casablanca",
+    )
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, a, published=date(2025, 4, 12)))
+    (agreement,) = snapshot(db_url)
+    assert [p["name"] for p in agreement["signatories"]] == ["Amine Tehraoui"]
+    assert agreement["signatories"][0]["org"] == MSPS.name
+    assert [p["name"] for p in agreement["people"]] == ["Nadia Alaoui"]
+    assert agreement["place"] == "Casablanca" and agreement["version"] == 1
+
+
+def test_result_does_not_depend_on_arrival_order(tmp_path, sqlite_template):
+    import shutil
+
+    events = [
+        event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)),
+        event("https://b.ma/2", "Par la rédaction. " + CANCER * 3, CANCER_AG, published=date(2024, 3, 16)),
+        event("https://a.ma/rare", RARE * 3, RARE_AG, published=date(2025, 2, 1)),
+        event(
+            "https://d.ma/4",
+            CANCER.replace("vendredi", "le 15 mars 2024") * 4,
+            candidate(FM6SS, AZ, signed_on=date(2024, 3, 15), precision="day", themes=("cancer",)),
+            published=date(2024, 3, 18),
+        ),
+    ]
+    results = set()
+    for seed in range(4):
+        path = tmp_path / f"{seed}.db"
+        shutil.copy(sqlite_template, path)
+        order = events[:]
+        random.Random(seed).shuffle(order)
+        for ev in order:
+            ingest(f"sqlite:///{path}", ev)
+        results.add(
+            repr(
+                [
+                    (r["kind"], r["signed_on"], r["sources"], r["themes"])
+                    for r in snapshot(f"sqlite:///{path}")
+                ]
+            )
+        )
+    assert len(results) == 1
+
+
+@pytest.mark.integration
+def test_a_new_parser_version_re_resolves_without_duplicating(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG))
+    moved = candidate(FM6SS, AZ, signed_on=date(2024, 3, 14), precision="day", themes=CANCER_AG.themes)
+    result = ingest(db_url, event("https://a.ma/1", CANCER * 3, moved, version="2"))
+    assert result.status == "updated"
+    (agreement,) = snapshot(db_url)
+    assert agreement["signed_on"] == "2024-03-14" and agreement["version"] == 2
