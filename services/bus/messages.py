@@ -112,3 +112,84 @@ class PageRejected(Message):
     archive_key: str | None = None
     reason: str
     run_id: int | None = None
+
+
+# -- crawling -------------------------------------------------------------------------------------------
+SourceKind = Literal["rss", "atom", "sitemap", "news_sitemap", "listing"]
+
+
+class SourceSpec(BaseModel):
+    """One configured source: where to discover article URLs and how politely to fetch them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
+    kind: SourceKind
+    url: str
+    interval_minutes: int = Field(default=60, ge=1)
+    enabled: bool = True
+    link_pattern: str | None = None  # listing pages: a regex the article links must match
+    outlet: str | None = None
+    lang: str | None = None
+    delay_s: float | None = Field(default=None, ge=0)  # overrides the per-host delay
+    max_concurrency: int | None = Field(default=None, ge=1)
+
+
+class DiscoverSource(Message):
+    """Command to the crawler: read this source and report the article URLs it lists."""
+
+    source: SourceSpec
+    run_id: int | None = None
+
+
+class DiscoveredUrl(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    url: str  # canonical
+    found_as: str  # as the source wrote it
+    hints: PageHints = PageHints()
+
+
+class UrlsDiscovered(Message):
+    """Event from the crawler to the store: the URLs a source lists now (or why it could not be read)."""
+
+    source: str
+    run_id: int | None = None
+    urls: tuple[DiscoveredUrl, ...] = ()
+    error: str | None = None
+
+
+class FetchPage(Message):
+    """Command from the store to the crawler: fetch this URL, conditionally when validators are known."""
+
+    url: str
+    source: str | None = None
+    run_id: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    hints: PageHints = PageHints()
+
+
+class PageFetched(Message):
+    """Event from the crawler to the store: the body is in the archive, or the page did not change."""
+
+    url: str
+    final_url: str
+    status: int
+    archive_key: str | None = None  # None on 304 Not Modified
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    source: str | None = None
+    run_id: int | None = None
+    hints: PageHints = PageHints()
+
+
+class FetchFailed(Message):
+    """Event from the crawler to the store: the fetch failed for good (or ran out of retries)."""
+
+    url: str
+    reason: str  # a short code: http_404, robots_disallowed, too_large, not_html, timeout, ssrf_blocked...
+    detail: str = ""
+    status: int | None = None
+    transient: bool = False
+    source: str | None = None
+    run_id: int | None = None

@@ -9,11 +9,16 @@ from typing import Final
 
 QUEUES: Final = ("crawler", "parser", "store")
 
+DISCOVER_SOURCE: Final = "crawler.discover_source"
+FETCH_PAGE: Final = "crawler.fetch_page"
+RECORD_URLS: Final = "store.record_urls"
+RECORD_FETCH: Final = "store.record_fetch"
+RECORD_FETCH_FAILURE: Final = "store.record_fetch_failure"
 PARSE_PAGE: Final = "parser.parse_page"
 INGEST_ARTICLE: Final = "store.ingest_article"
 RECORD_REJECTION: Final = "store.record_rejection"
 
-TASK_MODULES: Final = ("services.parser.tasks", "services.store.tasks")
+TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")
 
 
 def queue_of(task_name: str) -> str:

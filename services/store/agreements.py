@@ -180,7 +180,7 @@ def _party_key(candidate: AgreementCandidate) -> str:
 
 def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False) -> bool:
     """Settle the agreement's fields from all its evidence; bump its version and log a change if any."""
-    agreement = repo.get_agreement(agreement_id)
+    agreement = repo.get_agreement(agreement_id, for_update=True)
     if agreement is None:
         return False
     sources = repo.sources(agreement_id)

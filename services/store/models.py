@@ -155,3 +155,73 @@ class Rejection(SQLModel, table=True):
     archive_key: str | None = Field(default=None, max_length=64)
     run_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Source(SQLModel, table=True):
+    """A configured source; operators add and disable them, the schedule reads them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True, index=True)
+    kind: str = Field(max_length=20)
+    url: str = Field(max_length=2000)
+    interval_minutes: int = 60
+    enabled: bool = True
+    link_pattern: str | None = Field(default=None, max_length=500)
+    outlet: str | None = Field(default=None, max_length=200)
+    lang: str | None = Field(default=None, max_length=8)
+    delay_s: float | None = None
+    max_concurrency: int | None = None
+    last_run_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Page(SQLModel, table=True):
+    """A URL the crawler knows: what was fetched, its validators, and what happened last."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    canonical_url: str = Field(max_length=2000, unique=True, index=True)
+    url: str = Field(max_length=2000)
+    source: str | None = Field(default=None, max_length=80, index=True)
+    hints: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="new", max_length=20, index=True)  # new queued fetched parsing done failed
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    archive_key: str | None = Field(default=None, max_length=64)
+    failure: str | None = Field(default=None, max_length=80)
+    failure_detail: str | None = Field(default=None, max_length=1000)
+    attempts: int = 0
+    run_id: int | None = Field(default=None, index=True)
+    discovered_at: datetime = Field(default_factory=utcnow)
+    queued_at: datetime | None = None
+    fetched_at: datetime | None = None
+
+
+class CrawlRun(SQLModel, table=True):
+    """One crawl, scheduled or by an operator, with what it covered and what came of it."""
+
+    __tablename__ = "crawl_run"
+    id: int | None = Field(default=None, primary_key=True)
+    trigger: str = Field(max_length=20)  # schedule, operator, cli
+    scope: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    force: bool = False
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class RunCount(SQLModel, table=True):
+    """A counter of a crawl run (pages fetched, failed by reason, articles new...): one row per name."""
+
+    __tablename__ = "run_count"
+    run_id: int = Field(foreign_key="crawl_run.id", primary_key=True, ondelete="CASCADE")
+    name: str = Field(max_length=80, primary_key=True)
+    value: int = 0
+
+
+class ManualLink(SQLModel, table=True):
+    """An operator's decision that an article reports a given agreement; survives re-parsing."""
+
+    __tablename__ = "manual_link"
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    agreement_id: int = Field(foreign_key="agreement.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)

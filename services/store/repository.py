@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, text, tuple_
+from sqlalchemy import delete, func, or_, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from services.bus.messages import OrgRef
@@ -21,17 +24,24 @@ from services.store.models import (
     Article,
     ArticleBand,
     Change,
+    CrawlRun,
     FieldEvidence,
+    ManualLink,
     Organization,
+    Page,
     Person,
     Rejection,
+    RunCount,
+    Source,
     utcnow,
 )
 
 _CHANGE_FEED_LOCK = 0x464D36  # serializes change rows so sequence order is commit order on PostgreSQL
 
 
-class Repository:
+class _Core:
+    """Organizations, articles, agreements, evidence and the change feed."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
@@ -149,8 +159,12 @@ class Repository:
         )
         return agreement
 
-    def get_agreement(self, agreement_id: int) -> Agreement | None:
-        return self.session.get(Agreement, agreement_id)
+    def get_agreement(self, agreement_id: int, for_update: bool = False) -> Agreement | None:
+        """`for_update` locks the row until commit (PostgreSQL), so two writers never lose a version."""
+        if not for_update:
+            return self.session.get(Agreement, agreement_id)
+        stmt = select(Agreement).where(Agreement.id == agreement_id).with_for_update()
+        return self.session.exec(stmt.execution_options(populate_existing=True)).first()
 
     def save_agreement(self, agreement: Agreement) -> None:
         self.session.add(agreement)
@@ -293,3 +307,118 @@ class Repository:
         ):
             out[name] = int(self.session.exec(select(func.count()).select_from(table)).one())
         return out
+
+
+class _Crawl(_Core):
+    """SQL of crawling: sources, pages and their validators, crawl runs and their counters."""
+
+    def upsert_source(self, values: dict[str, Any]) -> Source:
+        source = self.source(values["name"])
+        if source is None:
+            source = Source(**values)
+        else:
+            for key, value in values.items():
+                setattr(source, key, value)
+        self.session.add(source)
+        self.session.flush()
+        return source
+
+    def source(self, name: str) -> Source | None:
+        return self.session.exec(select(Source).where(Source.name == name)).first()
+
+    def list_sources(self, enabled_only: bool = False) -> list[Source]:
+        stmt = select(Source).order_by(col(Source.name))
+        if enabled_only:
+            stmt = stmt.where(col(Source.enabled).is_(True))
+        return list(self.session.exec(stmt))
+
+    def page(self, canonical_url: str, for_update: bool = False) -> Page | None:
+        stmt = select(Page).where(Page.canonical_url == canonical_url)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.exec(stmt).first()
+
+    def save_page(self, page: Page) -> Page:
+        self.session.add(page)
+        self.session.flush()
+        return page
+
+    def stale_pages(self, state: str, before: datetime, limit: int) -> list[Page]:
+        stmt = (
+            select(Page)
+            .where(Page.state == state, or_(col(Page.queued_at).is_(None), col(Page.queued_at) < before))
+            .order_by(col(Page.id))
+            .limit(limit)
+        )
+        return list(self.session.exec(stmt))
+
+    def pages_of_run(self, run_id: int, states: Sequence[str]) -> int:
+        stmt = (
+            select(func.count()).select_from(Page).where(Page.run_id == run_id, col(Page.state).in_(states))
+        )
+        return int(self.session.exec(stmt).one())
+
+    def failed_pages(self, run_id: int | None, limit: int) -> list[Page]:
+        stmt = select(Page).where(Page.state == "failed")
+        if run_id is not None:
+            stmt = stmt.where(Page.run_id == run_id)
+        return list(self.session.exec(stmt.order_by(col(Page.id)).limit(limit)))
+
+    def start_run(self, trigger: str, scope: dict[str, Any], force: bool) -> CrawlRun:
+        run = CrawlRun(trigger=trigger, scope=scope, force=force)
+        self.session.add(run)
+        self.session.flush()
+        return run
+
+    def run(self, run_id: int) -> CrawlRun | None:
+        return self.session.get(CrawlRun, run_id)
+
+    def runs(self, after: int, limit: int) -> list[CrawlRun]:
+        stmt = select(CrawlRun).where(col(CrawlRun.id) > after).order_by(col(CrawlRun.id)).limit(limit)
+        return list(self.session.exec(stmt))
+
+    def latest_runs(self, limit: int) -> list[CrawlRun]:
+        return list(self.session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)))
+
+    def count(self, run_id: int | None, name: str, by: int = 1) -> None:
+        """Add to a run's counter in one statement, safe under concurrent workers."""
+        if run_id is None or by == 0:
+            return
+        insert = pg_insert if self.postgres else sqlite_insert
+        stmt = insert(RunCount).values(run_id=run_id, name=name, value=by)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["run_id", "name"], set_={"value": RunCount.value + stmt.excluded.value}
+        )
+        self.session.execute(stmt)
+
+    def counts_of_run(self, run_id: int) -> dict[str, int]:
+        stmt = select(RunCount).where(RunCount.run_id == run_id).order_by(col(RunCount.name))
+        return {c.name: c.value for c in self.session.exec(stmt)}
+
+
+class Repository(_Crawl):
+    """The store's one SQL module. Operators' decisions are here too: manual links from articles to
+    agreements, which resolution must respect."""
+
+    def manual_links(self, article_id: int) -> list[int]:
+        stmt = select(ManualLink.agreement_id).where(ManualLink.article_id == article_id)
+        return sorted(self.session.exec(stmt))
+
+    def set_manual_link(self, article_id: int, agreement_id: int) -> None:
+        self.session.execute(delete(ManualLink).where(col(ManualLink.article_id) == article_id))
+        self.session.add(ManualLink(article_id=article_id, agreement_id=agreement_id))
+        self.session.flush()
+
+    def move_sources(self, from_id: int, to_id: int) -> list[int]:
+        article_ids = [s.article_id for s in self.sources(from_id)]
+        for article_id in article_ids:
+            recalled = any(s.recalled for s in self.sources(from_id) if s.article_id == article_id)
+            self.add_source(to_id, article_id, recalled)
+            self.session.execute(
+                update(FieldEvidence)
+                .where(
+                    col(FieldEvidence.agreement_id) == from_id, col(FieldEvidence.article_id) == article_id
+                )
+                .values(agreement_id=to_id)
+            )
+        return article_ids

@@ -1,6 +1,6 @@
-"""Store queue consumers: each validates its message and runs one handler in one transaction.
-
-Database errors are transient (retried with backoff and jitter); a redelivered message is harmless.
+"""Store queue consumers: each validates its message, runs one handler in one transaction, and only
+then publishes the commands the handler returned. Database errors are retried with backoff and jitter;
+a redelivered message is harmless because every handler is idempotent.
 """
 
 from __future__ import annotations
@@ -11,8 +11,19 @@ from typing import Any
 from celery import shared_task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services.bus.messages import ArticleParsed, PageRejected
-from services.bus.routing import INGEST_ARTICLE, RECORD_REJECTION
+from services.bus import runtime
+from services.bus.celery_app import publish
+from services.bus.messages import ArticleParsed, FetchFailed, PageFetched, PageRejected, UrlsDiscovered
+from services.bus.routing import (
+    FETCH_PAGE,
+    INGEST_ARTICLE,
+    PARSE_PAGE,
+    RECORD_FETCH,
+    RECORD_FETCH_FAILURE,
+    RECORD_REJECTION,
+    RECORD_URLS,
+)
+from services.store import crawling
 from services.store.db import transaction
 from services.store.ingest import ingest_article
 from services.store.repository import Repository
@@ -32,7 +43,9 @@ _RETRY: dict[str, Any] = {
 def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = ArticleParsed.model_validate(payload)
     with transaction(engine()) as session:
-        result = ingest_article(Repository(session), event)
+        repo = Repository(session)
+        result = ingest_article(repo, event)
+        crawling.record_parsed(repo, event.url, event.run_id, result)
     return asdict(result)
 
 
@@ -40,5 +53,34 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
     with transaction(engine()) as session:
-        Repository(session).record_rejection(event.url, event.reason, event.archive_key, event.run_id)
+        crawling.record_rejected(Repository(session), event)
     return {"status": "rejected", "reason": event.reason}
+
+
+@shared_task(name=RECORD_URLS, **_RETRY)
+def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
+    event = UrlsDiscovered.model_validate(payload)
+    with transaction(engine()) as session:
+        commands = crawling.record_urls(Repository(session), event, crawling.RefetchPolicy())
+    for command in commands:
+        publish(runtime.app(), FETCH_PAGE, command)
+    return {"status": "recorded", "fetches": len(commands)}
+
+
+@shared_task(name=RECORD_FETCH, **_RETRY)
+def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
+    event = PageFetched.model_validate(payload)
+    with transaction(engine()) as session:
+        command = crawling.record_fetch(Repository(session), event)
+    if command is None:
+        return {"status": "unchanged"}
+    publish(runtime.app(), PARSE_PAGE, command)
+    return {"status": "parsing"}
+
+
+@shared_task(name=RECORD_FETCH_FAILURE, **_RETRY)
+def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
+    event = FetchFailed.model_validate(payload)
+    with transaction(engine()) as session:
+        crawling.record_fetch_failure(Repository(session), event)
+    return {"status": "failed", "reason": event.reason}

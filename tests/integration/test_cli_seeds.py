@@ -17,8 +17,11 @@ runner = CliRunner()
 
 def seeds(shared_dir: Path, tmp_path: Path) -> Path:
     out = tmp_path / "seeds"
-    subprocess.run([sys.executable, str(shared_dir / "eval" / "seeds_to_jsonl.py"), str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(shared_dir / "eval" / "seeds_to_jsonl.py"), str(out)],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
@@ -30,8 +33,20 @@ def run(*args: str) -> str:
 
 def score(shared_dir: Path, gold: Path, pred: Path, urls: Path) -> dict:
     out = pred.with_suffix(".score.json")
-    subprocess.run([sys.executable, str(shared_dir / "eval" / "score.py"), str(gold), str(pred), "--urls",
-                    str(urls), "--json", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(shared_dir / "eval" / "score.py"),
+            str(gold),
+            str(pred),
+            "--urls",
+            str(urls),
+            "--json",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return json.loads(out.read_text())
 
 

@@ -33,7 +33,8 @@ CANCER = (
 )
 RARE = (
     "Un protocole d'accord a été signé pour créer des centres d'excellence dédiés aux maladies rares, "
-    "avec des tests génétiques avancés et des parcours de soins pour les familles, selon un communiqué conjoint. "
+    "avec des tests génétiques avancés et des parcours de soins pour les familles, "
+    "selon un communiqué conjoint. "
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:06:24.119069
+Create Date: 2026-11-23 02:15:23.170542
 """
 
 from collections.abc import Sequence
@@ -81,6 +81,15 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('seq')
     )
+    op.create_table('crawl_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('scope', sa.JSON(), nullable=False),
+    sa.Column('force', sa.Boolean(), nullable=False),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('organization',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -95,6 +104,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('organization', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organization_key'), ['key'], unique=True)
+
+    op.create_table('page',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('canonical_url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('hints', sa.JSON(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('etag', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('last_modified', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('archive_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('failure', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('failure_detail', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('discovered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('queued_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('fetched_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('page', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_canonical_url'), ['canonical_url'], unique=True)
+        batch_op.create_index(batch_op.f('ix_page_run_id'), ['run_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_page_source'), ['source'], unique=False)
+        batch_op.create_index(batch_op.f('ix_page_state'), ['state'], unique=False)
 
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -116,6 +150,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rejection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rejection_url'), ['url'], unique=False)
+
+    op.create_table('source',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('interval_minutes', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('link_pattern', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('outlet', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('delay_s', sa.Float(), nullable=True),
+    sa.Column('max_concurrency', sa.Integer(), nullable=True),
+    sa.Column('last_run_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('source', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_source_name'), ['name'], unique=True)
 
     op.create_table('agreement_party',
     sa.Column('agreement_id', sa.Integer(), nullable=False),
@@ -178,11 +232,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_field_evidence_agreement_id'), ['agreement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_field_evidence_article_id'), ['article_id'], unique=False)
 
+    op.create_table('manual_link',
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agreement_id'], ['agreement.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['article_id'], ['article.id'], ),
+    sa.PrimaryKeyConstraint('article_id', 'agreement_id')
+    )
+    op.create_table('run_count',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['crawl_run.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id', 'name')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('run_count')
+    op.drop_table('manual_link')
     with op.batch_alter_table('field_evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_field_evidence_article_id'))
         batch_op.drop_index(batch_op.f('ix_field_evidence_agreement_id'))
@@ -201,6 +272,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agreement_party_organization_id'))
 
     op.drop_table('agreement_party')
+    with op.batch_alter_table('source', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_source_name'))
+
+    op.drop_table('source')
     with op.batch_alter_table('rejection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rejection_url'))
 
@@ -209,10 +284,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_key'))
 
     op.drop_table('person')
+    with op.batch_alter_table('page', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_state'))
+        batch_op.drop_index(batch_op.f('ix_page_source'))
+        batch_op.drop_index(batch_op.f('ix_page_run_id'))
+        batch_op.drop_index(batch_op.f('ix_page_canonical_url'))
+
+    op.drop_table('page')
     with op.batch_alter_table('organization', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organization_key'))
 
     op.drop_table('organization')
+    op.drop_table('crawl_run')
     op.drop_table('change')
     with op.batch_alter_table('article', schema=None) as batch_op:
         batch_op.drop_index('uq_article_text_hash_original', sqlite_where=sa.text('duplicate_of IS NULL'), postgresql_where=sa.text('duplicate_of IS NULL'))

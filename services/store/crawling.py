@@ -1,0 +1,169 @@
+"""Store, steps 3 and 4 of the data flow: decide which discovered URLs to fetch, record what came back.
+
+Handlers run inside one transaction and return the commands to publish once it has committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.bus.messages import (
+    FetchFailed,
+    FetchPage,
+    PageFetched,
+    PageHints,
+    PageRejected,
+    ParsePage,
+    UrlsDiscovered,
+)
+from services.bus.urls import InvalidUrl, canonical_url
+from services.store.ingest import IngestResult
+from services.store.models import Page, utcnow
+from services.store.repository import Repository
+
+
+@dataclass(frozen=True)
+class RefetchPolicy:
+    """Known pages are fetched again only while young, and not more often than `after`."""
+
+    after: timedelta = timedelta(hours=24)
+    window: timedelta = timedelta(days=7)
+
+    def due(self, page: Page, now: datetime, force: bool) -> bool:
+        if force:
+            return True
+        if page.state in ("queued", "parsing"):
+            return False  # in flight; the sweeper re-issues it if it stalls
+        if page.fetched_at is None:
+            return True
+        young = _aware(page.discovered_at) > now - self.window
+        return young and _aware(page.fetched_at) < now - self.after
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) -> list[FetchPage]:
+    now = utcnow()
+    run = repo.run(event.run_id) if event.run_id else None
+    force = bool(run and run.force)
+    source = repo.source(event.source)
+    if source is not None:
+        source.last_run_at = now
+        source.last_error = event.error
+        repo.session.add(source)
+    repo.count(event.run_id, "sources_done")
+    if event.error:
+        repo.count(event.run_id, "sources_failed")
+        return []
+    repo.count(event.run_id, "urls_discovered", len(event.urls))
+    commands = []
+    for found in event.urls:
+        page = repo.page(found.url, for_update=True)
+        if page is None:
+            page = Page(
+                canonical_url=found.url,
+                url=found.found_as,
+                source=event.source,
+                hints=found.hints.model_dump(exclude_none=True),
+            )
+        elif not policy.due(page, now, force):
+            continue
+        commands.append(_queue(repo, page, event.run_id, now))
+    repo.count(event.run_id, "fetches_queued", len(commands))
+    return commands
+
+
+def _queue(repo: Repository, page: Page, run_id: int | None, now: datetime) -> FetchPage:
+    page.state = "queued"
+    page.queued_at = now
+    page.run_id = run_id
+    repo.save_page(page)
+    return FetchPage(
+        url=page.url,
+        source=page.source,
+        run_id=run_id,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        hints=PageHints(**page.hints),
+    )
+
+
+def queue_url(repo: Repository, url: str, run_id: int | None, source: str | None = None) -> FetchPage:
+    """An operator's recrawl of one URL: fetched whatever its state."""
+    key = canonical_url(url)
+    page = repo.page(key, for_update=True) or Page(canonical_url=key, url=url, source=source)
+    repo.count(run_id, "fetches_queued")
+    return _queue(repo, page, run_id, utcnow())
+
+
+def record_fetch(repo: Repository, event: PageFetched) -> ParsePage | None:
+    """Keep the validators; stop on 304 or an identical body; otherwise ask the parser."""
+    page = _page_of(repo, event.url, event.source)
+    run = repo.run(event.run_id) if event.run_id else None
+    page.fetched_at = utcnow()
+    page.etag, page.last_modified = event.etag or page.etag, event.last_modified or page.last_modified
+    page.failure = page.failure_detail = None
+    page.attempts = 0
+    if event.archive_key is None or (event.archive_key == page.archive_key and not (run and run.force)):
+        page.state = "done"
+        repo.save_page(page)
+        repo.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
+        return None
+    page.archive_key = event.archive_key
+    page.state = "parsing"
+    page.queued_at = utcnow()
+    repo.save_page(page)
+    repo.count(event.run_id, "pages_fetched")
+    return ParsePage(
+        url=page.url,
+        archive_key=event.archive_key,
+        content_kind="html",
+        hints=PageHints(**page.hints),
+        run_id=event.run_id,
+    )
+
+
+def record_fetch_failure(repo: Repository, event: FetchFailed) -> None:
+    page = _page_of(repo, event.url, event.source)
+    page.state = "failed"
+    page.failure = event.reason[:80]
+    page.failure_detail = event.detail[:1000] or None
+    page.attempts += 1
+    page.fetched_at = utcnow()
+    repo.save_page(page)
+    repo.count(event.run_id, f"pages_failed:{page.failure}")
+
+
+def record_parsed(repo: Repository, url: str, run_id: int | None, result: IngestResult) -> None:
+    """Close the page's cycle and count what the article gave."""
+    _finish_page(repo, url)
+    repo.count(run_id, f"articles_{result.status}")
+    if result.status in ("new", "updated") and not result.relevant:
+        repo.count(run_id, "articles_irrelevant")
+    repo.count(run_id, "agreements_new", len(result.agreements_created))
+    repo.count(run_id, "agreements_updated", len(result.agreements_updated))
+
+
+def record_rejected(repo: Repository, event: PageRejected) -> None:
+    _finish_page(repo, event.url)
+    repo.record_rejection(event.url, event.reason, event.archive_key, event.run_id)
+    repo.count(event.run_id, "pages_unreadable")
+
+
+def _finish_page(repo: Repository, url: str) -> None:
+    try:
+        page = repo.page(canonical_url(url), for_update=True)
+    except InvalidUrl:
+        return
+    if page is not None and page.state == "parsing":
+        page.state = "done"
+        repo.save_page(page)
+
+
+def _page_of(repo: Repository, url: str, source: str | None) -> Page:
+    key = canonical_url(url)
+    page = repo.page(key, for_update=True)
+    return page if page is not None else Page(canonical_url=key, url=url, source=source)
