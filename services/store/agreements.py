@@ -20,7 +20,11 @@ from services.store.text import fold
 
 
 def attach_candidate(
-    repo: Repository, candidate: AgreementCandidate, article: Article, previous: frozenset[int] = frozenset()
+    repo: Repository,
+    candidate: AgreementCandidate,
+    article: Article,
+    previous: frozenset[int] = frozenset(),
+    sole: bool = True,
 ) -> tuple[int, bool]:
     """Attach the report to the agreement it describes, or create one. Returns (agreement id, created).
 
@@ -37,7 +41,7 @@ def attach_candidate(
         for a in repo.agreements_with_party_set(key)
         if a.id is not None
     }
-    match = next(
+    match = _manual_match(repo, article.id, key, sole) or next(
         (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
         None,
     )
@@ -55,6 +59,15 @@ def attach_candidate(
     repo.add_source(match, article.id, candidate.recalled)
     repo.add_evidence(evidence_rows(candidate, match, article))
     return match, created
+
+
+def _manual_match(repo: Repository, article_id: int, key: str, sole: bool) -> int | None:
+    """An operator linked this article to an agreement: same parties, or the article's only report."""
+    linked = [ag for a in repo.manual_links(article_id) if (ag := repo.get_agreement(a)) is not None]
+    same = [ag.id for ag in linked if ag.party_set == key]
+    if same:
+        return same[0]
+    return linked[0].id if sole and len(linked) == 1 else None
 
 
 def signing_of_candidate(candidate: AgreementCandidate, published: date | None) -> Signing:
@@ -148,7 +161,9 @@ def attach_copy(
     assert copy.id is not None
     by_parties = {_party_key(c): c for c in candidates}
     touched = set()
-    for agreement_id in repo.agreement_ids_of_article(original_id):
+    # An operator's link wins over the original's agreements.
+    targets = repo.manual_links(copy.id) or repo.agreement_ids_of_article(original_id)
+    for agreement_id in targets:
         agreement = repo.get_agreement(agreement_id)
         assert agreement is not None
         recalled = any(s.recalled for s in repo.sources(agreement_id) if s.article_id == original_id)

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from services.bus.settings import Settings
+from services.store.db import transaction
+from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
 from services.store.repository import Repository
 from services.store.schemas import (
     AgreementDetail,
@@ -55,6 +58,49 @@ def get_repo(request: Request) -> Iterator[Repository]:
 
 
 Repo = Annotated[Repository, Depends(get_repo)]
+
+
+def require_operator(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Operator endpoints need `Authorization: Bearer <FM6SS_API_TOKEN>`, compared in constant time."""
+    token: str | None = request.app.state.settings.api_token
+    if not token:
+        raise HTTPException(status_code=403, detail="operator endpoints are disabled: set FM6SS_API_TOKEN")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise HTTPException(
+            status_code=401, detail="missing or wrong operator token", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+Operator = Depends(require_operator)
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_id: int = Field(ge=1, description="the agreement folded into this one, then deleted")
+
+
+class SplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article_ids: list[int] = Field(
+        min_length=1, max_length=1000, description="reports moved to a new agreement"
+    )
+
+
+class Correction(BaseModel):
+    """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str | None = Field(default=None, max_length=40)
+    signed_on: date | None = None
+    signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")
+    place: str | None = Field(default=None, max_length=200)
+    event: str | None = Field(default=None, max_length=300)
+    themes: list[str] | None = Field(default=None, max_length=50)
+
+
+class SplitResult(BaseModel):
+    id: int
 
 
 def encode_cursor(last_id: int) -> str:
@@ -167,7 +213,59 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         items = [ChangeOut.model_validate(c, from_attributes=True) for c in rows]
         return Changes(items=items, next_after=items[-1].seq if items else after)
 
+    @api.post(
+        "/agreements/{agreement_id}/merge",
+        response_model=AgreementDetail,
+        tags=["operators"],
+        dependencies=[Operator],
+        responses={404: {"model": Problem}, 409: {"model": Problem}},
+    )
+    def merge(agreement_id: int, body: MergeRequest) -> Any:
+        return _operate(engine, agreement_id, merge_agreements, body.other_id)
+
+    @api.post(
+        "/agreements/{agreement_id}/split",
+        response_model=SplitResult,
+        tags=["operators"],
+        dependencies=[Operator],
+        responses={404: {"model": Problem}, 409: {"model": Problem}},
+    )
+    def split(agreement_id: int, body: SplitRequest) -> Any:
+        with transaction(engine) as session:
+            try:
+                return SplitResult(id=split_agreement(Repository(session), agreement_id, body.article_ids))
+            except ManualError as exc:
+                raise _manual_problem(exc) from None
+
+    @api.patch(
+        "/agreements/{agreement_id}",
+        response_model=AgreementDetail,
+        tags=["operators"],
+        dependencies=[Operator],
+        responses={404: {"model": Problem}, 409: {"model": Problem}},
+    )
+    def correct(agreement_id: int, body: Annotated[Correction, Body()]) -> Any:
+        values = body.model_dump(mode="json", exclude_unset=True)
+        return _operate(engine, agreement_id, correct_fields, values)
+
     return api
+
+
+def _manual_problem(exc: ManualError) -> HTTPException:
+    status = 404 if str(exc).startswith("no agreement") else 409
+    return HTTPException(status_code=status, detail=str(exc))
+
+
+def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
+    with transaction(engine) as session:
+        repo = Repository(session)
+        try:
+            action(repo, agreement_id, argument)
+        except ManualError as exc:
+            raise _manual_problem(exc) from None
+        agreement = repo.get_agreement(agreement_id)
+        assert agreement is not None
+        return agreement_detail(repo, agreement)
 
 
 def _next(rows: list[Any], limit: int) -> str | None:

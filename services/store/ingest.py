@@ -45,8 +45,9 @@ def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
         assert original.id is not None
         touched.update(attach_copy(repo, original.id, article, tuple(_reportable(event.agreements))))
     elif event.relevant:
-        for candidate in _reportable(event.agreements):
-            agreement_id, is_new = attach_candidate(repo, candidate, article, previous)
+        reportable = _reportable(event.agreements)
+        for candidate in reportable:
+            agreement_id, is_new = attach_candidate(repo, candidate, article, previous, len(reportable) == 1)
             touched.add(agreement_id)
             if is_new:
                 created.add(agreement_id)

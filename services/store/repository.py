@@ -412,8 +412,19 @@ class Repository(_Crawl):
     def move_sources(self, from_id: int, to_id: int) -> list[int]:
         article_ids = [s.article_id for s in self.sources(from_id)]
         for article_id in article_ids:
-            recalled = any(s.recalled for s in self.sources(from_id) if s.article_id == article_id)
-            self.add_source(to_id, article_id, recalled)
+            self.move_source(from_id, to_id, article_id)
+        return article_ids
+
+    def move_source(self, from_id: int, to_id: int, article_id: int) -> None:
+        """Move one report (its source row and its evidence) from one agreement to another."""
+        link = self.session.get(AgreementSource, (from_id, article_id))
+        recalled = bool(link and link.recalled)
+        self.session.execute(
+            delete(AgreementSource).where(
+                col(AgreementSource.agreement_id) == from_id, col(AgreementSource.article_id) == article_id
+            )
+        )
+        if self.add_source(to_id, article_id, recalled):
             self.session.execute(
                 update(FieldEvidence)
                 .where(
@@ -421,4 +432,9 @@ class Repository(_Crawl):
                 )
                 .values(agreement_id=to_id)
             )
-        return article_ids
+        self.session.execute(
+            delete(FieldEvidence).where(
+                col(FieldEvidence.agreement_id) == from_id, col(FieldEvidence.article_id) == article_id
+            )
+        )
+        self.session.flush()

@@ -104,3 +104,54 @@ def test_health_and_openapi(client):
         "/changes",
         "/healthz",
     } <= set(spec["paths"])
+
+
+TOKEN = "operator-token-for-tests-0123"
+
+
+@pytest.fixture
+def operator(db_url: str, env) -> TestClient:
+    env.setenv("FM6SS_API_TOKEN", TOKEN)
+    ingest(
+        db_url,
+        event(
+            "https://a.ma/az",
+            CANCER * 3,
+            candidate(FM6SS, AZ, themes=("cancer",)),
+            published=date(2024, 3, 16),
+        ),
+    )
+    ingest(
+        db_url,
+        event(
+            "https://b.ma/az",
+            RARE * 3,
+            candidate(FM6SS, AZ, kind="protocole", themes=("rare-diseases",)),
+            published=date(2025, 3, 16),
+        ),
+    )
+    return TestClient(create_api(Settings(), engine(db_url)))
+
+
+def test_operator_endpoints_need_the_token(operator):
+    first, second = (a["id"] for a in operator.get("/agreements").json()["items"])
+    assert operator.patch(f"/agreements/{first}", json={"place": "Rabat"}).status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token-at-all"}
+    assert operator.patch(f"/agreements/{first}", json={"place": "Rabat"}, headers=wrong).status_code == 401
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    fixed = operator.patch(f"/agreements/{first}", json={"place": "Rabat"}, headers=auth)
+    assert fixed.status_code == 200 and fixed.json()["place"] == "Rabat"
+    assert operator.patch(f"/agreements/{first}", json={"parties": []}, headers=auth).status_code == 422
+    merged = operator.post(f"/agreements/{first}/merge", json={"other_id": second}, headers=auth)
+    assert merged.status_code == 200 and len(merged.json()["sources"]) == 2
+    assert operator.get(f"/agreements/{second}").status_code == 404
+    article = operator.get("/articles", params={"q": ""}).json()["items"][1]["id"]
+    split = operator.post(f"/agreements/{first}/split", json={"article_ids": [article]}, headers=auth)
+    assert split.status_code == 200
+    assert operator.get(f"/agreements/{split.json()['id']}").json()["sources"][0]["url"] == "https://b.ma/az"
+    again = operator.post(f"/agreements/{first}/split", json={"article_ids": [article]}, headers=auth)
+    assert again.status_code == 409
+
+
+def test_operator_endpoints_are_off_without_a_configured_token(client):
+    assert client.patch("/agreements/1", json={"place": "Rabat"}).status_code == 403
