@@ -105,6 +105,10 @@ class ArticleParsed(Message):
     run_id: int | None = None
 
 
+class RelayChanges(Message):
+    """Command to the store: push new change-feed rows to the Redis stream and the webhooks."""
+
+
 class PageRejected(Message):
     """Event: a page could not be read (empty, binary, undecodable); recorded once with its reason."""
 

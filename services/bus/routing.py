@@ -17,6 +17,7 @@ RECORD_FETCH_FAILURE: Final = "store.record_fetch_failure"
 PARSE_PAGE: Final = "parser.parse_page"
 INGEST_ARTICLE: Final = "store.ingest_article"
 RECORD_REJECTION: Final = "store.record_rejection"
+RELAY_CHANGES: Final = "store.relay_changes"
 
 TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")
 

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     task_soft_time_limit_s: int = 300
     task_time_limit_s: int = 360
     task_max_retries: int = 5
+    redis_url: str | None = Field(
+        default=None, description="change stream, locks; defaults to a redis broker"
+    )
+    changes_stream: str = "fm6ss:changes"
+    changes_stream_maxlen: int = Field(default=100_000, ge=1000)
+    webhook_urls: str = Field(default="", description="comma-separated URLs that receive change batches")
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key for the signature header")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_token: str | None = Field(default=None, description="operator token for write endpoints")
@@ -42,6 +49,8 @@ class Settings(BaseSettings):
             raise ValueError("FM6SS_TASK_SOFT_TIME_LIMIT_S must be below FM6SS_TASK_TIME_LIMIT_S")
         if self.environment == "production" and not self.api_token:
             raise ValueError("FM6SS_API_TOKEN is required when FM6SS_ENVIRONMENT=production")
+        if self.webhook_urls.strip() and not self.webhook_secret:
+            raise ValueError("FM6SS_WEBHOOK_SECRET is required when FM6SS_WEBHOOK_URLS is set")
         if self.api_token is not None and len(self.api_token) < 16:
             raise ValueError("FM6SS_API_TOKEN must be at least 16 characters")
         return self
@@ -49,6 +58,16 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return not self.broker_url
+
+    @property
+    def redis(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        return self.broker_url if self.broker_url and self.broker_url.startswith("redis") else None
+
+    @property
+    def webhooks(self) -> list[str]:
+        return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
 
     @property
     def archive_dir(self) -> Path:

@@ -225,3 +225,14 @@ class ManualLink(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", primary_key=True)
     agreement_id: int = Field(foreign_key="agreement.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class RelayCursor(SQLModel, table=True):
+    """How far each push consumer (the Redis stream, each webhook) has been sent the change feed."""
+
+    __tablename__ = "relay_cursor"
+    name: str = Field(max_length=500, primary_key=True)
+    seq: int = 0
+    failures: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -31,6 +31,7 @@ from services.store.models import (
     Page,
     Person,
     Rejection,
+    RelayCursor,
     RunCount,
     Source,
     utcnow,
@@ -292,6 +293,19 @@ class _Core:
         if exists is None:
             self.session.add(Rejection(url=url, reason=reason, archive_key=archive_key, run_id=run_id))
             self.session.flush()
+
+    def relay_cursor(self, name: str) -> RelayCursor:
+        """The consumer's cursor, locked until commit so two relays never send the same batch."""
+        stmt = select(RelayCursor).where(RelayCursor.name == name).with_for_update()
+        cursor = self.session.exec(stmt).first()
+        if cursor is None:
+            cursor = RelayCursor(name=name)
+            self.session.add(cursor)
+            self.session.flush()
+        return cursor
+
+    def relay_cursors(self) -> list[RelayCursor]:
+        return list(self.session.exec(select(RelayCursor).order_by(col(RelayCursor.name))))
 
     def changes_after(self, seq: int, limit: int) -> list[Change]:
         stmt = select(Change).where(col(Change.seq) > seq).order_by(col(Change.seq)).limit(limit)

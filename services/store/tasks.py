@@ -5,15 +5,26 @@ a redelivered message is harmless because every handler is idempotent.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
+import httpx
+import redis
 from celery import shared_task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.bus import runtime
 from services.bus.celery_app import publish
-from services.bus.messages import ArticleParsed, FetchFailed, PageFetched, PageRejected, UrlsDiscovered
+from services.bus.messages import (
+    ArticleParsed,
+    FetchFailed,
+    PageFetched,
+    PageRejected,
+    RelayChanges,
+    UrlsDiscovered,
+)
 from services.bus.routing import (
     FETCH_PAGE,
     INGEST_ARTICLE,
@@ -22,12 +33,16 @@ from services.bus.routing import (
     RECORD_FETCH_FAILURE,
     RECORD_REJECTION,
     RECORD_URLS,
+    RELAY_CHANGES,
 )
 from services.store import crawling
 from services.store.db import transaction
 from services.store.ingest import ingest_article
+from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
 from services.store.repository import Repository
 from services.store.runtime import engine
+
+log = logging.getLogger(__name__)
 
 _RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError, IntegrityError),
@@ -46,6 +61,7 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
         repo = Repository(session)
         result = ingest_article(repo, event)
         crawling.record_parsed(repo, event.url, event.run_id, result)
+    _push_changes()
     return asdict(result)
 
 
@@ -84,3 +100,42 @@ def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     with transaction(engine()) as session:
         crawling.record_fetch_failure(Repository(session), event)
     return {"status": "failed", "reason": event.reason}
+
+
+@cache
+def sinks() -> tuple[Sink, ...]:
+    """The push consumers configured for this process, built on first use."""
+    settings = runtime.settings()
+    out: list[Sink] = []
+    if settings.redis:
+        client = redis.Redis.from_url(settings.redis, socket_timeout=10)
+        out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
+    if settings.webhooks:
+        assert settings.webhook_secret is not None
+        http = httpx.Client(timeout=10, follow_redirects=False)
+        out.extend(WebhookSink(url, settings.webhook_secret, http) for url in settings.webhooks)
+    return tuple(out)
+
+
+def _push_changes() -> None:
+    """Ask for a relay after a commit; the outbox keeps the changes if this fails, and beat retries."""
+    if not sinks():
+        return
+    try:
+        publish(runtime.app(), RELAY_CHANGES, RelayChanges())
+    except Exception:  # the article is stored; delivery is retried by the next relay
+        log.warning("change relay failed; the change feed keeps the rows", exc_info=True)
+
+
+@shared_task(
+    name=RELAY_CHANGES,
+    autoretry_for=(OperationalError, DeliveryError, redis.RedisError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+    acks_late=True,
+)
+def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
+    RelayChanges.model_validate(payload)
+    return {sink.name: relay(engine(), sink) for sink in sinks()}

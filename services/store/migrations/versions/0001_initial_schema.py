@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:15:23.170542
+Create Date: 2026-11-23 02:19:19.453007
 """
 
 from collections.abc import Sequence
@@ -151,6 +151,14 @@ def upgrade() -> None:
     with op.batch_alter_table('rejection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rejection_url'), ['url'], unique=False)
 
+    op.create_table('relay_cursor',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('source',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -276,6 +284,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_name'))
 
     op.drop_table('source')
+    op.drop_table('relay_cursor')
     with op.batch_alter_table('rejection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rejection_url'))
 
