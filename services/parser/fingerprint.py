@@ -9,8 +9,6 @@ import hashlib
 import re
 import unicodedata
 
-from datasketch import MinHash
-
 NUM_PERM = 64
 SHINGLE = 3
 _SEED = 7
@@ -39,6 +37,8 @@ def minhash_signature(text: str) -> tuple[int, ...]:
         shingles = {" ".join(words)}
     else:
         shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    from datasketch import MinHash  # imported on first use: it pulls in SciPy, seconds of start-up
+
     mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
     mh.update_batch([s.encode("utf-8") for s in sorted(shingles)])
     return tuple(int(v) for v in mh.hashvalues)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, text, tuple_, update
+from sqlalchemy import and_, delete, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -105,9 +105,9 @@ class _Core:
     def band_candidates(self, bands: Sequence[tuple[int, int]], exclude: int | None) -> list[Article]:
         if not bands:
             return []
-        ids = select(ArticleBand.article_id).where(
-            tuple_(ArticleBand.band, ArticleBand.value).in_(list(bands))
-        )
+        # OR of (band, value) pairs, not a row-value IN: SQLite only probes the index for the former.
+        probes = [and_(col(ArticleBand.band) == b, col(ArticleBand.value) == v) for b, v in bands]
+        ids = select(ArticleBand.article_id).where(or_(*probes))
         stmt = select(Article).where(col(Article.id).in_(ids), col(Article.duplicate_of).is_(None))
         if exclude is not None:
             stmt = stmt.where(Article.id != exclude)
