@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,8 @@ from services.store.runtime import engine_for
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="FM6SS partnership watch.")
 export_cli = typer.Typer(no_args_is_help=True, help="Write agreements or articles as JSON lines or CSV.")
 cli.add_typer(export_cli, name="export")
+agreements_cli = typer.Typer(no_args_is_help=True, help="Operators' corrections: merge, split, set fields.")
+cli.add_typer(agreements_cli, name="agreements")
 err = Console(stderr=True)
 
 
@@ -224,6 +227,93 @@ def worker_cmd(
             f"{'-'.join(wanted)}@%h",
         ]
     )
+
+
+@cli.command("reparse")
+def reparse_cmd(
+    since: Annotated[
+        datetime | None, typer.Option(help="only articles first seen on or after this date")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Run parsing, dedup and resolution again over the page archive (no network): after a parser upgrade."""
+    from services.store.reparse import count_articles, reparse_commands
+
+    settings = load_settings()
+    app = runtime.configure(settings)
+    engine = ready_engine(settings)
+    outcomes: Counter[str] = Counter()
+    total = count_articles(engine, since)
+    with _progress(progress, total) as bar:
+        task = bar.add_task("re-parsing", total=total)
+        for command in reparse_commands(engine, since):
+            outcomes[_outcome(publish(app, PARSE_PAGE, command))] += 1
+            bar.advance(task)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "nothing to re-parse"
+    err.print(f"re-parsed {sum(outcomes.values())} article(s): {summary}", highlight=False)
+
+
+def _manual(action: Any, *args: Any) -> None:
+    from services.store.manual import ManualError
+
+    settings = load_settings()
+    engine = ready_engine(settings, migrate_embedded=False)
+    try:
+        with db.transaction(engine) as session:
+            from services.store.repository import Repository
+
+            result = action(Repository(session), *args)
+    except ManualError as exc:
+        raise CliError(str(exc)) from exc
+    if result is not None:
+        typer.echo(result)
+
+
+@agreements_cli.command("merge")
+def merge_cmd(keep: int, other: int) -> None:
+    """Fold agreement OTHER into KEEP (its reports, parties and evidence move; OTHER is deleted)."""
+    from services.store.manual import merge_agreements
+
+    _manual(merge_agreements, keep, other)
+    err.print(f"merged {other} into {keep}")
+
+
+@agreements_cli.command("split")
+def split_cmd(
+    agreement: int,
+    articles: Annotated[str, typer.Option(help="comma-separated article ids to move to a new agreement")],
+) -> None:
+    """Move some reports of AGREEMENT to a new agreement; prints the new id."""
+    from services.store.manual import split_agreement
+
+    try:
+        ids = [int(x) for x in articles.split(",") if x.strip()]
+    except ValueError:
+        raise CliError(f"--articles must be comma-separated ids, got {articles!r}") from None
+    _manual(split_agreement, agreement, ids)
+
+
+@agreements_cli.command("correct")
+def correct_cmd(
+    agreement: int,
+    field: Annotated[str, typer.Option(help="kind, signed_on, signed_on_precision, place, event or themes")],
+    value: Annotated[
+        str | None, typer.Option(help="new value (themes: comma-separated); omit to clear")
+    ] = None,
+) -> None:
+    """Set a field by hand; it wins over every report and survives re-parsing."""
+    from services.store.manual import correct_fields
+
+    parsed: Any = value
+    if value is not None and field == "themes":
+        parsed = [t.strip() for t in value.split(",") if t.strip()]
+    elif value is not None and field == "signed_on":
+        try:
+            parsed = date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise CliError(f"signed_on must be YYYY-MM-DD, got {value!r}") from None
+    _manual(correct_fields, agreement, {field: parsed})
+    err.print(f"agreement {agreement}: {field} {'cleared' if value is None else 'set'}")
 
 
 @cli.command("status")

@@ -92,6 +92,8 @@ class ArticleParsed(Message):
     url: str
     canonical_url: str
     archive_key: str
+    content_kind: Literal["html", "text"] = "html"
+    hints: PageHints = PageHints()  # as given with the page; kept so a re-parse reads it the same way
     outlet: str | None = None
     title: str | None = None
     published: date | None = None

@@ -46,6 +46,8 @@ def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
         url=message.url,
         canonical_url=_canonical(article.canonical_url, message.url),
         archive_key=message.archive_key,
+        content_kind=message.content_kind,
+        hints=message.hints,
         outlet=hints.outlet or article.site_name or _host(message.url),
         title=title,
         published=published,

@@ -108,6 +108,8 @@ def _save_article(
     article.text_hash = event.text_hash
     article.minhash = dedup.pack(event.minhash) if event.minhash else None
     article.archive_key = event.archive_key
+    article.content_kind = event.content_kind
+    article.hints = event.hints.model_dump(exclude_none=True)
     article.parser_version = event.parser_version
     article.duplicate_of = original.id if original is not None else None
     article.relevant = original.relevant if original is not None else event.relevant

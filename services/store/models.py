@@ -96,6 +96,8 @@ class Article(SQLModel, table=True):
     relevant: bool = Field(default=False, index=True)
     duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
     archive_key: str = Field(max_length=64)
+    content_kind: str = Field(default="html", max_length=10)
+    hints: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     parser_version: str = Field(max_length=40)
     first_seen: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

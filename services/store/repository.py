@@ -138,6 +138,18 @@ class _Core:
             stmt = stmt.where(func.lower(Article.title).like(f"%{filters['q'].lower()}%"))
         return list(self.session.exec(stmt.order_by(col(Article.id)).limit(limit)))
 
+    def articles_seen_since(self, since: datetime | None, after: int, limit: int) -> list[Article]:
+        stmt = select(Article).where(col(Article.id) > after)
+        if since is not None:
+            stmt = stmt.where(col(Article.first_seen) >= since)
+        return list(self.session.exec(stmt.order_by(col(Article.id)).limit(limit)))
+
+    def count_articles_since(self, since: datetime | None) -> int:
+        stmt = select(func.count()).select_from(Article)
+        if since is not None:
+            stmt = stmt.where(col(Article.first_seen) >= since)
+        return int(self.session.exec(stmt).one())
+
     def articles(self, ids: Iterable[int]) -> list[Article]:
         ids = list(ids)
         if not ids:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:19:19.453007
+Create Date: 2026-11-23 02:21:49.342382
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,8 @@ def upgrade() -> None:
     sa.Column('relevant', sa.Boolean(), nullable=False),
     sa.Column('duplicate_of', sa.Integer(), nullable=True),
     sa.Column('archive_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('hints', sa.JSON(), nullable=False),
     sa.Column('parser_version', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
