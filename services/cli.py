@@ -5,13 +5,14 @@ Entry points stay thin: each command validates its arguments and calls one servi
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, ParamSpec
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -27,16 +28,37 @@ from services.store import db
 from services.store.export import records, write_csv, write_jsonl
 from services.store.runtime import engine_for
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="FM6SS partnership watch.")
-export_cli = typer.Typer(no_args_is_help=True, help="Write agreements or articles as JSON lines or CSV.")
+P = ParamSpec("P")
+# Plain output: one-line errors rather than boxes, and ordinary tracebacks for real bugs.
+_PLAIN: dict[str, Any] = {"rich_markup_mode": None, "pretty_exceptions_enable": False}
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="FM6SS partnership watch.", **_PLAIN)
+export_cli = typer.Typer(
+    no_args_is_help=True, help="Write agreements or articles as JSON lines or CSV.", **_PLAIN
+)
 cli.add_typer(export_cli, name="export")
-agreements_cli = typer.Typer(no_args_is_help=True, help="Operators' corrections: merge, split, set fields.")
+agreements_cli = typer.Typer(
+    no_args_is_help=True, help="Operators' corrections: merge, split, set fields.", **_PLAIN
+)
 cli.add_typer(agreements_cli, name="agreements")
 err = Console(stderr=True)
 
 
-class CliError(click.ClickException):
+class CliError(Exception):
     """A user-facing failure: printed as one line ("Error: ..."), exit status 1."""
+
+
+def handled(command: Callable[P, None]) -> Callable[P, None]:
+    """Turn a CliError into one line on standard error and exit status 1, instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except CliError as exc:
+            err.print(f"Error: {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run
 
 
 def load_settings() -> Settings:
@@ -61,6 +83,7 @@ def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Any:
 
 
 @cli.command("migrate")
+@handled
 def migrate_cmd() -> None:
     """Create or upgrade the database schema (Alembic) to the latest revision."""
     settings = load_settings()
@@ -72,6 +95,7 @@ def migrate_cmd() -> None:
 
 
 @cli.command("import")
+@handled
 def import_cmd(
     file: Annotated[str, typer.Argument(help="JSON lines file, or - for standard input")],
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
@@ -159,6 +183,7 @@ def _export(kind: Literal["agreements", "articles"], fmt: Format, output: Path |
 
 
 @export_cli.command("agreements")
+@handled
 def export_agreements(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")] = None,
@@ -169,6 +194,7 @@ def export_agreements(
 
 
 @export_cli.command("articles")
+@handled
 def export_articles(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")] = None,
@@ -178,6 +204,7 @@ def export_articles(
 
 
 @cli.command("api")
+@handled
 def api_cmd(
     host: Annotated[str | None, typer.Option(help="default FM6SS_API_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default FM6SS_API_PORT")] = None,
@@ -199,6 +226,7 @@ def api_cmd(
 
 
 @cli.command("worker")
+@handled
 def worker_cmd(
     queues: Annotated[str, typer.Option(help=f"comma-separated, of {','.join(QUEUES)}")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
@@ -230,6 +258,7 @@ def worker_cmd(
 
 
 @cli.command("reparse")
+@handled
 def reparse_cmd(
     since: Annotated[
         datetime | None, typer.Option(help="only articles first seen on or after this date")
@@ -270,6 +299,7 @@ def _manual(action: Any, *args: Any) -> None:
 
 
 @agreements_cli.command("merge")
+@handled
 def merge_cmd(keep: int, other: int) -> None:
     """Fold agreement OTHER into KEEP (its reports, parties and evidence move; OTHER is deleted)."""
     from services.store.manual import merge_agreements
@@ -279,6 +309,7 @@ def merge_cmd(keep: int, other: int) -> None:
 
 
 @agreements_cli.command("split")
+@handled
 def split_cmd(
     agreement: int,
     articles: Annotated[str, typer.Option(help="comma-separated article ids to move to a new agreement")],
@@ -294,6 +325,7 @@ def split_cmd(
 
 
 @agreements_cli.command("correct")
+@handled
 def correct_cmd(
     agreement: int,
     field: Annotated[str, typer.Option(help="kind, signed_on, signed_on_precision, place, event or themes")],
@@ -317,6 +349,7 @@ def correct_cmd(
 
 
 @cli.command("status")
+@handled
 def status_cmd() -> None:
     """Counts of stored articles, agreements, organizations and changes."""
     from sqlmodel import Session

@@ -115,9 +115,9 @@ def engine(url: str) -> sa.engine.Engine:
 @pytest.fixture(autouse=True)
 def _dispose_engines() -> Iterator[None]:
     yield
-    from services.store.runtime import engine_for
+    from services.store.runtime import dispose_all
 
     for e in _ENGINES.values():
         e.dispose()
     _ENGINES.clear()
-    engine_for.cache_clear()
+    dispose_all()

@@ -69,7 +69,7 @@ def migrate(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot migrate {safe_url(url)}: {exc.orig}") from exc
+        raise DatabaseUnavailable(f"cannot migrate {safe_url(url)}: {one_line(exc.orig)}") from exc
 
 
 def check_ready(engine: Engine) -> None:
@@ -79,7 +79,7 @@ def check_ready(engine: Engine) -> None:
             tables = set(inspect(conn).get_table_names())
     except OperationalError as exc:
         raise DatabaseUnavailable(
-            f"cannot reach the database {safe_url(str(engine.url))}: {exc.orig}"
+            f"cannot reach the database {safe_url(str(engine.url))}: {one_line(exc.orig)}"
         ) from exc
     if "agreement" not in tables:
         raise DatabaseUnavailable(
@@ -89,3 +89,7 @@ def check_ready(engine: Engine) -> None:
 
 def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def one_line(error: object) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,125 @@
+"""Store, step 1 of the data flow: which sources are due, operators' recrawls, and the sweeper.
+
+Each function runs in one transaction and returns (task name, message) pairs to publish after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.bus.messages import DiscoverSource, FetchPage, Message, PageHints, ParsePage, SourceSpec
+from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
+from services.store.crawling import queue_url
+from services.store.models import Source, utcnow
+from services.store.repository import Repository
+
+Outgoing = list[tuple[str, Message]]
+
+
+class ScopeError(ValueError):
+    """A recrawl scope that names nothing: an unknown or disabled source, or no enabled source at all."""
+
+
+def spec_of(source: Source) -> SourceSpec:
+    return SourceSpec(
+        name=source.name,
+        kind=source.kind,
+        url=source.url,
+        interval_minutes=source.interval_minutes,
+        enabled=source.enabled,
+        link_pattern=source.link_pattern,
+        outlet=source.outlet,
+        lang=source.lang,
+        delay_s=source.delay_s,
+        max_concurrency=source.max_concurrency,
+    )
+
+
+def _due(source: Source, now: datetime) -> bool:
+    if source.last_run_at is None:
+        return True
+    last = source.last_run_at if source.last_run_at.tzinfo else source.last_run_at.replace(tzinfo=now.tzinfo)
+    return last <= now - timedelta(minutes=source.interval_minutes)
+
+
+def schedule_due(repo: Repository, now: datetime | None = None) -> tuple[int | None, Outgoing]:
+    """A scheduled run over every enabled source whose interval has passed; None when nothing is due."""
+    now = now or utcnow()
+    due = [s for s in repo.list_sources(enabled_only=True) if _due(s, now)]
+    if not due:
+        return None, []
+    return _discover(repo, due, "schedule", {"sources": [s.name for s in due]}, force=False)
+
+
+def start_recrawl(
+    repo: Repository, trigger: str, *, source: str | None = None, url: str | None = None, force: bool = False
+) -> tuple[int, Outgoing]:
+    """An operator's recrawl of everything, one source, or one URL."""
+    if url is not None:
+        run = repo.start_run(trigger, {"url": url}, force=True)
+        assert run.id is not None
+        return run.id, [(FETCH_PAGE, queue_url(repo, url, run.id))]
+    if source is not None:
+        found = repo.source(source)
+        if found is None:
+            raise ScopeError(f"no source named {source!r}")
+        return _discover(repo, [found], trigger, {"source": source}, force)
+    sources = repo.list_sources(enabled_only=True)
+    if not sources:
+        raise ScopeError("no enabled source to crawl")
+    run_id, out = _discover(repo, sources, trigger, {"all": True}, force)
+    assert run_id is not None
+    return run_id, out
+
+
+def _discover(
+    repo: Repository, sources: list[Source], trigger: str, scope: dict[str, Any], force: bool
+) -> tuple[int, Outgoing]:
+    run = repo.start_run(trigger, scope, force)
+    assert run.id is not None
+    now = utcnow()
+    for source in sources:
+        source.last_run_at = now  # so the schedule does not start it again while this run reads it
+        repo.session.add(source)
+    repo.count(run.id, "sources_queued", len(sources))
+    return run.id, [(DISCOVER_SOURCE, DiscoverSource(source=spec_of(s), run_id=run.id)) for s in sources]
+
+
+def sweep(repo: Repository, stale_after: timedelta, limit: int = 500) -> Outgoing:
+    """Re-issue what was recorded but never finished (a lost message, a broker restarted empty)."""
+    before = utcnow() - stale_after
+    out: Outgoing = []
+    for page in repo.stale_pages("queued", before, limit):
+        page.queued_at = utcnow()
+        repo.save_page(page)
+        out.append(
+            (
+                FETCH_PAGE,
+                FetchPage(
+                    url=page.url,
+                    source=page.source,
+                    run_id=page.run_id,
+                    etag=page.etag,
+                    last_modified=page.last_modified,
+                    hints=PageHints(**page.hints),
+                ),
+            )
+        )
+    for page in repo.stale_pages("parsing", before, limit):
+        if page.archive_key is None:
+            continue
+        page.queued_at = utcnow()
+        repo.save_page(page)
+        out.append(
+            (
+                PARSE_PAGE,
+                ParsePage(
+                    url=page.url,
+                    archive_key=page.archive_key,
+                    run_id=page.run_id,
+                    hints=PageHints(**page.hints),
+                ),
+            )
+        )
+    return out
