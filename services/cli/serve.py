@@ -1,0 +1,80 @@
+"""`fm6ss api`, `worker` and `status`: the long-running processes and a look at what is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from services.bus import runtime
+from services.bus.routing import QUEUES
+from services.cli.common import CliError, cli, handled, load_settings, ready_engine
+
+
+@cli.command("api")
+@handled
+def api_cmd(
+    host: Annotated[str | None, typer.Option(help="default FM6SS_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default FM6SS_API_PORT")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    import uvicorn
+
+    from services.store.api import create_api
+
+    settings = load_settings()
+    runtime.configure(settings)
+    engine = ready_engine(settings)
+    uvicorn.run(
+        create_api(settings, engine),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@cli.command("worker")
+@handled
+def worker_cmd(
+    queues: Annotated[str, typer.Option(help=f"comma-separated, of {','.join(QUEUES)}")] = ",".join(QUEUES),
+    concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."""
+    settings = load_settings()
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown or not wanted:
+        raise CliError(f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}")
+    if settings.embedded:
+        raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    app = runtime.configure(settings)
+    if "store" in wanted:
+        ready_engine(settings, migrate_embedded=False)
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            ",".join(wanted),
+            "-c",
+            str(concurrency),
+            "-l",
+            settings.log_level,
+            "-n",
+            f"{'-'.join(wanted)}@%h",
+        ]
+    )
+
+
+@cli.command("status")
+@handled
+def status_cmd() -> None:
+    """Counts of stored articles, agreements, organizations and changes."""
+    from sqlmodel import Session
+
+    from services.store.repository import Repository
+
+    settings = load_settings()
+    engine = ready_engine(settings, migrate_embedded=False)
+    with Session(engine) as session:
+        for name, n in Repository(session).counts().items():
+            typer.echo(f"{name:14} {n}")
