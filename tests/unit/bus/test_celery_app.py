@@ -20,11 +20,11 @@ def test_publish_runs_the_task_in_process_when_no_broker_is_set(env):
     app = create_app(Settings())
     seen = []
 
-    @app.task(name="store.record_rejection")
+    @app.task(name="store.echo_for_test")
     def record(payload):
         seen.append(payload)
         return {"ok": payload["reason"]}
 
-    result = publish(app, "store.record_rejection", PageRejected(url="https://x.ma/a", reason="empty"))
+    result = publish(app, "store.echo_for_test", PageRejected(url="https://x.ma/a", reason="empty"))
     assert result == {"ok": "empty"}
     assert seen[0]["schema_version"] == 1
