@@ -107,6 +107,14 @@ class ArticleParsed(Message):
     run_id: int | None = None
 
 
+class ScheduleSources(Message):
+    """Command to the store (from beat): start a run over the sources whose interval has passed."""
+
+
+class SweepStalled(Message):
+    """Command to the store (from beat): re-issue pages recorded as queued or parsing for too long."""
+
+
 class RelayChanges(Message):
     """Command to the store: push new change-feed rows to the Redis stream and the webhooks."""
 

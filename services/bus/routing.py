@@ -18,6 +18,8 @@ PARSE_PAGE: Final = "parser.parse_page"
 INGEST_ARTICLE: Final = "store.ingest_article"
 RECORD_REJECTION: Final = "store.record_rejection"
 RELAY_CHANGES: Final = "store.relay_changes"
+SCHEDULE_SOURCES: Final = "store.schedule_sources"
+SWEEP_STALLED: Final = "store.sweep_stalled"
 
 TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")
 

@@ -6,7 +6,7 @@ live by topic in this package's modules; importing them registers them on the ap
 
 from __future__ import annotations
 
-from services.cli import data, manual, serve  # noqa: F401  (registers the commands)
+from services.cli import crawl, data, manual, serve  # noqa: F401  (registers the commands)
 from services.cli.common import cli
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,8 @@ from services.bus.messages import (
     PageFetched,
     PageRejected,
     RelayChanges,
+    ScheduleSources,
+    SweepStalled,
     UrlsDiscovered,
 )
 from services.bus.routing import (
@@ -34,8 +37,10 @@ from services.bus.routing import (
     RECORD_REJECTION,
     RECORD_URLS,
     RELAY_CHANGES,
+    SCHEDULE_SOURCES,
+    SWEEP_STALLED,
 )
-from services.store import crawling
+from services.store import crawling, scheduling
 from services.store.db import transaction
 from services.store.ingest import ingest_article
 from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
@@ -139,3 +144,26 @@ def _push_changes() -> None:
 def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
     RelayChanges.model_validate(payload)
     return {sink.name: relay(engine(), sink) for sink in sinks()}
+
+
+@shared_task(name=SCHEDULE_SOURCES, **_RETRY)
+def schedule_sources_task(payload: dict[str, Any]) -> dict[str, Any]:
+    ScheduleSources.model_validate(payload)
+    with transaction(engine()) as session:
+        run_id, outgoing = scheduling.schedule_due(Repository(session))
+    for name, message in outgoing:
+        publish(runtime.app(), name, message)
+    return {"run_id": run_id, "sources": len(outgoing)}
+
+
+@shared_task(name=SWEEP_STALLED, **_RETRY)
+def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
+    SweepStalled.model_validate(payload)
+    settings = runtime.settings()
+    # Past the visibility timeout a message still in the broker would have been redelivered already.
+    stale = timedelta(seconds=settings.visibility_timeout_s + settings.task_time_limit_s)
+    with transaction(engine()) as session:
+        outgoing = scheduling.sweep(Repository(session), stale)
+    for name, message in outgoing:
+        publish(runtime.app(), name, message)
+    return {"reissued": len(outgoing)}

@@ -1,0 +1,70 @@
+"""Crawl runs as operators see them: scope, counters, and whether work is still in flight."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.store.models import CrawlRun
+from services.store.repository import Repository
+
+IN_FLIGHT = ("queued", "parsing")
+
+
+class FailedPage(BaseModel):
+    url: str
+    reason: str | None
+    detail: str | None
+
+
+class RunOut(BaseModel):
+    id: int
+    trigger: str
+    scope: dict[str, Any]
+    force: bool
+    started_at: datetime
+    status: str  # running or finished
+    in_flight: int
+    counts: dict[str, int]
+    failures: list[FailedPage]
+
+
+def run_out(repo: Repository, run: CrawlRun, failures: int = 20) -> RunOut:
+    assert run.id is not None
+    counts = repo.counts_of_run(run.id)
+    in_flight = repo.pages_of_run(run.id, IN_FLIGHT)
+    sources_pending = counts.get("sources_queued", 0) - counts.get("sources_done", 0)
+    return RunOut(
+        id=run.id,
+        trigger=run.trigger,
+        scope=run.scope,
+        force=run.force,
+        started_at=run.started_at,
+        status="running" if in_flight or sources_pending > 0 else "finished",
+        in_flight=in_flight,
+        counts=counts,
+        failures=[
+            FailedPage(url=p.url, reason=p.failure, detail=p.failure_detail)
+            for p in repo.failed_pages(run.id, failures)
+        ],
+    )
+
+
+def summary_lines(run: RunOut) -> list[str]:
+    """The closing summary of `fm6ss run`, one topic a line."""
+    c = run.counts
+    failed = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("pages_failed:")}
+    failed_text = ", ".join(f"{n} {reason}" for reason, n in sorted(failed.items())) or "none"
+    return [
+        f"run {run.id} ({run.trigger}), {run.status}",
+        f"sources     {c.get('sources_done', 0)} read, {c.get('sources_failed', 0)} failed",
+        f"pages       {c.get('pages_fetched', 0)} fetched, {c.get('pages_not_modified', 0)} not modified, "
+        f"{c.get('pages_unchanged', 0)} unchanged, {sum(failed.values())} failed ({failed_text}), "
+        f"{c.get('pages_unreadable', 0)} unreadable",
+        f"articles    {c.get('articles_new', 0)} new, {c.get('articles_updated', 0)} updated, "
+        f"{c.get('articles_duplicate', 0) + c.get('articles_near_duplicate', 0)} duplicate, "
+        f"{c.get('articles_irrelevant', 0)} irrelevant",
+        f"agreements  {c.get('agreements_new', 0)} new, {c.get('agreements_updated', 0)} updated",
+    ]
