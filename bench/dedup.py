@@ -22,9 +22,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.store import dedup  # noqa: E402
-from services.store.db import make_engine, migrate, transaction  # noqa: E402
-from services.store.repository import Repository  # noqa: E402
+from services.store import dedup
+from services.store.db import make_engine, migrate, transaction
+from services.store.repository import Repository
 
 NUM_PERM = 64
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
@@ -172,11 +172,13 @@ def main() -> None:
         migrate(fresh)
     else:
         with engine.begin() as conn:
-            conn.execute(sa.text("TRUNCATE article, article_band, agreement, organization, change "
-                                 "RESTART IDENTITY CASCADE"))
-    print(
-        f"\ningest with resolution: {ingest_throughput(fresh, args.ingest):.0f} articles/s ({args.ingest} articles)"
-    )
+            conn.execute(
+                sa.text(
+                    "TRUNCATE article, article_band, agreement, organization, change RESTART IDENTITY CASCADE"
+                )
+            )
+    rate = ingest_throughput(fresh, args.ingest)
+    print(f"\ningest with resolution: {rate:.0f} articles/s ({args.ingest} articles)")
 
 
 if __name__ == "__main__":

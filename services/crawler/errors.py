@@ -1,0 +1,64 @@
+"""How the crawler fails: transient errors are retried later, permanent ones become FetchFailed.
+
+Also the retry schedule (exponential backoff with jitter, never sooner than a server's Retry-After).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+class FetchError(Exception):
+    """Permanent: recorded once with a short reason code, never retried."""
+
+    def __init__(self, reason: str, detail: str = "", status: int | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.status = status
+
+
+class Retryable(Exception):
+    """Transient: try again after `delay_s` seconds at the earliest (None: the backoff decides)."""
+
+    def __init__(
+        self, reason: str, delay_s: float | None = None, detail: str = "", status: int | None = None
+    ) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.delay_s = delay_s
+        self.detail = detail
+        self.status = status
+
+
+def retry_after(value: str | None, now: datetime | None = None, cap_s: float = 3600.0) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), capped; None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap_s)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), cap_s)
+
+
+def backoff(
+    attempt: int,
+    base_s: float,
+    max_s: float,
+    floor_s: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Countdown before try number `attempt + 1`: half fixed, half random, growing twofold per try."""
+    ceiling = min(max_s, base_s * 2.0 ** max(attempt, 0))
+    delay = ceiling / 2 + rand() * ceiling / 2
+    return max(delay, min(floor_s or 0.0, max_s))

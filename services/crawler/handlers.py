@@ -1,0 +1,163 @@
+"""Crawler handlers for steps 2 (discover a source) and 4 (fetch a page): plain functions over `Deps`.
+
+Each request goes through the SSRF guard, robots.txt and the per-host limiter before the fetcher.
+Permanent failures come back as events; transient ones raise Retryable for the task to retry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from services.bus.archive import Archive
+from services.bus.messages import (
+    DiscoveredUrl,
+    FetchFailed,
+    FetchPage,
+    PageFetched,
+    SourceSpec,
+    UrlsDiscovered,
+)
+from services.crawler.discovery import discover_links, select
+from services.crawler.errors import FetchError, Retryable
+from services.crawler.fetcher import Fetcher, Kind, Response
+from services.crawler.links import DiscoveryError
+from services.crawler.politeness import HostLimiter, host_delay, polite_slot
+from services.crawler.robots import Robots, RobotsCache
+from services.crawler.settings import CrawlerSettings
+
+
+@dataclass
+class Deps:
+    """What the handlers need, built once per worker process by bootstrap (or by a test)."""
+
+    settings: CrawlerSettings
+    fetcher: Fetcher
+    archive: Archive
+    robots_cache: RobotsCache
+    limiter: HostLimiter
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def robots(self) -> Robots:
+        s = self.settings
+        return Robots(self.robots_cache, self._robots_body, s.bot_name, s.robots_ttl_s, s.robots_error_ttl_s)
+
+    def _robots_body(self, url: str) -> bytes:
+        return self.fetcher.get(url, kind="robots").body or b""
+
+
+def get(
+    deps: Deps,
+    url: str,
+    kind: Kind,
+    *,
+    delay_s: float | None = None,
+    concurrency: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Response:
+    """One polite GET: guard, robots.txt, the host's slot, then the fetcher (which guards every hop)."""
+    s = deps.settings
+    deps.fetcher.guard.check(url)
+    robots = deps.robots()
+    rules = robots.check(url)
+    host = (urlsplit(url).hostname or "").lower()
+    delay = host_delay(s.default_delay_s, delay_s, rules.delay(s.bot_name), s.max_delay_s)
+    slots = concurrency or s.max_concurrency_per_host
+    with polite_slot(deps.limiter, host, delay, slots, s.max_inline_wait_s, deps.sleep):
+        try:
+            return deps.fetcher.get(
+                url, kind=kind, etag=etag, last_modified=last_modified, on_redirect=robots.check
+            )
+        except Retryable as exc:
+            if exc.delay_s and exc.status in (429, 503):
+                deps.limiter.back_off(host, exc.delay_s)
+            raise
+
+
+def fetch(command: FetchPage, deps: Deps) -> PageFetched | FetchFailed:
+    """Step 4: fetch one page conditionally; archive its body; 304 gives a PageFetched without a key."""
+    try:
+        response = get(deps, command.url, "page", etag=command.etag, last_modified=command.last_modified)
+    except FetchError as exc:
+        return failure(command, exc.reason, exc.detail, exc.status)
+    key = deps.archive.put(response.body) if response.body is not None else None
+    return PageFetched(
+        url=command.url,
+        final_url=response.final_url,
+        status=response.status,
+        archive_key=key,
+        content_type=response.content_type,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        source=command.source,
+        run_id=command.run_id,
+        hints=command.hints,
+    )
+
+
+def failure(
+    command: FetchPage, reason: str, detail: str = "", status: int | None = None, transient: bool = False
+) -> FetchFailed:
+    return FetchFailed(
+        url=command.url,
+        reason=reason,
+        detail=detail[:500],
+        status=status,
+        transient=transient,
+        source=command.source,
+        run_id=command.run_id,
+    )
+
+
+def discover(source: SourceSpec, deps: Deps, run_id: int | None = None) -> UrlsDiscovered:
+    """Step 2: read the source and the sitemaps it nests (up to a bound); report the URLs it lists.
+
+    A failure of the source's own document is the event's error (Retryable if transient); a failing
+    nested sitemap is skipped so the others still count.
+    """
+    s = deps.settings
+    queue, done, seen = [source.url], set[str](), set[str]()
+    found: list[DiscoveredUrl] = []
+    while queue and len(done) <= s.max_sitemaps_per_source and len(found) < s.max_urls_per_source:
+        url = queue.pop(0)
+        if url in done:
+            continue
+        done.add(url)
+        try:
+            urls, nested = _read(source, url, deps, seen, s.max_urls_per_source - len(found))
+        except (FetchError, DiscoveryError) as exc:
+            if url == source.url:
+                return UrlsDiscovered(source=source.name, run_id=run_id, error=_error(exc))
+            continue
+        except Retryable:
+            if url == source.url:
+                raise
+            continue
+        found.extend(urls)
+        queue.extend(nested)
+    return UrlsDiscovered(source=source.name, run_id=run_id, urls=tuple(found))
+
+
+def _read(
+    source: SourceSpec, url: str, deps: Deps, seen: set[str], cap: int
+) -> tuple[tuple[DiscoveredUrl, ...], tuple[str, ...]]:
+    kind: Kind = "page" if source.kind == "listing" else "feed"
+    response = get(deps, url, kind, delay_s=source.delay_s, concurrency=source.max_concurrency)
+    links, nested = discover_links(
+        source.kind,
+        response.body or b"",
+        response.final_url,
+        pattern=source.link_pattern,
+        max_bytes=deps.settings.max_feed_bytes,
+    )
+    urls = select(
+        links, pattern=source.link_pattern, outlet=source.outlet, lang=source.lang, cap=cap, seen=seen
+    )
+    return urls, nested
+
+
+def _error(exc: FetchError | DiscoveryError) -> str:
+    return f"{exc.reason}: {exc.detail}"[:500] if exc.detail else exc.reason

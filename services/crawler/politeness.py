@@ -1,0 +1,110 @@
+"""Per-host politeness for steps 2 and 4, shared by every worker through the `limits` storage.
+
+A delay between two requests to a host (the source's, or the default, raised to robots.txt's
+Crawl-delay), a cap on concurrent requests per host, and a pause after 429/503 Retry-After.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from services.crawler.errors import Retryable
+
+
+class HostLimiter(Protocol):
+    def acquire(self, host: str, delay_s: float, concurrency: int) -> float:
+        """0.0 when a request to `host` may start now (release it after), else seconds to wait."""
+        ...
+
+    def release(self, host: str) -> None: ...
+
+    def back_off(self, host: str, seconds: float) -> None:
+        """No request to `host` before `seconds` from now (a server's Retry-After)."""
+        ...
+
+
+def host_delay(default_s: float, source_s: float | None, robots_s: float | None, cap_s: float) -> float:
+    """The source's delay (or the default), raised to the site's Crawl-delay capped at `cap_s`."""
+    base = default_s if source_s is None else source_s
+    return max(base, min(robots_s or 0.0, cap_s))
+
+
+class LimitsHostLimiter:
+    """Delay: a moving window of one hit per delay; concurrency: a counter whose lease expires."""
+
+    def __init__(self, storage: Any, lease_s: int, clock: Callable[[], float] = time.time) -> None:
+        self.storage = storage
+        self.window = MovingWindowRateLimiter(storage)
+        self.lease_s = lease_s
+        self.clock = clock
+
+    def acquire(self, host: str, delay_s: float, concurrency: int) -> float:
+        blocked = self._blocked_for(host)
+        if blocked > 0:
+            return blocked
+        if self.storage.incr(f"busy/{host}", self.lease_s, 1) > concurrency:
+            self.release(host)
+            return max(min(delay_s, 1.0), 0.2)
+        if delay_s <= 0:
+            return 0.0
+        # limits counts whole seconds: a delay of 1.5 s is kept as 2 s.
+        item = RateLimitItemPerSecond(1, max(1, math.ceil(delay_s)))
+        if self.window.hit(item, "delay", host):
+            return 0.0
+        self.release(host)
+        reset = self.window.get_window_stats(item, "delay", host).reset_time
+        return max(reset - self.clock(), 0.05)
+
+    def release(self, host: str) -> None:
+        if self.storage.incr(f"busy/{host}", self.lease_s, -1) < 0:
+            self.storage.clear(f"busy/{host}")
+
+    def back_off(self, host: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self.storage.clear(f"backoff/{host}")
+        self.storage.incr(f"backoff/{host}", max(1, math.ceil(seconds)), 1)
+
+    def _blocked_for(self, host: str) -> float:
+        if self.storage.get(f"backoff/{host}") <= 0:
+            return 0.0
+        return max(float(self.storage.get_expiry(f"backoff/{host}")) - self.clock(), 0.05)
+
+
+def make_limiter(redis_url: str | None, lease_s: int) -> LimitsHostLimiter:
+    """Redis storage when a Redis URL is configured (shared by every worker), memory otherwise."""
+    if redis_url:
+        storage = storage_from_string(redis_url, key_prefix="fm6ss:crawler:limits")
+    else:
+        storage = storage_from_string("memory://")
+    return LimitsHostLimiter(storage, lease_s)
+
+
+@contextmanager
+def polite_slot(
+    limiter: HostLimiter,
+    host: str,
+    delay_s: float,
+    concurrency: int,
+    max_wait_s: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold a request slot for `host`; short waits sleep here, longer ones retry the task later."""
+    waited = 0.0
+    while (wait := limiter.acquire(host, delay_s, concurrency)) > 0:
+        if waited + wait > max_wait_s:
+            raise Retryable("host_busy", delay_s=wait, detail=host)
+        sleep(wait)
+        waited += wait
+    try:
+        yield
+    finally:
+        limiter.release(host)

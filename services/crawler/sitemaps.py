@@ -1,0 +1,92 @@
+"""Step 2 for sitemap and news-sitemap sources: XML bytes in, article links and nested sitemaps out.
+
+lxml runs with entity resolution, DTD loading, network access and huge trees all off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from services.crawler.links import DiscoveryError, Link, clean_text, refuse_entity_declarations
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    links: tuple[Link, ...] = ()
+    nested: tuple[str, ...] = ()  # a sitemap index's children, newest first
+
+
+def safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=True,
+    )
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """The document's root, parsed safely; refuses what is not XML."""
+    try:
+        root = etree.fromstring(body, parser=safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise DiscoveryError("bad_xml", str(exc)[:200]) from None
+    if root is None:
+        raise DiscoveryError("bad_xml", "empty document")
+    return root
+
+
+def read_sitemap(body: bytes, base_url: str) -> Sitemap:
+    refuse_entity_declarations(body)
+    root = parse_xml(body)
+    name = _local(root)
+    if name == "sitemapindex":
+        return Sitemap(nested=_nested(root, base_url))
+    if name != "urlset":
+        raise DiscoveryError("bad_sitemap", f"root element is <{name}>, not <urlset> or <sitemapindex>")
+    return Sitemap(links=tuple(link for url in root if (link := _page(url, base_url)) is not None))
+
+
+def _nested(root: etree._Element, base_url: str) -> tuple[str, ...]:
+    found = []
+    for child in root:
+        loc = _child_text(child, "loc")
+        if _local(child) == "sitemap" and loc:
+            found.append((_child_text(child, "lastmod") or "", urljoin(base_url, loc)))
+    # ISO dates sort as text; the newest sitemaps are read first when only some can be.
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return tuple(dict.fromkeys(url for _, url in found))
+
+
+def _page(element: etree._Element, base_url: str) -> Link | None:
+    if _local(element) != "url":
+        return None
+    loc = _child_text(element, "loc")
+    if not loc:
+        return None
+    news = next((c for c in element if _local(c) == "news"), None)
+    title = published = None
+    if news is not None:
+        title = clean_text(_child_text(news, "title"))
+        published = _child_text(news, "publication_date")
+    return Link(url=urljoin(base_url, loc), title=title, published=published)
+
+
+def _child_text(element: etree._Element, name: str) -> str | None:
+    for child in element:
+        if _local(child) == name:
+            text = "".join(child.itertext()).strip()
+            return text or None
+    return None
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""

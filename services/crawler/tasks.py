@@ -1,0 +1,57 @@
+"""Crawler queue consumers (steps 2 and 4): validate the command, run the handler, publish the event.
+
+Transient failures retry with backoff and jitter up to FM6SS_TASK_MAX_RETRIES, then are reported as
+such; in embedded (eager) mode they are reported at once, and the store's sweeper tries again later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from services.bus import runtime
+from services.bus.celery_app import publish
+from services.bus.messages import DiscoverSource, FetchPage, PageFetched, UrlsDiscovered
+from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_URLS
+from services.crawler import bootstrap, handlers
+from services.crawler.errors import Retryable, backoff
+
+
+def _retry_or_give_up(task: Task, exc: Retryable) -> None:
+    """Raise celery's Retry while tries remain; return when the caller should report the failure."""
+    tries = task.request.retries
+    if task.request.is_eager or tries >= runtime.settings().task_max_retries:
+        return
+    s = bootstrap.deps().settings
+    raise task.retry(countdown=backoff(tries, s.retry_base_s, s.retry_max_s, exc.delay_s), exc=exc)
+
+
+@shared_task(name=DISCOVER_SOURCE, bind=True, acks_late=True, max_retries=None)
+def discover_source_task(self: Task, payload: dict[str, Any]) -> Any:
+    command = DiscoverSource.model_validate(payload)
+    try:
+        event = handlers.discover(command.source, bootstrap.deps(), run_id=command.run_id)
+    except Retryable as exc:
+        _retry_or_give_up(self, exc)
+        event = UrlsDiscovered(
+            source=command.source.name, run_id=command.run_id, error=f"retries_exhausted: {exc}"
+        )
+    except SoftTimeLimitExceeded:
+        event = UrlsDiscovered(source=command.source.name, run_id=command.run_id, error="time_limit")
+    return publish(runtime.app(), RECORD_URLS, event)
+
+
+@shared_task(name=FETCH_PAGE, bind=True, acks_late=True, max_retries=None)
+def fetch_page_task(self: Task, payload: dict[str, Any]) -> Any:
+    command = FetchPage.model_validate(payload)
+    try:
+        event = handlers.fetch(command, bootstrap.deps())
+    except Retryable as exc:
+        _retry_or_give_up(self, exc)
+        event = handlers.failure(command, "retries_exhausted", str(exc), exc.status, transient=True)
+    except SoftTimeLimitExceeded:
+        event = handlers.failure(command, "time_limit", transient=True)
+    target = RECORD_FETCH if isinstance(event, PageFetched) else RECORD_FETCH_FAILURE
+    return publish(runtime.app(), target, event)
