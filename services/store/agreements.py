@@ -81,6 +81,7 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
         kinds=frozenset({candidate.kind} if candidate.kind else set()),
         themes=frozenset(candidate.themes),
         events=frozenset({fold(candidate.event)} if candidate.event else set()),
+        places=frozenset({fold(candidate.place)} if candidate.place else set()),
         signatories=frozenset(person_key(p.name) for p in candidate.people if p.signed),
         recalled=candidate.recalled,
     )
@@ -100,12 +101,13 @@ def signing_of_agreement(repo: Repository, agreement_id: int) -> Signing:
             if person.get("signed"):
                 values["signatories"].add(person["key"])
         else:
-            values[row.field].add(fold(row.value) if row.field == "event" else row.value)
+            values[row.field].add(fold(row.value) if row.field in ("event", "place") else row.value)
     return Signing(
         dates=frozenset(dates),
         kinds=frozenset(values["kind"]),
         themes=frozenset(values["theme"]),
         events=frozenset(values["event"]),
+        places=frozenset(values["place"]),
         signatories=frozenset(values["signatories"]),
     )
 

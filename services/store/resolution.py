@@ -24,6 +24,7 @@ class Signing:
     kinds: frozenset[str] = field(default_factory=frozenset)
     themes: frozenset[str] = field(default_factory=frozenset)
     events: frozenset[str] = field(default_factory=frozenset)
+    places: frozenset[str] = field(default_factory=frozenset)
     signatories: frozenset[str] = field(default_factory=frozenset)
     recalled: bool = False
 
@@ -87,8 +88,10 @@ def content_verdict(a: Signing, b: Signing) -> float | None:
     """Kinds, themes, events and signatories: None when they clearly describe another instrument."""
     score = 0.0
     specific_a, specific_b = a.kinds - GENERIC_KINDS, b.kinds - GENERIC_KINDS
-    if specific_a and specific_b and not specific_a & specific_b:
-        score -= 0.5
+    if specific_a and specific_b:
+        score += 0.5 if specific_a & specific_b else -0.5
+    if a.places and b.places:
+        score += 0.5 if a.places & b.places else -0.3
     themes = _overlap(a.themes, b.themes)
     if themes is not None:
         score += 2.0 * themes - 0.6
