@@ -215,7 +215,6 @@ def sources_enable(name: str) -> None:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_FIXTURE_KINDS = {"sitemap_index": "sitemap"}  # the crawler reads nested sitemap indexes as sitemaps
 
 
 @cli.command("demo")
@@ -235,7 +234,7 @@ def demo_cmd(
     sys.path.insert(0, str(REPO_ROOT))
     from services.crawler import bootstrap
     from services.crawler.settings import CrawlerSettings
-    from tests.fixtures.site import content, serve
+    from tests.fixtures.site import serve, source_specs
 
     base = load_settings()
     settings = base.model_copy(update={"data_dir": data_dir or base.data_dir / "demo"})
@@ -245,16 +244,7 @@ def demo_cmd(
     crawler = CrawlerSettings(allow_hosts="127.0.0.1", default_delay_s=0, read_timeout_s=3, total_timeout_s=6)
     bootstrap.configure(bootstrap.build(crawler, settings))
     with serve(slow_delay=10) as site:
-        specs = [
-            SourceSpec(
-                name=f"{s.outlet}-{i}",
-                kind=_FIXTURE_KINDS.get(s.kind, s.kind),
-                url=site.url(s.path),
-                outlet=content.OUTLETS[s.outlet].name,
-                delay_s=0,
-            )
-            for i, s in enumerate(content.sources())
-        ]
+        specs = source_specs(site)
         sync_sources(engine, specs, replace=True)
         err.print(
             f"fixture site at {site.base_url}; crawling {len(specs)} feeds and sitemaps", highlight=False

@@ -39,8 +39,10 @@ def build(settings: CrawlerSettings, bus: Settings, transport: httpx.BaseTranspo
 
 
 def configure(deps: Deps | None) -> None:
-    """Use these Deps in this process (tests, the CLI); None forgets them."""
+    """Use these Deps in this process (tests, the CLI); None closes and forgets the current ones."""
     global _built
+    if deps is None and _built is not None and _built[0] == os.getpid():
+        _built[1].close()
     _built = (os.getpid(), deps) if deps is not None else None
 
 

@@ -40,6 +40,10 @@ class Deps:
     limiter: HostLimiter
     sleep: Callable[[float], None] = field(default=time.sleep)
 
+    def close(self) -> None:
+        """Close the HTTP client's pooled connections (tests, a worker shutting down)."""
+        self.fetcher.client.close()
+
     def robots(self) -> Robots:
         s = self.settings
         return Robots(self.robots_cache, self._robots_body, s.bot_name, s.robots_ttl_s, s.robots_error_ttl_s)

@@ -1,0 +1,147 @@
+"""Crawling over HTTP: crawl runs (read), and operators' recrawls, sources and re-parsing (token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.bus import runtime
+from services.bus.celery_app import publish
+from services.bus.messages import Message, SourceSpec
+from services.bus.routing import PARSE_PAGE
+from services.store.api_deps import (
+    Cursor,
+    EngineDep,
+    Limit,
+    Operator,
+    Problem,
+    Repo,
+    decode_cursor,
+    next_cursor,
+)
+from services.store.db import transaction
+from services.store.reparse import reparse_commands
+from services.store.repository import Repository
+from services.store.runs import RunOut, run_out
+from services.store.scheduling import ScopeError, spec_of, start_recrawl
+
+router = APIRouter()
+operators = APIRouter(
+    tags=["operators"], dependencies=[Operator], responses={401: {"model": Problem}, 403: {"model": Problem}}
+)
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+    next_cursor: str | None
+
+
+class Recrawl(BaseModel):
+    """Exactly one scope: every enabled source, one source, or one URL."""
+
+    model_config = ConfigDict(extra="forbid")
+    all: bool = False
+    source: str | None = Field(default=None, max_length=80)
+    url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+    force: bool = False
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> Recrawl:
+        if [self.all, self.source is not None, self.url is not None].count(True) != 1:
+            raise ValueError("give exactly one of all=true, source or url")
+        return self
+
+
+class SourceState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class Reparse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: datetime | None = None
+
+
+class Queued(BaseModel):
+    run_id: int | None = None
+    queued: int
+
+
+def dispatch(outgoing: list[tuple[str, Message]]) -> None:
+    """Publish after the transaction committed (in embedded mode this runs the work right here)."""
+    app = runtime.app()
+    for name, message in outgoing:
+        publish(app, name, message)
+
+
+@router.get("/crawl-runs", response_model=RunPage, tags=["crawling"])
+def list_runs(r: Repo, cursor: Cursor = None, limit: Limit = 20) -> Any:
+    rows = r.runs(decode_cursor(cursor), limit)
+    return RunPage(items=[run_out(r, x) for x in rows], next_cursor=next_cursor(rows, limit))
+
+
+@router.get(
+    "/crawl-runs/{run_id}", response_model=RunOut, tags=["crawling"], responses={404: {"model": Problem}}
+)
+def get_run(run_id: int, r: Repo) -> Any:
+    run = r.run(run_id)
+    if run is None:
+        raise HTTPException(status_code=404, detail=f"no crawl run {run_id}")
+    return run_out(r, run)
+
+
+@router.get("/sources", response_model=list[SourceSpec], tags=["crawling"])
+def list_sources(r: Repo) -> Any:
+    return [spec_of(s) for s in r.list_sources()]
+
+
+@operators.post("/recrawls", response_model=Queued, status_code=202, responses={404: {"model": Problem}})
+def recrawl(body: Recrawl, engine: EngineDep) -> Any:
+    try:
+        with transaction(engine) as session:
+            run_id, outgoing = start_recrawl(
+                Repository(session), "operator", source=body.source, url=body.url, force=body.force
+            )
+    except ScopeError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    dispatch(outgoing)
+    return Queued(run_id=run_id, queued=len(outgoing))
+
+
+@operators.put("/sources/{name}", response_model=SourceSpec)
+def put_source(name: str, body: SourceSpec, engine: EngineDep) -> Any:
+    if body.name != name:
+        raise HTTPException(status_code=422, detail=f"the body names {body.name!r}, the path {name!r}")
+    with transaction(engine) as session:
+        return spec_of(Repository(session).upsert_source(body.model_dump()))
+
+
+@operators.patch("/sources/{name}", response_model=SourceSpec, responses={404: {"model": Problem}})
+def set_source_state(name: str, body: SourceState, engine: EngineDep) -> Any:
+    with transaction(engine) as session:
+        repo = Repository(session)
+        source = repo.source(name)
+        if source is None:
+            raise HTTPException(status_code=404, detail=f"no source named {name!r}")
+        source.enabled = body.enabled
+        session.add(source)
+        return spec_of(source)
+
+
+@operators.post("/reparse", response_model=Queued, status_code=202)
+def reparse(
+    body: Reparse,
+    engine: EngineDep,
+    limit: Annotated[int | None, Query(ge=1, description="at most this many articles")] = None,
+) -> Any:
+    n = 0
+    app = runtime.app()
+    for command in reparse_commands(engine, body.since):
+        if limit is not None and n >= limit:
+            break
+        publish(app, PARSE_PAGE, command)
+        n += 1
+    return Queued(queued=n)

@@ -1,0 +1,104 @@
+"""Operators' endpoints (token required): merge, split and correct agreements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
+
+from services.store.api_deps import EngineDep, Operator, Problem
+from services.store.db import transaction
+from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.repository import Repository
+from services.store.schemas import AgreementDetail
+from services.store.views import agreement_detail
+
+router = APIRouter(
+    tags=["operators"], dependencies=[Operator], responses={401: {"model": Problem}, 403: {"model": Problem}}
+)
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_id: int = Field(ge=1, description="the agreement folded into this one, then deleted")
+
+
+class SplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article_ids: list[int] = Field(
+        min_length=1, max_length=1000, description="reports moved to a new agreement"
+    )
+
+
+class Correction(BaseModel):
+    """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str | None = Field(default=None, max_length=40)
+    signed_on: date | None = None
+    signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")
+    place: str | None = Field(default=None, max_length=200)
+    event: str | None = Field(default=None, max_length=300)
+    themes: list[str] | None = Field(default=None, max_length=50)
+
+
+class SplitResult(BaseModel):
+    id: int
+
+
+@router.post(
+    "/agreements/{agreement_id}/merge",
+    response_model=AgreementDetail,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
+def merge(agreement_id: int, body: MergeRequest, engine: EngineDep) -> Any:
+    return _operate(engine, agreement_id, merge_agreements, body.other_id)
+
+
+@router.post(
+    "/agreements/{agreement_id}/split",
+    response_model=SplitResult,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
+def split(agreement_id: int, body: SplitRequest, engine: EngineDep) -> Any:
+    with transaction(engine) as session:
+        try:
+            return SplitResult(id=split_agreement(Repository(session), agreement_id, body.article_ids))
+        except ManualError as exc:
+            raise _manual_problem(exc) from None
+
+
+@router.patch(
+    "/agreements/{agreement_id}",
+    response_model=AgreementDetail,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
+def correct(agreement_id: int, body: Annotated[Correction, Body()], engine: EngineDep) -> Any:
+    values = body.model_dump(mode="json", exclude_unset=True)
+    return _operate(engine, agreement_id, correct_fields, values)
+
+
+def _manual_problem(exc: ManualError) -> HTTPException:
+    status = 404 if str(exc).startswith("no agreement") else 409
+    return HTTPException(status_code=status, detail=str(exc))
+
+
+def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
+    with transaction(engine) as session:
+        repo = Repository(session)
+        try:
+            action(repo, agreement_id, argument)
+        except ManualError as exc:
+            raise _manual_problem(exc) from None
+        agreement = repo.get_agreement(agreement_id)
+        assert agreement is not None
+        return agreement_detail(repo, agreement)
