@@ -78,3 +78,48 @@ def status_cmd() -> None:
     with Session(engine) as session:
         for name, n in Repository(session).counts().items():
             typer.echo(f"{name:14} {n}")
+
+
+@cli.command("beat")
+@handled
+def beat_cmd(
+    schedule_every: Annotated[int, typer.Option(min=5, help="seconds between checks for due sources")] = 60,
+    sweep_every: Annotated[int, typer.Option(min=10, help="seconds between sweeps for stalled work")] = 300,
+    relay_every: Annotated[int, typer.Option(min=5, help="seconds between change-feed relays")] = 60,
+) -> None:
+    """The scheduler: starts due crawls, sweeps stalled work, relays changes. Only one may run: a
+    Redis lease is taken first, renewed while it runs, and a second beat exits with a clear error."""
+    from services.cli.lease import Lease, LeaseTaken
+
+    settings = load_settings()
+    if settings.embedded or not settings.redis:
+        raise CliError("beat needs a Redis broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    app = runtime.configure(settings)
+    app.conf.beat_schedule = beat_schedule(schedule_every, sweep_every, relay_every)
+    try:
+        lease = Lease.take(settings.redis, "fm6ss:beat-lease", ttl_s=max(30, 3 * schedule_every))
+    except LeaseTaken as exc:
+        raise CliError(str(exc)) from exc
+    with lease:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        app.Beat(schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level).run()
+
+
+def beat_schedule(schedule_every: int, sweep_every: int, relay_every: int) -> dict[str, dict[str, object]]:
+    from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
+    from services.bus.routing import RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED
+
+    entries = (
+        (SCHEDULE_SOURCES, schedule_every, ScheduleSources()),
+        (SWEEP_STALLED, sweep_every, SweepStalled()),
+        (RELAY_CHANGES, relay_every, RelayChanges()),
+    )
+    return {
+        name: {
+            "task": name,
+            "schedule": float(every),
+            "args": (message.model_dump(mode="json"),),
+            "options": {"queue": "store", "expires": float(every)},
+        }
+        for name, every, message in entries
+    }

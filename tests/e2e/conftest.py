@@ -1,0 +1,125 @@
+"""Real processes for end-to-end tests: one Celery worker per queue and the API, on Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+FM6SS = str(Path(sys.executable).parent / "fm6ss")
+TOKEN = "operator-token-for-e2e-tests-01"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    logs: Path
+    api_url: str = ""
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        with (self.logs / f"{name}.log").open("ab") as log:  # the child keeps its own copy of the fd
+            proc = subprocess.Popen(
+                [FM6SS, *args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str, sig: int = 15) -> None:
+        proc = self.procs.pop(name)
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=10)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.api_url, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"})
+
+    def tail(self, name: str, lines: int = 40) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.5):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (httpx.HTTPError, OSError) as exc:
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+@pytest.fixture
+def stack(pg_url: str, tmp_path: Path) -> Iterator[Stack]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is required at {REDIS_URL}: {exc}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FM6SS_") or k == "FM6SS_SHARED_DIR"}
+    env.update(
+        {
+            "FM6SS_DATA_DIR": str(tmp_path / "data"),
+            "FM6SS_DATABASE_URL": pg_url,
+            "FM6SS_BROKER_URL": REDIS_URL,
+            "FM6SS_API_TOKEN": TOKEN,
+            "FM6SS_TASK_MAX_RETRIES": "1",
+            "FM6SS_CRAWLER_ALLOW_HOSTS": "127.0.0.1",
+            "FM6SS_CRAWLER_DEFAULT_DELAY_S": "0",
+            "FM6SS_CRAWLER_READ_TIMEOUT_S": "1.5",
+            "FM6SS_CRAWLER_TOTAL_TIMEOUT_S": "3",
+            "FM6SS_CRAWLER_RETRY_BASE_S": "0.5",
+            "FM6SS_CRAWLER_RETRY_MAX_S": "1",
+            "FM6SS_LOG_LEVEL": "WARNING",
+        }
+    )
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    running = Stack(env=env, logs=logs)
+    port = free_port()
+    running.api_url = f"http://127.0.0.1:{port}"
+    for queue in ("crawler", "parser", "store"):
+        running.start(f"worker-{queue}", "worker", "--queues", queue)
+    running.start("api", "api", "--port", str(port))
+    try:
+        wait_until(
+            lambda: httpx.get(f"{running.api_url}/healthz", timeout=2).status_code == 200, 60, "the API"
+        )
+        yield running
+    finally:
+        for name in list(running.procs):
+            running.stop(name)
+        client.flushdb()
+        client.close()
