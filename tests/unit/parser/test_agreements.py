@@ -197,10 +197,27 @@ def test_partner_named_only_in_the_headline() -> None:
     assert [[p.key for p in a.parties] for a in extraction.agreements] == [["fm6ss", "sanofi"]]
 
 
-def test_a_city_inside_a_name_is_no_place() -> None:
-    text = "ووقعت مؤسسة محمد السادس للعلوم والصحة مذكرة تفاهم مع جامعة الأخوين بإفران في مجال التكوين الطبي."
+def test_a_dateline_beats_a_city_inside_a_name() -> None:
+    text = (
+        "نواكشوط - ووقعت مؤسسة محمد السادس للعلوم والصحة مذكرة تفاهم مع جامعة الأخوين بإفران في مجال التكوين."
+    )
     (agreement,) = extract_agreements(text).agreements
-    assert [p.key for p in agreement.parties] == ["fm6ss", "aui"] and agreement.place is None
+    assert [p.key for p in agreement.parties] == ["fm6ss", "aui"] and agreement.place == "Nouakchott"
+
+
+def test_a_partys_seat_is_the_last_resort_place() -> None:
+    text = "L'Hôpital universitaire Cheikh Khalifa de Casablanca a signé une convention avec Wafa Assurance."
+    (agreement,) = extract_agreements(text).agreements
+    assert agreement.place == "Casablanca"
+
+
+def test_a_foreign_ministry_is_not_morocco_s() -> None:
+    text = (
+        "La FM6SS et le ministère de la Santé et de l'Action sociale du Sénégal ont signé "
+        "une convention à Dakar."
+    )
+    (agreement,) = extract_agreements(text).agreements
+    assert [p.key for p in agreement.parties if not p.family] != ["ma-min-sante"]
 
 
 def test_english_roles_before_names() -> None:
@@ -212,3 +229,16 @@ def test_english_roles_before_names() -> None:
     (agreement,) = extract_agreements(text).agreements
     people = {p.name: (p.org_key, p.signed) for p in agreement.people}
     assert people == {"Lahcen Belyamani": ("fm6ss", True), "Maryam Bigdeli": ("who", True)}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("La FM6SS a signé une convention avec la société marocaine Atlas Bio à Rabat.", "x-atlas-bio"),
+        ("La FM6SS a signé un accord avec Capgemini.", "x-capgemini"),
+        ("وقعت مؤسسة محمد السادس للعلوم والصحة اتفاقية مع شركة «ميدي تك» المغربية.", "x-ميدي-تك"),
+        ("The FM6SS signed an agreement with the company Helix Genomics in Rabat.", "x-helix-genomics"),
+    ],
+)
+def test_unknown_partners(text: str, key: str) -> None:
+    assert partner_keys(text) == [[key]]

@@ -89,3 +89,14 @@ def test_nothing_to_go_on_gives_none() -> None:
 def test_dates_after_publication_are_not_signing_dates() -> None:
     found = find_signing_date(["Une convention valable jusqu'au 31 décembre 2027."], [], date(2025, 2, 11))
     assert found is not None and found.precision == "inferred"
+
+
+def test_a_dateline_date_is_the_report_not_the_signing() -> None:
+    sentence = "Casablanca, 14 mai (MAP) - La FM6SS et Sanofi ont signé, mardi à Casablanca, un mémorandum."
+    found = find_signing_date([sentence], [sentence], date(2025, 5, 14))  # a Wednesday
+    assert found is not None and found.value == date(2025, 5, 13)
+
+
+def test_a_weekday_elsewhere_in_the_sentence_does_not_move_the_year() -> None:
+    found = find_signing_date(["Signé le 14 mai, le texte a été présenté mardi."], [], date(2025, 5, 20))
+    assert found is not None and found.value == date(2025, 5, 14)

@@ -1,0 +1,200 @@
+"""Agreement extraction, step 5 of the data flow: an article's text in, the agreements it reports out.
+
+Pure: text, title, publication date and language in; an `Extraction` (relevance and one
+`AgreementCandidate` per reported agreement, each field with its evidence sentence) out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from services.bus.messages import AgreementCandidate, Evidence, OrgRef, PersonRole
+from services.parser.dates import find_signing_date
+from services.parser.events import find_event
+from services.parser.kinds import find_kind, mentions_instrument
+from services.parser.matcher import Mention, find_mentions
+from services.parser.model import Extraction
+from services.parser.orgs import FAMILY_KEY
+from services.parser.people import find_people
+from services.parser.places import find_place, find_seat
+from services.parser.relevance import Group, find_groups
+from services.parser.text import Sentence, fold, split_sentences, strip_boilerplate
+from services.parser.themes import find_themes
+
+RECALL_AFTER = timedelta(days=60)
+SEAT = re.compile(r"(?:\s*\([^)]{1,20}\))?\s*(?:de |d['’]|of |in |ب|في )\s*[^\s,.،]+(?: [^\s,.،]+)?")
+CEREMONY = re.compile(
+    r"c[ée]r[ée]monie|ceremony|حفل|s['’]est d[ée]roul[ée]e", re.IGNORECASE
+)  # a signing reported this long after it happened is a recollection
+
+
+def extract_agreements(
+    text: str, *, title: str | None = None, published: date | None = None, lang: str | None = None
+) -> Extraction:
+    """Whether the article reports FM6SS agreements, and each one it reports."""
+    body = strip_boilerplate(text)
+    dateline = body.lstrip()[:120]
+    titled = bool(title and title.strip() and title.strip()[:60] not in body[:400])
+    if titled and title:
+        body = f"{title.strip()}\n{body}"
+    sentences = split_sentences(body)
+    mentions = find_mentions(body)
+    groups = find_groups(sentences, mentions, titled)
+    if any(not g.recalled for g in groups):
+        # an article about a new signing that recalls older ones in passing reports only the new one
+        groups = [g for g in groups if not g.recalled]
+    if not groups:
+        return Extraction(relevant=False)
+    agreements = tuple(
+        _candidate(g, groups, sentences, mentions, published, (dateline, title)) for g in groups
+    )
+    return Extraction(relevant=True, agreements=agreements)
+
+
+def _candidate(
+    group: Group,
+    groups: Sequence[Group],
+    sentences: Sequence[Sentence],
+    mentions: Sequence[Mention],
+    published: date | None,
+    heads: tuple[str, str | None],
+) -> AgreementCandidate:
+    dateline, title = heads
+    signing = [sentences[i].text for i in group.sentences]
+    own = _own_sentences(group, groups, sentences, mentions)
+    parties = (_family_party(group, mentions), *group.partners.values())
+    # Several agreements are usually signed at one ceremony: the others' sentences tell its date and place.
+    ceremony = signing + [sentences[g.sentences[0]].text for g in groups if g is not group]
+    kind = find_kind(signing) or find_kind([s for s in own if mentions_instrument(s)])
+    signed = find_signing_date(ceremony, [s.text for s in sentences], published)
+    # a city inside an organization's name ("جامعة الأخوين بإفران") is not where it was signed
+    ceremonies = [s.text for s in sentences if CEREMONY.search(s.text)]
+    place = find_place(
+        _masked(ceremony, sentences, mentions), dateline, _masked(ceremonies, sentences, mentions)
+    )
+    if place is None:  # "الداخلة: اتفاقية إطار ...", then the seat of a party ("l'Hôpital ... de Casablanca")
+        place = find_place([], title or "") or find_seat(signing)
+    event = find_event(signing + own)
+    themes = find_themes(_masked(own, sentences, mentions))
+    people = _own_people(find_people(own), group, groups, sentences, mentions)
+    evidence = [Evidence(field="party", value=p.key, sentence=signing[0], confidence=0.9) for p in parties]
+    for name, found in (("kind", kind), ("place", place), ("event", event), *(("theme", t) for t in themes)):
+        if found is not None:
+            evidence.append(_evidence(name, found.value, found.sentence, found.confidence))
+    if signed is not None:
+        evidence.append(_evidence("signed_on", signed.value.isoformat(), signed.sentence, signed.confidence))
+    evidence += [_evidence("person", p.name, _first_with(own, p.name), 0.7) for p in people]
+    return AgreementCandidate(
+        parties=parties,
+        kind=kind.value if kind else None,
+        signed_on=signed.value if signed else None,
+        signed_on_precision=signed.precision if signed else None,
+        place=place.value if place else None,
+        event=event.value if event else None,
+        themes=tuple(t.value for t in themes),
+        people=tuple(people),
+        recalled=group.recalled or _old(signed.value if signed else None, published),
+        evidence=tuple(evidence),
+    )
+
+
+def _own_people(
+    people: list[PersonRole],
+    group: Group,
+    groups: Sequence[Group],
+    sentences: Sequence[Sentence],
+    mentions: Sequence[Mention],
+) -> list[PersonRole]:
+    """With several agreements, a person goes with the agreement of their organization, or of the partner
+    named beside them; a signatory of another agreement's partner is not this one's."""
+    if len(groups) == 1:
+        return people
+    mine = set(group.partners)
+    others = {k for g in groups if g is not group for k in g.partners} - mine
+    out: list[PersonRole] = []
+    for person in people:
+        near = _keys_near(person.name, sentences, mentions)
+        if person.org_key in others or (person.org_key not in mine and near & others and not near & mine):
+            continue
+        out.append(person)
+    return out
+
+
+def _keys_near(name: str, sentences: Sequence[Sentence], mentions: Sequence[Mention]) -> set[str]:
+    sentence = next((s for s in sentences if name in s.text), None)
+    if sentence is None:
+        return set()
+    end = sentence.start + len(sentence.text)
+    return {m.org.key for m in mentions if sentence.start <= m.start < end}
+
+
+def _evidence(name: str, value: str, sentence: str, confidence: float) -> Evidence:
+    return Evidence(field=name, value=value, sentence=sentence, confidence=confidence)
+
+
+def _family_party(group: Group, mentions: Sequence[Mention]) -> OrgRef:
+    """FM6SS itself when the article names it; otherwise the family entity the signing names."""
+    named = [m for m in mentions if m.org.key == FAMILY_KEY]
+    return named[0].org if named else group.family[0].org
+
+
+def _own_sentences(
+    group: Group, groups: Sequence[Group], sentences: Sequence[Sentence], mentions: Sequence[Mention]
+) -> list[str]:
+    """The sentences about this agreement: all of them, or, with several, its own signing sentences and
+    those naming its partner and no other agreement's partner."""
+    if len(groups) == 1:
+        return [s.text for s in sentences]
+    named = [_partners_named(s, groups, mentions) for s in sentences]
+    mine = {id(group)}
+    return [
+        s.text for i, s in enumerate(sentences) if i in group.sentences or (named[i] and named[i] <= mine)
+    ]
+
+
+def _partners_named(sentence: Sentence, groups: Sequence[Group], mentions: Sequence[Mention]) -> set[int]:
+    """The groups whose partners the sentence names (by a mention, the name, or its initials)."""
+    end = sentence.start + len(sentence.text)
+    keys = {m.org.key for m in mentions if sentence.start <= m.start < end}
+    text = f" {fold(sentence.text)} "
+    out: set[int] = set()
+    for g in groups:
+        for key, org in g.partners.items():
+            initials = "".join(w[0] for w in org.name.split() if w[0].isupper())
+            if (
+                key in keys
+                or f" {fold(org.name)} " in text
+                or (len(initials) >= 3 and f" {initials.lower()} " in text)
+            ):
+                out.add(id(g))
+    return out
+
+
+def _masked(own: Sequence[str], sentences: Sequence[Sentence], mentions: Sequence[Mention]) -> list[str]:
+    """Sentences with organization names blanked, so "Protection sociale" in a ministry's name is no theme."""
+    by_text = {s.text: s for s in sentences}
+    out: list[str] = []
+    for text in own:
+        sentence = by_text[text]
+        chars = list(text)
+        for m in mentions:
+            lo, hi = m.start - sentence.start, m.end - sentence.start
+            if 0 <= lo < len(chars):
+                seat = SEAT.match(text, min(hi, len(text)))  # "UM6SS de Casablanca", "... بالدار البيضاء"
+                hi = seat.end() if seat else hi
+                chars[lo:hi] = " " * (min(hi, len(chars)) - lo)
+        out.append("".join(chars))
+    return out
+
+
+def _first_with(sentences: Sequence[str], name: str) -> str:
+    return next((s for s in sentences if name in s), sentences[0] if sentences else "")
+
+
+def _old(value: date | None, published: date | None) -> bool:
+    return value is not None and published is not None and value < published - RECALL_AFTER
+
+
+__all__ = ["extract_agreements"]

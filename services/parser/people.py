@@ -1,0 +1,186 @@
+"""Who took part (step 5): people named with a role and organization, and which of them signed.
+
+Names come from titles ("M.", "Pr", "السيد") or a "Name, role" apposition; `signed` is only set for
+people a sentence says signed ("signée par", "paraphée par", "signed by", "وقعها").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.bus.messages import PersonRole
+from services.parser.matcher import find_mentions
+from services.parser.text import fold
+
+_UP = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+_PARTICLE = r"(?:(?:El|Al|Ben|Ait|Aït|Ibn|Bel|de|du|da|van|von|Ould)\s+)"
+NAME = rf"{_UP}(?:\s+{_PARTICLE}?{_UP}){{0,3}}"
+TITLE = (
+    r"(?:M\.|MM\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|"
+    r"Prof\.?|[Pp]rofesseure?|[Dd]octeur|Professor|Doctor|Sir)"
+)
+ROLE_WORDS = (
+    r"(?:[Mm]inistre|[Dd]irect(?:eur|rice)|[Pp]r[ée]sident(?:e)?|PDG|DG|CEO|[Ss]ecr[ée]taire|[Rr]ect(?:eur|rice)|"
+    r"[Dd]oyen(?:ne)?|[Cc]hef|[Hh]ead|[Dd]irector|[Pp]resident|[Mm]inister|[Vv]ice|[Aa]dministrat(?:eur|rice)|"
+    r"[Ff]ondat(?:eur|rice)|[Rr]esponsable|[Cc]oordinat(?:eur|rice)|[Ww]ali|[Gg]ouverneur|[Aa]mbassad(?:eur|rice)|"
+    r"[Rr]epr[ée]sentant(?:e)?|[Mm]anaging|[Gg]eneral [Mm]anager|[Cc]hairman|[Ff]ounder|[Dd]irectrice)"
+)
+TITLED = re.compile(rf"\b{TITLE}\s+(?P<name>{NAME})")
+APPOSITION = re.compile(
+    rf"(?P<name>{_UP}\s+{_PARTICLE}?{_UP}(?:\s+{_UP})?),\s+(?P<role>(?:le |"
+    rf"la |l'|the )?{ROLE_WORDS}[^,;.«»()]*)"
+)
+ROLE_BEFORE = re.compile(rf"(?P<role>(?:le |la |l'|the )?{ROLE_WORDS}[^,;«»()]*),\s*$")
+ROLE_AFTER = re.compile(rf"^,\s+(?P<role>(?:le |la |l'|the )?{ROLE_WORDS}[^,;.«»()]*)")
+_AR_NOT_NAME = (
+    "رئيس|رئيسة|مدير|مديرة|وزير|وزيرة|المدير|الرئيس|نائب|نائبة|المكلف|المكلفة|بصفته|بصفتها|عضو|الكاتب|"
+    "عن|من|في|على|إلى|أن|الذي|التي|بحضور|خلال|حيث|بين|مع|وذلك|أمس|اليوم|يوم"
+)
+AR_TITLED = re.compile(
+    r"(?:السيد|السيدة|الدكتور|الدكتورة|البروفيسور|البروفيسورة|الأستاذ|الأستاذة|البروفسور)\s+"
+    r"(?P<name>(?:[\u0621-\u064a]+)(?:\s+(?!و?(?:" + _AR_NOT_NAME + r")(?:\s|$))[\u0621-\u064a]+){0,3})"
+)
+_AR_ROLE = r"(?:ال)?(?:وزير|وزيرة|رئيس|رئيسة|مدير|مديرة|الكاتب|الكاتبة|عميد|عميدة|سفير|سفيرة|والي|رئيس مجلس)"
+AR_ROLE_NAME = re.compile(
+    rf"(?:^|\s|[وو])(?P<role>{_AR_ROLE}[^،,.]{{0,90}})[،,]\s*(?P<name>[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+){{1,2}})"
+    r"\s*(?=[،,.]|$)"
+)
+ROLE_NAME = re.compile(
+    rf"(?P<role>{ROLE_WORDS}[^,;«»()]*),\s+(?P<name>{_UP}\s+{_UP}(?:\s+{_UP})?)(?=\s*[,.;]|\s+et\b|$)"
+)
+AR_TITLE_START = re.compile(r"و?(?:السيد|السيدة|الدكتور|الدكتورة|البروفيسور|البروفيسورة|الأستاذ|الأستاذة)\s")
+EN_ROLE_NAME = re.compile(
+    r"(?P<role>\b(?:[A-Z][\w&-]*\s+){0,2}(?:CEO|[Pp]resident|[Dd]irector(?:[- ][Gg]eneral)?|[Mm]inister|"
+    r"[Cc]hairman|[Rr]ector|[Dd]ean|[Ss]ecretary[- ][Gg]eneral|[Mm]anaging [Dd]irector|[Ff]ounder|"
+    r"[Gg]overnor|[Aa]mbassador|[Vv]ice[- ][Pp]resident|[Cc]hief \w+ [Oo]fficer|"
+    rf"[Rr]epresentative|[Cc]hief [Ee]xecutive))\s+(?:and \w+\s+)?(?:{TITLE}\s+)?(?P<name>{_UP}\s+{_UP})"
+)
+AR_ROLE_AFTER = re.compile(
+    r"^\s*[،,]\s*(?P<role>(?:وزير|وزيرة|مدير|مديرة|رئيس|رئيسة|المدير|الرئيس|الكاتب)[^،,.]*)"
+)
+
+
+def _marks_allowed(pattern: str) -> str:
+    """An Arabic pattern that also matches words written with shadda or other marks ("وقّع")."""
+    return re.sub(r"([\u0621-\u064a])", lambda m: m.group(1) + "[\u064b-\u0652]*", pattern)
+
+
+SIGNED_BY = re.compile(
+    r"\b(?:sign[ée]e?s?|paraph[ée]e?s?|conclu[es]*)(?: [^,.;]{0,50}?)? par\b|"
+    r"\bsigned by\b|\bsignataires?\b|\bont (?:sign|paraph)|"
+    r"\bhave signed\b|\bsigned (?:the|for|on behalf)\b|"
+    + _marks_allowed("وقع(?:ها|ه|ت)?(?=\\s|$)|بتوقيع|الموقعين"),
+    re.IGNORECASE,
+)
+PRESENCE = re.compile(
+    r"\ben (?:pr[ée]sence|marge)\b|\bin the presence\b|بحضور|\bsous la pr[ée]sidence\b", re.I
+)
+NOT_NAMES = frozenset(
+    (
+        *("Le", "La", "Les", "Un", "Une", "Ce", "Cette", "Selon", "Dans", "Pour", "Au", "Aux", "Par"),
+        *("The", "This", "Royaume", "Maroc"),
+    )
+)
+
+
+@dataclass
+class _Person:
+    name: str
+    role: str | None
+    org_key: str | None
+    signed: bool
+
+
+def find_people(sentences: Sequence[str]) -> list[PersonRole]:
+    """Everyone the sentences name with a title or a role, merged by surname, in order of first mention."""
+    people: dict[str, _Person] = {}
+    for sentence in sentences:
+        for person in _in_sentence(sentence):
+            key = surname(person.name)
+            if not key:
+                continue
+            known = people.get(key)
+            if known is None:
+                people[key] = person
+                continue
+            known.signed = known.signed or person.signed
+            known.role = known.role or person.role
+            known.org_key = known.org_key or person.org_key
+            if len(person.name) > len(known.name):
+                known.name = person.name
+    return [
+        PersonRole(name=p.name, role=_bare(p.role), org_key=p.org_key, signed=p.signed)
+        for p in people.values()
+    ]
+
+
+def _bare(role: str | None) -> str | None:
+    return re.sub(r"^(?:le|la|l['’]|the)\s*", "", role).strip() or None if role else None
+
+
+def surname(name: str) -> str:
+    words = fold(name).split()
+    return words[-1] if words else ""
+
+
+def _in_sentence(sentence: str) -> list[_Person]:
+    signing = SIGNED_BY.search(sentence)
+    presence = PRESENCE.search(sentence)
+    cut = presence.start() if presence else len(sentence)
+    out: list[_Person] = []
+    for start, name, role in _names(sentence):
+        signed = (
+            signing is not None and start < cut and (signing.start() < start or _subject_of(sentence, start))
+        )
+        out.append(_Person(name, role, _org_of(role), signed))
+    return out
+
+
+def _subject_of(sentence: str, start: int) -> bool:
+    """Names before the verb of "A et B ont signé" signed."""
+    after = sentence[start:]
+    return re.search(r"\b(?:ont|a) (?:sign|paraph)|\bhave signed|\bsigned\b(?! by)", after, re.I) is not None
+
+
+def _names(sentence: str) -> list[tuple[int, str, str | None]]:
+    found: dict[int, tuple[int, str, str | None]] = {}
+    for m in TITLED.finditer(sentence):
+        before = ROLE_BEFORE.search(sentence[max(0, m.start() - 160) : m.start()])
+        after = ROLE_AFTER.search(sentence[m.end() :])
+        around = before or after
+        role = around["role"].strip() if around else None
+        found[m.start("name")] = (m.start("name"), m["name"].strip(), role)
+    for m in APPOSITION.finditer(sentence):
+        name = re.sub(rf"^{TITLE}\s+", "", m["name"]).strip()
+        start = m.end("name") - len(name)
+        if name.split()[0] in NOT_NAMES or any(s <= start < s + len(n) + 1 for s, n, _ in found.values()):
+            continue
+        found[start] = (start, name, m["role"].strip())
+    for m in AR_TITLED.finditer(sentence):
+        role = AR_ROLE_AFTER.search(sentence[m.end() :])
+        found[m.start("name")] = (m.start("name"), m["name"].strip(), role["role"].strip() if role else None)
+    for pattern in (ROLE_NAME, AR_ROLE_NAME, EN_ROLE_NAME):
+        for m in pattern.finditer(sentence):
+            start, name = m.start("name"), m["name"].strip()
+            if AR_TITLE_START.match(name):
+                continue
+            if not _overlaps(start, start + len(name), found):
+                found[start] = (start, name, m["role"].strip())
+            elif start in found and found[start][2] is None:  # a titled name: the role before it
+                found[start] = (start, found[start][1], m["role"].strip())
+    return [found[k] for k in sorted(found)]
+
+
+def _overlaps(start: int, end: int, found: dict[int, tuple[int, str, str | None]]) -> bool:
+    return any(start < s + len(n) and s < end for s, n, _ in found.values())
+
+
+def _org_of(role: str | None) -> str | None:
+    if not role:
+        return None
+    text = re.sub(r"\b[Mm]inistre\b", "ministère", role)
+    text = re.sub(r"\b[Mm]inister\b", "Ministry", text).replace("وزير", "وزارة")
+    mentions = find_mentions(text)
+    return mentions[0].org.key if mentions else None
