@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install run test lint check-services bench-extraction clean
+.PHONY: install run demo example test lint bench-extraction bench-dedup clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -17,8 +17,17 @@ $(UV):
 
 install: .venv/.synced
 
-## The main job on the embedded default (SQLite under ./data, no servers): import articles, print agreements.
+## The main job on the embedded default (SQLite under ./data, no servers): one crawl cycle of the
+## configured sources, then a summary. Needs internet; `make demo` shows the same without it.
 run: install
+	$(RUN) fm6ss run
+
+## Serve the local fixture news site on loopback and crawl it (no internet needed).
+demo: install
+	$(RUN) fm6ss demo
+
+## Import the example articles (no network) and print the agreements as JSON lines.
+example: install
 	$(RUN) fm6ss import examples/articles.jsonl
 	$(RUN) fm6ss export agreements --format jsonl
 
@@ -34,6 +43,9 @@ lint: install
 
 bench-extraction: install
 	$(RUN) python bench/extraction.py
+
+bench-dedup: install
+	$(RUN) python bench/dedup.py
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

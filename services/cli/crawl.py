@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from services.bus import runtime
 from services.bus.celery_app import publish
 from services.bus.messages import Message, SourceSpec
-from services.cli.common import CliError, cli, err, handled, load_settings, ready_engine
+from services.cli.common import CliError, cli, err, handled, load_settings, progress_bar, ready_engine
 from services.crawler.sources import SourcesError, load_sources
 from services.store import db
 from services.store.repository import Repository
@@ -50,13 +50,20 @@ def _load(file: Path | None) -> list[SourceSpec]:
         raise CliError(str(exc)) from exc
 
 
-def _dispatch(outgoing: list[tuple[str, Message]]) -> None:
+def _dispatch(outgoing: list[tuple[str, Message]], progress: bool = True) -> None:
+    """Publish the run's first commands; in embedded mode each runs to completion here, so the bar moves
+    one source (discovery, fetches, parsing, storage) at a time."""
     app = runtime.app()
-    for name, message in outgoing:
-        try:
-            publish(app, name, message)
-        except Exception as exc:  # embedded: one source's failure must not stop the others
-            err.print(f"{name} failed: {type(exc).__name__}: {exc}", highlight=False)
+    with progress_bar(progress, len(outgoing)) as bar:
+        task = bar.add_task("crawling", total=len(outgoing))
+        for name, message in outgoing:
+            source = getattr(getattr(message, "source", None), "name", "")
+            bar.update(task, description=f"crawling {source}".strip())
+            try:
+                publish(app, name, message)
+            except Exception as exc:  # embedded: one source's failure must not stop the others
+                err.print(f"{name} failed: {type(exc).__name__}: {exc}", highlight=False)
+            bar.advance(task)
 
 
 def _report(engine: Engine, run_id: int) -> RunOut:

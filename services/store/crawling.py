@@ -57,6 +57,7 @@ def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) 
     repo.count(event.run_id, "sources_done")
     if event.error:
         repo.count(event.run_id, "sources_failed")
+        repo.count(event.run_id, f"sources_failed:{event.error.split(':', 1)[0][:60]}")
         return []
     repo.count(event.run_id, "urls_discovered", len(event.urls))
     commands = []

@@ -55,11 +55,13 @@ def run_out(repo: Repository, run: CrawlRun, failures: int = 20) -> RunOut:
 def summary_lines(run: RunOut) -> list[str]:
     """The closing summary of `fm6ss run`, one topic a line."""
     c = run.counts
-    failed = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("pages_failed:")}
+    failed = _by_reason(c, "pages_failed:")
     failed_text = ", ".join(f"{n} {reason}" for reason, n in sorted(failed.items())) or "none"
+    sources_failed = ", ".join(f"{n} {r}" for r, n in sorted(_by_reason(c, "sources_failed:").items()))
     return [
         f"run {run.id} ({run.trigger}), {run.status}",
-        f"sources     {c.get('sources_done', 0)} read, {c.get('sources_failed', 0)} failed",
+        f"sources     {c.get('sources_done', 0)} read, {c.get('sources_failed', 0)} failed"
+        + (f" ({sources_failed})" if sources_failed else ""),
         f"pages       {c.get('pages_fetched', 0)} fetched, {c.get('pages_not_modified', 0)} not modified, "
         f"{c.get('pages_unchanged', 0)} unchanged, {sum(failed.values())} failed ({failed_text}), "
         f"{c.get('pages_unreadable', 0)} unreadable",
@@ -68,3 +70,7 @@ def summary_lines(run: RunOut) -> list[str]:
         f"{c.get('articles_irrelevant', 0)} irrelevant",
         f"agreements  {c.get('agreements_new', 0)} new, {c.get('agreements_updated', 0)} updated",
     ]
+
+
+def _by_reason(counts: dict[str, int], prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): v for k, v in counts.items() if k.startswith(prefix)}
