@@ -8,6 +8,7 @@ import typer
 
 from services.bus import runtime
 from services.bus.routing import QUEUES
+from services.bus.settings import Settings
 from services.cli.common import CliError, cli, handled, load_settings, ready_engine
 
 
@@ -67,17 +68,49 @@ def worker_cmd(
 
 @cli.command("status")
 @handled
-def status_cmd() -> None:
-    """Counts of stored articles, agreements, organizations and changes."""
+def status_cmd(
+    runs: Annotated[int, typer.Option(min=0, help="how many recent crawl runs to show")] = 5,
+) -> None:
+    """What is stored, the latest crawl runs with their counters, queue depths and push consumers."""
     from sqlmodel import Session
 
     from services.store.repository import Repository
+    from services.store.runs import run_out, summary_lines
 
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     with Session(engine) as session:
-        for name, n in Repository(session).counts().items():
+        repo = Repository(session)
+        for name, n in repo.counts().items():
             typer.echo(f"{name:14} {n}")
+        for run in repo.latest_runs(runs):
+            out = run_out(repo, run)
+            typer.echo("")
+            for line in summary_lines(out):
+                typer.echo(line)
+            started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
+            typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
+        for cursor in repo.relay_cursors():
+            problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
+            typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
+    typer.echo("")
+    for queue, depth in queue_depths(settings).items():
+        typer.echo(f"queue {queue:8} {depth}")
+
+
+def queue_depths(settings: Settings) -> dict[str, str]:
+    """Messages waiting in each queue (Redis broker); embedded mode has no queues."""
+    if not settings.broker_url or not settings.broker_url.startswith("redis"):
+        return {q: "n/a (embedded)" if settings.embedded else "n/a" for q in QUEUES}
+    import redis
+
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
+    try:
+        return {q: str(client.llen(q)) for q in QUEUES}
+    except redis.RedisError as exc:
+        return {q: f"unknown ({type(exc).__name__})" for q in QUEUES}
+    finally:
+        client.close()
 
 
 @cli.command("beat")
