@@ -18,13 +18,17 @@ from services.parser.matcher import Mention, find_mentions
 from services.parser.model import Extraction
 from services.parser.orgs import FAMILY_KEY
 from services.parser.people import find_people
-from services.parser.places import find_place, find_seat
+from services.parser.places import find_place, find_seat, is_city
 from services.parser.relevance import Group, find_groups
 from services.parser.text import Sentence, fold, split_sentences, strip_boilerplate
 from services.parser.themes import find_themes
 
 RECALL_AFTER = timedelta(days=60)
-SEAT = re.compile(r"(?:\s*\([^)]{1,20}\))?\s*(?:de |d['’]|of |in |ب|في )\s*[^\s,.،]+(?: [^\s,.،]+)?")
+SEAT = re.compile(r"(?:\s*\([^)]{1,20}\))?\s*(?:de |d['’]|of |in |في )?\s*(?P<city>[^\s,.،]+(?: [^\s,.،]+)?)")
+ORDINALS = re.compile(
+    r"(?:^| )(?:(premier|premiere|first|الاولي)|(deuxieme|seconde?|second|الثانيه)|(troisieme|third|الثالثه)|"
+    r"(enfin|finally|derniere|dernier|last|الاخيره))(?= |$)"
+)
 CEREMONY = re.compile(
     r"c[ée]r[ée]monie|ceremony|حفل|s['’]est d[ée]roul[ée]e", re.IGNORECASE
 )  # a signing reported this long after it happened is a recollection
@@ -33,7 +37,10 @@ CEREMONY = re.compile(
 def extract_agreements(
     text: str, *, title: str | None = None, published: date | None = None, lang: str | None = None
 ) -> Extraction:
-    """Whether the article reports FM6SS agreements, and each one it reports."""
+    """Whether the article reports FM6SS agreements, and each one it reports.
+
+    `lang` is accepted from the caller but not needed: every extractor reads French, Arabic and English.
+    """
     body = strip_boilerplate(text)
     dateline = body.lstrip()[:120]
     titled = bool(title and title.strip() and title.strip()[:60] not in body[:400])
@@ -78,7 +85,7 @@ def _candidate(
         place = find_place([], title or "") or find_seat(signing)
     event = find_event(signing + own)
     themes = find_themes(_masked(own, sentences, mentions))
-    people = _own_people(find_people(own), group, groups, sentences, mentions)
+    people = _own_people(find_people(own), group, groups)
     evidence = [Evidence(field="party", value=p.key, sentence=signing[0], confidence=0.9) for p in parties]
     for name, found in (("kind", kind), ("place", place), ("event", event), *(("theme", t) for t in themes)):
         if found is not None:
@@ -100,34 +107,10 @@ def _candidate(
     )
 
 
-def _own_people(
-    people: list[PersonRole],
-    group: Group,
-    groups: Sequence[Group],
-    sentences: Sequence[Sentence],
-    mentions: Sequence[Mention],
-) -> list[PersonRole]:
-    """With several agreements, a person goes with the agreement of their organization, or of the partner
-    named beside them; a signatory of another agreement's partner is not this one's."""
-    if len(groups) == 1:
-        return people
-    mine = set(group.partners)
-    others = {k for g in groups if g is not group for k in g.partners} - mine
-    out: list[PersonRole] = []
-    for person in people:
-        near = _keys_near(person.name, sentences, mentions)
-        if person.org_key in others or (person.org_key not in mine and near & others and not near & mine):
-            continue
-        out.append(person)
-    return out
-
-
-def _keys_near(name: str, sentences: Sequence[Sentence], mentions: Sequence[Mention]) -> set[str]:
-    sentence = next((s for s in sentences if name in s.text), None)
-    if sentence is None:
-        return set()
-    end = sentence.start + len(sentence.text)
-    return {m.org.key for m in mentions if sentence.start <= m.start < end}
+def _own_people(people: list[PersonRole], group: Group, groups: Sequence[Group]) -> list[PersonRole]:
+    """With several agreements, a signatory of another agreement's partner is not this one's."""
+    others = {k for g in groups if g is not group for k in g.partners} - set(group.partners)
+    return [p for p in people if p.org_key not in others]
 
 
 def _evidence(name: str, value: str, sentence: str, confidence: float) -> Evidence:
@@ -144,14 +127,32 @@ def _own_sentences(
     group: Group, groups: Sequence[Group], sentences: Sequence[Sentence], mentions: Sequence[Mention]
 ) -> list[str]:
     """The sentences about this agreement: all of them, or, with several, its own signing sentences and
-    those naming its partner and no other agreement's partner."""
+    those naming its partner alone, or following such a sentence, or saying "la deuxième" for it."""
     if len(groups) == 1:
         return [s.text for s in sentences]
-    named = [_partners_named(s, groups, mentions) for s in sentences]
-    mine = {id(group)}
-    return [
-        s.text for i, s in enumerate(sentences) if i in group.sentences or (named[i] and named[i] <= mine)
-    ]
+    order = sorted(groups, key=lambda g: g.sentences[0])
+    owner: int | None = None
+    out: list[str] = []
+    for i, sentence in enumerate(sentences):
+        named = _partners_named(sentence, groups, mentions)
+        rank = _ordinal(sentence.text, len(order))
+        if len(named) == 1:
+            owner = next(iter(named))
+        elif named:
+            owner = None
+        elif rank is not None:
+            owner = id(order[rank])
+        if i in group.sentences or owner == id(group):
+            out.append(sentence.text)
+    return out
+
+
+def _ordinal(text: str, count: int) -> int | None:
+    m = ORDINALS.search(fold(text))
+    if m is None:
+        return None
+    rank = next(i for i, word in enumerate(m.groups()) if word)
+    return min(rank, count - 1) if rank < 3 else count - 1
 
 
 def _partners_named(sentence: Sentence, groups: Sequence[Group], mentions: Sequence[Mention]) -> set[int]:
@@ -162,12 +163,11 @@ def _partners_named(sentence: Sentence, groups: Sequence[Group], mentions: Seque
     out: set[int] = set()
     for g in groups:
         for key, org in g.partners.items():
-            initials = "".join(w[0] for w in org.name.split() if w[0].isupper())
-            if (
-                key in keys
-                or f" {fold(org.name)} " in text
-                or (len(initials) >= 3 and f" {initials.lower()} " in text)
-            ):
+            words = org.name.split()
+            initials = "".join(w[0] for w in words if w[0].isupper()).lower()
+            head = fold(words[0]) if not org.acronym and len(words[0]) >= 5 and words[0][0].isupper() else ""
+            shorts = [fold(org.name), initials if len(initials) >= 3 else "", head]
+            if key in keys or any(x and f" {x} " in text for x in shorts):
                 out.add(id(g))
     return out
 
@@ -182,11 +182,21 @@ def _masked(own: Sequence[str], sentences: Sequence[Sentence], mentions: Sequenc
         for m in mentions:
             lo, hi = m.start - sentence.start, m.end - sentence.start
             if 0 <= lo < len(chars):
-                seat = SEAT.match(text, min(hi, len(text)))  # "UM6SS de Casablanca", "... بالدار البيضاء"
-                hi = seat.end() if seat else hi
+                hi = _seat_end(text, min(hi, len(text)))  # "UM6SS de Casablanca", "... بالدار البيضاء"
                 chars[lo:hi] = " " * (min(hi, len(chars)) - lo)
         out.append("".join(chars))
     return out
+
+
+def _seat_end(text: str, end: int) -> int:
+    """Where a city written right after an organization's name ends, or `end` when there is none."""
+    m = SEAT.match(text, end)
+    if m is None:
+        return end
+    for words in (m["city"], m["city"].split(" ")[0]):
+        if is_city(words) or is_city(words[1:]) or (words.startswith("بال") and is_city(words[1:])):
+            return m.start("city") + len(words)
+    return end
 
 
 def _first_with(sentences: Sequence[str], name: str) -> str:

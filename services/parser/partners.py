@@ -119,7 +119,9 @@ def find_unknown_partners(sentence: str, known: list[Mention], offset: int) -> l
     """Unknown organizations a signing sentence names as a party, with their offset in the article."""
     out = _before_family(sentence, known, offset)
     for m in list(LATIN.finditer(sentence)) + list(ARABIC.finditer(sentence)):
-        start, name = offset + m.start("name"), m["name"].strip(" .,'’")
+        start, name = offset + m.start("name"), m["name"].strip(" .,'’«»")
+        if m["type"] and m["type"][0].isupper():  # "l'Université de Montréal": the noun is part of the name
+            start, name = offset + m.start("type"), sentence[m.start("type") : m.end("name")].strip(" .,'’")
         if _overlaps(start, start + len(name), known) or not _plausible(name, m["type"]):
             continue
         if (
@@ -168,7 +170,12 @@ def _overlaps(start: int, end: int, known: list[Mention]) -> bool:
 
 def _plausible(name: str, type_noun: str | None) -> bool:
     first = name.split()[0]
-    if first in NOT_ORGS or _WEEKDAY_OR_MONTH.match(first) or len(name) < 2 or is_city(name):
+    if (
+        first in NOT_ORGS
+        or _WEEKDAY_OR_MONTH.match(first)
+        or len(name) < 2
+        or (is_city(name) and len(name.split()) == 1)
+    ):
         return False
     # Without an organization noun, only a name of capital letters or an unusual capitalized word is taken.
     return type_noun is not None or any(c.isupper() for c in name[1:]) or len(name.split()) <= 3

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.bus.messages import OrgRef
-from services.parser.kinds import is_plural, is_signing
+from services.parser.kinds import is_plural, is_signing, kinds_in
 from services.parser.matcher import Mention
 from services.parser.partners import find_unknown_partners
 from services.parser.text import Sentence, fold
@@ -119,7 +119,11 @@ def _from_headline(
     sentences: Sequence[Sentence], mentions: Sequence[Mention], pending: list[int]
 ) -> list[Group]:
     """The family signed, the partner goes unnamed there: take the one the headline or lead names."""
+    if all(is_plural(sentences[i].text) or RECALL.search(sentences[i].text) for i in pending):
+        return []  # "les conventions signées depuis 2019": a record, not a signing
     for sentence in sentences[:2]:
+        if not kinds_in(sentence.text):
+            continue
         parties = parties_of(sentence, mentions)
         partners = {m.org.key: m.org for m in parties if not m.org.family}
         family = [m for m in mentions if m.org.family]

@@ -116,16 +116,17 @@ def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Art
     assert article.id is not None
     found = {(e.field, e.value): e for e in candidate.evidence}
     by_field = {e.field: e for e in candidate.evidence}
-    rows: list[tuple[str, str, str | None]] = []
+    rows: list[tuple[str, str, str | None, str]] = []  # field, stored value, precision, evidence key
     if candidate.kind:
-        rows.append(("kind", candidate.kind, None))
+        rows.append(("kind", candidate.kind, None, candidate.kind))
     if candidate.signed_on is not None:
-        rows.append(("signed_on", candidate.signed_on.isoformat(), candidate.signed_on_precision or "day"))
+        iso = candidate.signed_on.isoformat()
+        rows.append(("signed_on", iso, candidate.signed_on_precision or "day", iso))
     if candidate.place:
-        rows.append(("place", candidate.place, None))
+        rows.append(("place", candidate.place, None, candidate.place))
     if candidate.event:
-        rows.append(("event", candidate.event, None))
-    rows.extend(("theme", t, None) for t in candidate.themes)
+        rows.append(("event", candidate.event, None, candidate.event))
+    rows.extend(("theme", t, None, t) for t in candidate.themes)
     for p in candidate.people:
         person = {
             "key": person_key(p.name),
@@ -134,10 +135,11 @@ def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Art
             "org_key": p.org_key,
             "signed": p.signed,
         }
-        rows.append(("person", json.dumps(person, ensure_ascii=False, sort_keys=True), None))
+        # The parser keys a person's evidence by name; the store keeps the whole mention as the value.
+        rows.append(("person", json.dumps(person, ensure_ascii=False, sort_keys=True), None, p.name))
     out = []
-    for name, value, precision in rows:
-        ev = found.get((name, value)) or by_field.get(name)
+    for name, value, precision, key in rows:
+        ev = found.get((name, key)) or by_field.get(name)
         out.append(
             FieldEvidence(
                 agreement_id=agreement_id,

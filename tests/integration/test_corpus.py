@@ -11,13 +11,13 @@ from tests.integration.test_cli_seeds import run, score
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 FLOORS = {
-    "relevance": 0.95,
-    "detection": 0.85,
-    "clustering": 0.80,
-    "signatories": 0.70,
+    "relevance": 0.97,
+    "detection": 0.95,
+    "clustering": 0.95,
+    "signatories": 0.85,
     "parties_exact": 0.95,
-    "date_day": 0.90,
-    "place": 0.70,
+    "date_day": 0.95,
+    "place": 0.90,
 }
 
 

@@ -242,3 +242,31 @@ def test_english_roles_before_names() -> None:
 )
 def test_unknown_partners(text: str, key: str) -> None:
     assert partner_keys(text) == [[key]]
+
+
+def test_each_agreement_keeps_its_own_signatories() -> None:
+    text = (
+        "La FM6SS a signé lundi à Rabat deux conventions, avec la CNSS et avec Pfizer Maroc.\n"
+        "La première, conclue avec la CNSS, a été signée par M. Karim Idrissi, directeur de la CNSS, "
+        "et le Pr Salma Amrani, directrice de la FM6SS.\n"
+        "La seconde a été signée par Mme Laura Stein, directrice générale de Pfizer Maroc."
+    )
+    agreements = extract_agreements(text, published=PUBLISHED).agreements
+    signed = {a.parties[1].key: sorted(p.name for p in a.people if p.signed) for a in agreements}
+    assert signed == {"cnss": ["Karim Idrissi", "Salma Amrani"], "pfizer": ["Laura Stein"]}
+
+
+def test_two_signings_in_one_sentence() -> None:
+    text = (
+        "Le ministère de la Santé a signé un accord avec la FM6SS, tandis que l'Université Cadi Ayyad "
+        "et l'UM6SS ont paraphé, dans la foulée, une convention."
+    )
+    assert partner_keys(text) == [["ma-min-sante"], ["uca"]]
+
+
+def test_a_record_of_past_signings_is_no_agreement() -> None:
+    text = (
+        "La FM6SS et l'OMS organisent un colloque sur la résistance aux antibiotiques. "
+        "La FM6SS a rappelé à cette occasion les conventions signées depuis 2019."
+    )
+    assert not extract_agreements(text, published=PUBLISHED).relevant
