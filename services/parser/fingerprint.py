@@ -6,22 +6,17 @@ Pure functions; the store turns the signature into LSH bands it can look up in i
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
+
+from services.bus.text import fold
 
 NUM_PERM = 64
 SHINGLE = 3
 _SEED = 7
-_WORD = re.compile(r"\w+", re.UNICODE)
-_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
 
 
 def normalize_text(text: str) -> str:
     """Case, accents, Arabic diacritics, punctuation and spacing folded away."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _ARABIC_MARKS.sub("", text.casefold())
-    return " ".join(_WORD.findall(text))
+    return fold(text)
 
 
 def text_hash(text: str) -> str:

@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 
 from services.bus.messages import AgreementCandidate
+from services.bus.text import fold
 from services.store.merging import Support, merge
 from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, utcnow
 from services.store.repository import Repository
 from services.store.resolution import FAMILY_PARTY, Signing, best_match, match_score, party_set
-from services.store.text import fold
 
 
 def attach_candidate(

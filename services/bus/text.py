@@ -1,4 +1,8 @@
-"""Name folding the store uses for keys and search: case, accents and punctuation removed."""
+"""Text folding every service agrees on: case, accents, Arabic diacritics and punctuation removed.
+
+Used for keys and hashes (the parser's text hash, the store's person keys and search text), so that one
+name or one text gives one key whatever service computes it.
+"""
 
 from __future__ import annotations
 
