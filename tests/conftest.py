@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FM6SS_SHARED_DIR", ROOT.parent / "shared"))
 PG_ADMIN_URL = os.environ.get("FM6SS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TABLES = (
+    "dead_letter",
     "relay_cursor",
     "manual_link",
     "run_count",

@@ -5,12 +5,15 @@ With no broker configured the app runs eagerly, in-process: the embedded default
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from celery.signals import task_failure
 
-from services.bus.messages import Message
-from services.bus.routing import QUEUES, TASK_MODULES, queue_of
+from services.bus.messages import Message, TaskFailed
+from services.bus.routing import QUEUES, RECORD_DEAD_LETTER, TASK_MODULES, queue_of
 from services.bus.settings import Settings
 
 
@@ -54,10 +57,56 @@ def publish(app: Celery, task_name: str, message: Message) -> Any:
     Eager (embedded) mode runs the task here and returns its result, so a one-process caller can count
     outcomes; with a broker it returns None once the message is queued.
     """
-    payload = message.model_dump(mode="json")
+    return send_payload(app, task_name, message.model_dump(mode="json"))
+
+
+def send_payload(app: Celery, task_name: str, payload: dict[str, Any], throw: bool = True) -> Any:
+    """`publish` for a payload already in JSON form (a dead letter sent again). With `throw=False` an
+    eager failure is not raised: it is recorded as a dead letter like any other."""
     if app.conf.task_always_eager:
-        # send_task ignores eager mode, so look the task up and run it in this process.
+        # send_task ignores eager mode, so look the task up and run it in this process. Celery sends no
+        # task_failure signal for eager tasks, so the dead letter is recorded here.
         app.loader.import_default_modules()
-        return app.tasks[task_name].apply(args=(payload,), throw=True).get()
+        task = app.tasks[task_name]
+        result = task.apply(args=(payload,), throw=False)
+        if result.failed():
+            error = result.result
+            dead_letter(task, error, (payload,))
+            if throw:
+                raise error
+        return result.result if not result.failed() else None
     app.send_task(task_name, args=(payload,), queue=queue_of(task_name))
     return None
+
+
+log = logging.getLogger(__name__)
+
+
+def dead_letter(
+    sender: Task | None = None,
+    exception: BaseException | None = None,
+    args: tuple[Any, ...] | None = None,
+    **_: Any,
+) -> None:
+    """A task that failed for good (retries spent, or an error no retry can fix) becomes a dead letter in
+    the store, with its payload and reason, for operators to see and send again."""
+    if sender is None or sender.name == RECORD_DEAD_LETTER or sender.name.split(".")[0] not in QUEUES:
+        return
+    if getattr(exception, "dead_lettered", False):
+        return  # recorded already: by the signal and by eager dispatch, or by a failing nested eager task
+    with contextlib.suppress(AttributeError):
+        exception.dead_lettered = True  # type: ignore[union-attr]
+    payload = args[0] if args and isinstance(args[0], dict) else {}
+    event = TaskFailed(
+        task=sender.name,
+        payload=payload,
+        error=f"{type(exception).__name__}: {exception}"[:2000],
+        retries=int(getattr(sender.request, "retries", 0) or 0),
+    )
+    try:
+        publish(sender.app, RECORD_DEAD_LETTER, event)
+    except Exception:  # the failure is logged by Celery too; never fail the failure handler
+        log.exception("could not record the dead letter of %s", sender.name)
+
+
+task_failure.connect(dead_letter, weak=False)

@@ -6,7 +6,7 @@ Every message is a frozen pydantic model with a schema version; tasks receive th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,6 +117,15 @@ class SweepStalled(Message):
 
 class RelayChanges(Message):
     """Command to the store: push new change-feed rows to the Redis stream and the webhooks."""
+
+
+class TaskFailed(Message):
+    """Event to the store: a task failed for good (tries spent); kept as a dead letter to retry by hand."""
+
+    task: str
+    payload: dict[str, Any]
+    error: str
+    retries: int = 0
 
 
 class PageRejected(Message):

@@ -18,6 +18,7 @@ PARSE_PAGE: Final = "parser.parse_page"
 INGEST_ARTICLE: Final = "store.ingest_article"
 RECORD_REJECTION: Final = "store.record_rejection"
 RELAY_CHANGES: Final = "store.relay_changes"
+RECORD_DEAD_LETTER: Final = "store.record_dead_letter"
 SCHEDULE_SOURCES: Final = "store.schedule_sources"
 SWEEP_STALLED: Final = "store.sweep_stalled"
 

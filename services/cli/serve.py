@@ -156,3 +156,54 @@ def beat_schedule(schedule_every: int, sweep_every: int, relay_every: int) -> di
         }
         for name, every, message in entries
     }
+
+
+dead_cli = typer.Typer(
+    no_args_is_help=True,
+    help="Messages whose task failed for good.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+cli.add_typer(dead_cli, name="dead-letters")
+
+
+@dead_cli.command("list")
+@handled
+def dead_letters_list(
+    pending: Annotated[bool, typer.Option(help="only those not retried yet")] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """The latest dead letters: task, error, tries."""
+    from sqlmodel import Session
+
+    from services.store.repository import Repository
+
+    settings = load_settings()
+    with Session(ready_engine(settings, migrate_embedded=False)) as session:
+        for row in Repository(session).dead_letters(0, limit, pending_only=pending):
+            retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
+            typer.echo(
+                f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
+                f"{row.error}{retried}"
+            )
+
+
+@dead_cli.command("retry")
+@handled
+def dead_letters_retry(letter: int) -> None:
+    """Send a dead letter's message to its task again (a new failure makes a new dead letter)."""
+    from services.bus.celery_app import send_payload
+    from services.store.db import transaction
+    from services.store.dead_letters import NoSuchLetter, take_for_retry
+    from services.store.repository import Repository
+
+    settings = load_settings()
+    app = runtime.configure(settings)
+    engine = ready_engine(settings, migrate_embedded=False)
+    try:
+        with transaction(engine) as session:
+            task, payload = take_for_retry(Repository(session), letter)
+    except NoSuchLetter as exc:
+        raise CliError(str(exc)) from exc
+    send_payload(app, task, payload, throw=False)
+    typer.echo(f"dead letter {letter} sent again to {task}")

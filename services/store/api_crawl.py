@@ -1,4 +1,5 @@
-"""Crawling over HTTP: crawl runs (read), and operators' recrawls, sources and re-parsing (token)."""
+"""Operations over HTTP: crawl runs (read), and operators' recrawls, sources, re-parsing and dead
+letters (token)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.bus import runtime
-from services.bus.celery_app import publish
+from services.bus.celery_app import publish, send_payload
 from services.bus.messages import Message, SourceSpec
 from services.bus.routing import PARSE_PAGE
 from services.store.api_deps import (
@@ -23,6 +24,7 @@ from services.store.api_deps import (
     next_cursor,
 )
 from services.store.db import transaction
+from services.store.dead_letters import DeadLetterOut, NoSuchLetter, dead_letter_out, take_for_retry
 from services.store.reparse import reparse_commands
 from services.store.repository import Repository
 from services.store.runs import RunOut, run_out
@@ -145,3 +147,35 @@ def reparse(
         publish(app, PARSE_PAGE, command)
         n += 1
     return Queued(queued=n)
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+@operators.get("/dead-letters", response_model=DeadLetterPage)
+def list_dead_letters(
+    r: Repo,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    pending: Annotated[bool, Query(description="only those not retried yet")] = False,
+) -> Any:
+    rows = r.dead_letters(decode_cursor(cursor), limit, pending_only=pending)
+    return DeadLetterPage(items=[dead_letter_out(x) for x in rows], next_cursor=next_cursor(rows, limit))
+
+
+@operators.post(
+    "/dead-letters/{letter_id}/retry",
+    response_model=Queued,
+    status_code=202,
+    responses={404: {"model": Problem}},
+)
+def retry_dead_letter(letter_id: int, engine: EngineDep) -> Any:
+    try:
+        with transaction(engine) as session:
+            task, payload = take_for_retry(Repository(session), letter_id)
+    except NoSuchLetter as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    send_payload(runtime.app(), task, payload, throw=False)
+    return Queued(queued=1)

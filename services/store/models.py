@@ -238,3 +238,16 @@ class RelayCursor(SQLModel, table=True):
     failures: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeadLetter(SQLModel, table=True):
+    """A message whose task failed for good, with why; operators see it and can send it again."""
+
+    __tablename__ = "dead_letter"
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(max_length=100, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = Field(max_length=2000)
+    retries: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    retried_at: datetime | None = None

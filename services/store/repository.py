@@ -25,6 +25,7 @@ from services.store.models import (
     ArticleBand,
     Change,
     CrawlRun,
+    DeadLetter,
     FieldEvidence,
     ManualLink,
     Organization,
@@ -305,6 +306,21 @@ class _Core:
         if exists is None:
             self.session.add(Rejection(url=url, reason=reason, archive_key=archive_key, run_id=run_id))
             self.session.flush()
+
+    def add_dead_letter(self, task: str, payload: dict[str, Any], error: str, retries: int) -> DeadLetter:
+        row = DeadLetter(task=task, payload=payload, error=error, retries=retries)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def dead_letters(self, after: int, limit: int, pending_only: bool = False) -> list[DeadLetter]:
+        stmt = select(DeadLetter).where(col(DeadLetter.id) > after)
+        if pending_only:
+            stmt = stmt.where(col(DeadLetter.retried_at).is_(None))
+        return list(self.session.exec(stmt.order_by(col(DeadLetter.id)).limit(limit)))
+
+    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        return self.session.get(DeadLetter, letter_id)
 
     def relay_cursor(self, name: str) -> RelayCursor:
         """The consumer's cursor, locked until commit so two relays never send the same batch."""

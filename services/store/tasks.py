@@ -26,12 +26,14 @@ from services.bus.messages import (
     RelayChanges,
     ScheduleSources,
     SweepStalled,
+    TaskFailed,
     UrlsDiscovered,
 )
 from services.bus.routing import (
     FETCH_PAGE,
     INGEST_ARTICLE,
     PARSE_PAGE,
+    RECORD_DEAD_LETTER,
     RECORD_FETCH,
     RECORD_FETCH_FAILURE,
     RECORD_REJECTION,
@@ -167,3 +169,12 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"reissued": len(outgoing)}
+
+
+@shared_task(name=RECORD_DEAD_LETTER, **_RETRY)
+def record_dead_letter_task(payload: dict[str, Any]) -> dict[str, Any]:
+    event = TaskFailed.model_validate(payload)
+    with transaction(engine()) as session:
+        row = Repository(session).add_dead_letter(event.task, event.payload, event.error, event.retries)
+    log.warning("dead letter %s: %s failed for good: %s", row.id, event.task, event.error)
+    return {"status": "dead_letter", "id": row.id}
