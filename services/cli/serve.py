@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from services.bus import runtime
+from services.bus.logs import configure_logging
 from services.bus.routing import QUEUES
 from services.bus.settings import Settings
 from services.cli.common import CliError, cli, handled, load_settings, ready_engine
@@ -24,6 +25,7 @@ def api_cmd(
     from services.store.api import create_api
 
     settings = load_settings()
+    configure_logging(settings.log_level)
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
@@ -31,6 +33,7 @@ def api_cmd(
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through the JSON handler too
     )
 
 
@@ -48,6 +51,7 @@ def worker_cmd(
         raise CliError(f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}")
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    configure_logging(settings.log_level)
     app = runtime.configure(settings)
     if "store" in wanted:
         ready_engine(settings, migrate_embedded=False)
@@ -94,23 +98,21 @@ def status_cmd(
             problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
             typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
     typer.echo("")
-    for queue, depth in queue_depths(settings).items():
+    for queue, depth in _queue_lines(settings).items():
         typer.echo(f"queue {queue:8} {depth}")
 
 
-def queue_depths(settings: Settings) -> dict[str, str]:
-    """Messages waiting in each queue (Redis broker); embedded mode has no queues."""
-    if not settings.broker_url or not settings.broker_url.startswith("redis"):
-        return {q: "n/a (embedded)" if settings.embedded else "n/a" for q in QUEUES}
+def _queue_lines(settings: Settings) -> dict[str, str]:
     import redis
 
-    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
+    from services.bus.queues import queue_depths
+
+    if settings.embedded:
+        return {q: "n/a (embedded)" for q in QUEUES}
     try:
-        return {q: str(client.llen(q)) for q in QUEUES}
+        return {q: str(n) for q, n in queue_depths(settings.broker_url).items()} or {q: "n/a" for q in QUEUES}
     except redis.RedisError as exc:
         return {q: f"unknown ({type(exc).__name__})" for q in QUEUES}
-    finally:
-        client.close()
 
 
 @cli.command("beat")
@@ -127,6 +129,7 @@ def beat_cmd(
     settings = load_settings()
     if settings.embedded or not settings.redis:
         raise CliError("beat needs a Redis broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    configure_logging(settings.log_level)
     app = runtime.configure(settings)
     app.conf.beat_schedule = beat_schedule(schedule_every, sweep_every, relay_every)
     try:
@@ -207,3 +210,42 @@ def dead_letters_retry(letter: int) -> None:
         raise CliError(str(exc)) from exc
     send_payload(app, task, payload, throw=False)
     typer.echo(f"dead letter {letter} sent again to {task}")
+
+
+@cli.command("health")
+@handled
+def health_cmd(
+    queues: Annotated[str, typer.Option(help="queues this worker consumes")] = ",".join(QUEUES),
+    max_idle: Annotated[
+        int, typer.Option(min=10, help="seconds without a finished task while work waits")
+    ] = 600,
+) -> None:
+    """Liveness of the workers on this host, judged by progress: unhealthy (exit 1) when messages wait in
+    their queues and no worker process here has finished a task for MAX_IDLE seconds."""
+    import socket
+    import time
+
+    import redis
+
+    from services.bus.logs import HEARTBEAT_PREFIX
+    from services.bus.queues import queue_depths
+
+    settings = load_settings()
+    if settings.embedded or not settings.broker_url:
+        raise CliError("no broker configured: the embedded mode has no workers to check")
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    try:
+        waiting = {q: n for q, n in queue_depths(settings.broker_url).items() if q in wanted and n}
+        client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
+        beats = [
+            float(client.get(k) or 0) for k in client.scan_iter(f"{HEARTBEAT_PREFIX}{socket.gethostname()}:*")
+        ]
+        client.close()
+    except redis.RedisError as exc:
+        raise CliError(f"cannot reach the broker: {exc}") from exc
+    idle = time.time() - max(beats, default=0.0)
+    if waiting and idle > max_idle:
+        backlog = ", ".join(f"{q} {n}" for q, n in sorted(waiting.items()))
+        last = f"{idle:.0f} s ago" if beats else "never"
+        raise CliError(f"unhealthy: messages wait ({backlog}) and no task finished here since {last}")
+    typer.echo("healthy")

@@ -9,18 +9,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import redis
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from services.bus.queues import queue_depths
 from services.bus.settings import Settings
 from services.store.api_crawl import operators as crawl_operators
 from services.store.api_crawl import router as crawl_router
 from services.store.api_deps import Cursor, Limit, Problem, Repo, decode_cursor, next_cursor
 from services.store.api_manual import router as manual_router
+from services.store.metrics import StoreCollector
 from services.store.schemas import (
     AgreementDetail,
     AgreementOut,
@@ -135,7 +139,22 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         items = [ChangeOut.model_validate(c, from_attributes=True) for c in rows]
         return Changes(items=items, next_after=items[-1].seq if items else after)
 
+    registry = CollectorRegistry()
+    registry.register(StoreCollector(engine, lambda: _depths(settings)))
+
+    @api.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     api.include_router(crawl_router)
     api.include_router(manual_router)
     api.include_router(crawl_operators)
     return api
+
+
+def _depths(settings: Settings) -> dict[str, int]:
+    try:
+        return queue_depths(settings.broker_url)
+    except redis.RedisError:
+        return {}  # the broker is down: the gauge is absent rather than wrong

@@ -319,6 +319,12 @@ class _Core:
             stmt = stmt.where(col(DeadLetter.retried_at).is_(None))
         return list(self.session.exec(stmt.order_by(col(DeadLetter.id)).limit(limit)))
 
+    def count_dead_letters(self) -> int:
+        return int(self.session.exec(select(func.count()).select_from(DeadLetter)).one())
+
+    def last_change_seq(self) -> int:
+        return int(self.session.exec(select(func.max(Change.seq))).one() or 0)
+
     def dead_letter(self, letter_id: int) -> DeadLetter | None:
         return self.session.get(DeadLetter, letter_id)
 
@@ -432,6 +438,10 @@ class _Crawl(_Core):
             index_elements=["run_id", "name"], set_={"value": RunCount.value + stmt.excluded.value}
         )
         self.session.execute(stmt)
+
+    def run_count_totals(self) -> dict[str, int]:
+        stmt = select(RunCount.name, func.sum(RunCount.value)).group_by(col(RunCount.name))
+        return {name: int(total or 0) for name, total in self.session.exec(stmt)}
 
     def counts_of_run(self, run_id: int) -> dict[str, int]:
         stmt = select(RunCount).where(RunCount.run_id == run_id).order_by(col(RunCount.name))

@@ -155,3 +155,9 @@ def test_operator_endpoints_need_the_token(operator):
 
 def test_operator_endpoints_are_off_without_a_configured_token(client):
     assert client.patch("/agreements/1", json={"place": "Rabat"}).status_code == 403
+
+
+def test_metrics_in_prometheus_format(client):
+    text = client.get("/metrics").text
+    assert 'fm6ss_rows{table="agreements"} 2.0' in text
+    assert "fm6ss_dead_letters 0.0" in text

@@ -1,0 +1,67 @@
+"""Prometheus metrics, read from the store at scrape time: what was ingested, what failed and why,
+queue depths, dead letters and how far the change relays lag. Served by the API at /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.store.repository import Repository
+
+
+class StoreCollector(Collector):
+    def __init__(self, engine: Engine, queue_depths: Callable[[], dict[str, int]]) -> None:
+        self.engine, self.queue_depths = engine, queue_depths
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        with Session(self.engine) as session:
+            repo = Repository(session)
+            counts = repo.counts()
+            totals = repo.run_count_totals()
+            head = repo.last_change_seq()
+            relays = [(c.name, c.seq, c.failures) for c in repo.relay_cursors()]
+            dead = repo.count_dead_letters()
+        stored = GaugeMetricFamily("fm6ss_rows", "Rows stored, by table", labels=["table"])
+        for table, n in counts.items():
+            stored.add_metric([table], n)
+        yield stored
+        yield from _run_counters(totals)
+        yield GaugeMetricFamily("fm6ss_dead_letters", "Messages whose task failed for good", value=dead)
+        lag = GaugeMetricFamily(
+            "fm6ss_relay_lag", "Change rows not yet pushed, by consumer", labels=["consumer"]
+        )
+        failures = GaugeMetricFamily("fm6ss_relay_failures", "Consecutive failed pushes", labels=["consumer"])
+        for name, seq, failed in relays:
+            lag.add_metric([name], max(0, head - seq))
+            failures.add_metric([name], failed)
+        yield lag
+        yield failures
+        depth = GaugeMetricFamily("fm6ss_queue_depth", "Messages waiting, by queue", labels=["queue"])
+        for queue, n in self.queue_depths().items():
+            depth.add_metric([queue], n)
+        yield depth
+
+
+def _run_counters(totals: dict[str, int]) -> Iterator[CounterMetricFamily]:
+    """The crawl runs' counters summed: fetches by outcome, failures by reason, articles, agreements."""
+    fetches = CounterMetricFamily("fm6ss_fetches", "Pages fetched, by outcome", labels=["outcome"])
+    articles = CounterMetricFamily(
+        "fm6ss_articles_ingested", "Articles ingested, by outcome", labels=["outcome"]
+    )
+    agreements = CounterMetricFamily("fm6ss_agreements", "Agreements created or updated", labels=["action"])
+    for name, n in sorted(totals.items()):
+        if name.startswith("pages_failed:"):
+            fetches.add_metric([f"failed:{name.split(':', 1)[1]}"], n)
+        elif name in ("pages_fetched", "pages_not_modified", "pages_unchanged", "pages_unreadable"):
+            fetches.add_metric([name.removeprefix("pages_")], n)
+        elif name.startswith("articles_"):
+            articles.add_metric([name.removeprefix("articles_")], n)
+        elif name in ("agreements_new", "agreements_updated"):
+            agreements.add_metric([name.removeprefix("agreements_")], n)
+    yield fetches
+    yield articles
+    yield agreements
