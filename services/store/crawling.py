@@ -82,13 +82,29 @@ def _queue(repo: Repository, page: Page, run_id: int | None, now: datetime) -> F
     page.queued_at = now
     page.run_id = run_id
     repo.save_page(page)
+    return fetch_command(page)
+
+
+def fetch_command(page: Page) -> FetchPage:
+    """The fetch of a known page, conditional on the validators it was last served with."""
     return FetchPage(
         url=page.url,
         source=page.source,
-        run_id=run_id,
+        run_id=page.run_id,
         etag=page.etag,
         last_modified=page.last_modified,
         hints=PageHints(**page.hints),
+    )
+
+
+def parse_command(page: Page) -> ParsePage:
+    assert page.archive_key is not None
+    return ParsePage(
+        url=page.url,
+        archive_key=page.archive_key,
+        content_kind="html",
+        hints=PageHints(**page.hints),
+        run_id=page.run_id,
     )
 
 
@@ -116,15 +132,10 @@ def record_fetch(repo: Repository, event: PageFetched) -> ParsePage | None:
     page.archive_key = event.archive_key
     page.state = "parsing"
     page.queued_at = utcnow()
+    page.run_id = event.run_id
     repo.save_page(page)
     repo.count(event.run_id, "pages_fetched")
-    return ParsePage(
-        url=page.url,
-        archive_key=event.archive_key,
-        content_kind="html",
-        hints=PageHints(**page.hints),
-        run_id=event.run_id,
-    )
+    return parse_command(page)
 
 
 def record_fetch_failure(repo: Repository, event: FetchFailed) -> None:

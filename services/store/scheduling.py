@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.bus.messages import DiscoverSource, FetchPage, Message, PageHints, ParsePage, SourceSpec
+from services.bus.messages import DiscoverSource, Message, SourceSpec
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
-from services.store.crawling import queue_url
-from services.store.models import Source, utcnow
+from services.store.crawling import fetch_command, parse_command, queue_url
+from services.store.models import Page, Source, utcnow
 from services.store.repository import Repository
 
 Outgoing = list[tuple[str, Message]]
@@ -89,37 +89,15 @@ def _discover(
 def sweep(repo: Repository, stale_after: timedelta, limit: int = 500) -> Outgoing:
     """Re-issue what was recorded but never finished (a lost message, a broker restarted empty)."""
     before = utcnow() - stale_after
-    out: Outgoing = []
-    for page in repo.stale_pages("queued", before, limit):
+    fetches = _requeue(repo, repo.stale_pages("queued", before, limit))
+    parses = _requeue(repo, [p for p in repo.stale_pages("parsing", before, limit) if p.archive_key])
+    return [(FETCH_PAGE, fetch_command(p)) for p in fetches] + [
+        (PARSE_PAGE, parse_command(p)) for p in parses
+    ]
+
+
+def _requeue(repo: Repository, pages: list[Page]) -> list[Page]:
+    for page in pages:
         page.queued_at = utcnow()
         repo.save_page(page)
-        out.append(
-            (
-                FETCH_PAGE,
-                FetchPage(
-                    url=page.url,
-                    source=page.source,
-                    run_id=page.run_id,
-                    etag=page.etag,
-                    last_modified=page.last_modified,
-                    hints=PageHints(**page.hints),
-                ),
-            )
-        )
-    for page in repo.stale_pages("parsing", before, limit):
-        if page.archive_key is None:
-            continue
-        page.queued_at = utcnow()
-        repo.save_page(page)
-        out.append(
-            (
-                PARSE_PAGE,
-                ParsePage(
-                    url=page.url,
-                    archive_key=page.archive_key,
-                    run_id=page.run_id,
-                    hints=PageHints(**page.hints),
-                ),
-            )
-        )
-    return out
+    return pages
