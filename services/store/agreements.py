@@ -14,9 +14,17 @@ from typing import Any
 from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
 from services.store.merging import Support, merge
-from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, utcnow
+from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, Organization, utcnow
 from services.store.repository import Repository
-from services.store.resolution import FAMILY_PARTY, Signing, best_match, match_score, party_set
+from services.store.resolution import (
+    FAMILY_PARTY,
+    PARTIAL_PARTIES_THRESHOLD,
+    Signing,
+    best_match,
+    match_score,
+    nested,
+    party_set,
+)
 
 
 def attach_candidate(
@@ -34,7 +42,9 @@ def attach_candidate(
     assert article.id is not None
     orgs = [repo.upsert_organization(p) for p in candidate.parties]
     key = _party_key(candidate)
-    repo.lock(f"parties:{key}")
+    partners = sorted(set(key.split("|")))
+    for partner in partners:  # in sorted order: two workers never wait on each other crosswise
+        repo.lock(f"partner:{partner}")
     report = signing_of_candidate(candidate, article.published)
     summaries = {
         a.id: signing_of_agreement(repo, a.id)
@@ -46,19 +56,40 @@ def attach_candidate(
         None,
     )
     if match is None:
-        match = best_match(report, summaries)
+        match = best_match(report, summaries) or _partial_match(repo, report, key, partners)
     created = match is None
     if match is None:
         agreement = repo.create_agreement(key, (o.id for o in orgs if o.id is not None))
         assert agreement.id is not None
         match = agreement.id
     else:
-        for org in orgs:
-            assert org.id is not None
-            repo.add_party(match, org.id)
+        _widen(repo, match, key, orgs)
     repo.add_source(match, article.id, candidate.recalled)
     repo.add_evidence(evidence_rows(candidate, match, article))
     return match, created
+
+
+def _partial_match(repo: Repository, report: Signing, key: str, partners: list[str]) -> int | None:
+    """A record whose partners contain the report's, or are contained in them, on strong evidence."""
+    related = {
+        a.id: signing_of_agreement(repo, a.id)
+        for a in repo.agreements_with_partners(partners)
+        if a.id is not None and nested(a.party_set, key)
+    }
+    return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
+
+
+def _widen(repo: Repository, agreement_id: int, key: str, orgs: list[Organization]) -> None:
+    """The report's parties join the record's; its party key becomes the union of both."""
+    for org in orgs:
+        assert org.id is not None
+        repo.add_party(agreement_id, org.id)
+    agreement = repo.get_agreement(agreement_id)
+    assert agreement is not None
+    union = party_set(set(agreement.party_set.split("|")) | set(key.split("|")))
+    if union != agreement.party_set:
+        agreement.party_set = union
+        repo.save_agreement(agreement)
 
 
 def _manual_match(repo: Repository, article_id: int, key: str, sole: bool) -> int | None:

@@ -162,6 +162,17 @@ class _Core:
         stmt = select(Agreement).where(Agreement.party_set == party_set).order_by(col(Agreement.id))
         return list(self.session.exec(stmt))
 
+    def agreements_with_partners(self, keys: Sequence[str]) -> list[Agreement]:
+        """Agreements one of whose parties has one of these organization keys."""
+        ids = (
+            select(AgreementParty.agreement_id)
+            .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+            .where(col(Organization.key).in_(list(keys)))
+        )
+        return list(
+            self.session.exec(select(Agreement).where(col(Agreement.id).in_(ids)).order_by(col(Agreement.id)))
+        )
+
     def create_agreement(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
         agreement = Agreement(party_set=party_set, version=0)
         self.session.add(agreement)

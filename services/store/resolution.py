@@ -14,6 +14,9 @@ FAMILY_PARTY = "family"
 DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
 REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
 MATCH_THRESHOLD = 1.0
+# A report naming one partner more or fewer than a record (a wire item that leaves out the agency) joins
+# it only on strong evidence: the same day, or the same signatories or event.
+PARTIAL_PARTIES_THRESHOLD = 2.5
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,21 @@ def match_score(report: Signing, agreement: Signing) -> float | None:
     return dates + content + 0.5
 
 
-def best_match(report: Signing, agreements: dict[int, Signing]) -> int | None:
+def best_match(
+    report: Signing, agreements: dict[int, Signing], threshold: float = MATCH_THRESHOLD
+) -> int | None:
     """The agreement this report belongs to, or None for a new one. Ties go to the oldest record."""
     scored = [
         (score, -agreement_id)
         for agreement_id, summary in agreements.items()
-        if (score := match_score(report, summary)) is not None and score >= MATCH_THRESHOLD
+        if (score := match_score(report, summary)) is not None and score >= threshold
     ]
     if not scored:
         return None
     return -max(scored)[1]
+
+
+def nested(a: str, b: str) -> bool:
+    """Two different party sets of which one contains the other (and both name a partner)."""
+    left, right = set(a.split("|")) - {FAMILY_PARTY}, set(b.split("|")) - {FAMILY_PARTY}
+    return bool(left and right) and left != right and (left <= right or right <= left)

@@ -223,3 +223,66 @@ def test_a_new_parser_version_re_resolves_without_duplicating(db_url):
     assert result.status == "updated"
     (agreement,) = snapshot(db_url)
     assert agreement["signed_on"] == "2024-03-14" and agreement["version"] == 2
+
+
+AMSD = OrgRef(key="amsd", name="Agence Marocaine du Sang et de ses Dérivés", acronym="AMSD", kind="agency")
+
+
+@pytest.mark.parametrize("wide_first", [True, False])
+def test_a_report_that_leaves_out_a_partner_joins_the_signing(db_url, wide_first):
+    wide = event(
+        "https://a.ma/wide",
+        CANCER * 3,
+        candidate(
+            FM6SS,
+            MSPS,
+            AMSD,
+            signed_on=date(2025, 4, 11),
+            precision="day",
+            kind="convention",
+            themes=("blood-plasma",),
+            place="Casablanca",
+        ),
+        published=date(2025, 4, 11),
+    )
+    narrow = event(
+        "https://b.ma/narrow",
+        RARE * 3,
+        candidate(
+            FM6SS,
+            MSPS,
+            signed_on=date(2025, 4, 11),
+            precision="day",
+            kind="convention",
+            themes=("blood-plasma",),
+            place="Casablanca",
+        ),
+        published=date(2025, 4, 12),
+    )
+    for ev in (wide, narrow) if wide_first else (narrow, wide):
+        ingest(db_url, ev)
+    (agreement,) = snapshot(db_url)
+    assert {p["key"] for p in agreement["parties"]} == {"fm6ss", "ministere-sante", "amsd"}
+    assert agreement["sources"] == ["https://a.ma/wide", "https://b.ma/narrow"]
+
+
+def test_a_later_three_party_memorandum_with_the_same_company_is_another_agreement(db_url):
+    ingest(
+        db_url,
+        event(
+            "https://a.ma/2024",
+            CANCER * 3,
+            candidate(FM6SS, AZ, kind="partenariat", themes=("oncology",)),
+            published=date(2024, 3, 1),
+        ),
+    )
+    ingest(
+        db_url,
+        event(
+            "https://a.ma/2025",
+            RARE * 3,
+            candidate(FM6SS, AZ, MSPS, kind="memorandum", themes=("oncology",)),
+            published=date(2025, 3, 20),
+        ),
+    )
+    assert len(snapshot(db_url)) == 2
