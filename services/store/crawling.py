@@ -124,7 +124,10 @@ def record_fetch(repo: Repository, event: PageFetched) -> ParsePage | None:
     page.etag, page.last_modified = event.etag or page.etag, event.last_modified or page.last_modified
     page.failure = page.failure_detail = None
     page.attempts = 0
-    if event.archive_key is None or (event.archive_key == page.archive_key and not (run and run.force)):
+    # Same body as stored: nothing to parse, unless the page still waits for its parse (this message
+    # redelivered after a commit whose ParsePage was never published).
+    unchanged = event.archive_key == page.archive_key and page.state != "parsing"
+    if event.archive_key is None or (unchanged and not (run and run.force)):
         page.state = "done"
         repo.save_page(page)
         repo.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
