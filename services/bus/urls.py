@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, safe_url_string
 
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|_gl|ref|ref_src|"
@@ -25,12 +25,17 @@ class InvalidUrl(ValueError):
 def canonical_url(url: str) -> str:
     """Lower-case host without "www.", no fragment, no tracking parameters, no AMP variant, sorted query."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        url = safe_url_string(url)  # as a browser reads it: backslashes are slashes, unsafe bytes escaped
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        raise InvalidUrl(f"not a valid URL ({exc}): {url!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidUrl(f"not an http(s) URL: {url!r}")
     host = parts.hostname.lower().removeprefix("www.").removeprefix("amp.")
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
     )

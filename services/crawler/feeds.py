@@ -9,11 +9,10 @@ import io
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
-from services.crawler.links import DiscoveryError, Link, clean_text, refuse_entity_declarations
+from services.crawler.links import DiscoveryError, Link, absolute, clean_text, refuse_entity_declarations
 
 
 def read_feed(body: bytes, base_url: str) -> list[Link]:
@@ -32,10 +31,11 @@ def read_feed(body: bytes, base_url: str) -> list[Link]:
 
 def _link(entry: Any, base_url: str) -> Link | None:
     href = entry.get("feedburner_origlink") or entry.get("link")
-    if not isinstance(href, str) or not href.strip():
+    url = absolute(base_url, href) if isinstance(href, str) and href.strip() else None
+    if url is None:
         return None
     return Link(
-        url=urljoin(base_url, href.strip()),
+        url=url,
         title=clean_text(entry.get("title")),
         published=_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
     )

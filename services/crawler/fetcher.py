@@ -125,7 +125,10 @@ class Fetcher:
             outcome = self._request(current, sent, kind)
             if isinstance(outcome, Response):
                 return replace(outcome, url=url)
-            target = urljoin(current, outcome.location.strip())
+            try:
+                target = urljoin(current, outcome.location.strip())
+            except ValueError:
+                raise FetchError("bad_redirect", f"{current} -> {outcome.location[:200]!r}") from None
             if target in visited:
                 raise FetchError("redirect_loop", f"{current} -> {target}", status=None)
             target, sent = _forwardable(current, target, sent)
@@ -140,6 +143,11 @@ class Fetcher:
             raise Retryable("timeout", detail=f"{url}: {type(exc).__name__}") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise FetchError("bad_url", f"{url}: {exc}") from None
+        except httpx.RemoteProtocolError as exc:
+            # httpx reads a redirect's Location even when not following it; a broken one is the page's fault
+            if "location header" in str(exc):
+                raise FetchError("bad_redirect", f"{url}: {exc}") from None
+            raise Retryable("connection_error", detail=f"{url}: {type(exc).__name__}: {exc}") from None
         except httpx.TransportError as exc:
             raise Retryable("connection_error", detail=f"{url}: {type(exc).__name__}: {exc}") from None
 

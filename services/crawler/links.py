@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,14 @@ class Link:
     url: str  # absolute, resolved against the document's URL, otherwise as written
     title: str | None = None
     published: str | None = None  # ISO date or datetime
+
+
+def absolute(base_url: str, href: str) -> str | None:
+    """`href` resolved against `base_url`; None when either is not a URL at all (e.g. "http://[::1")."""
+    try:
+        return urljoin(base_url, href.strip())
+    except ValueError:
+        return None
 
 
 class DiscoveryError(ValueError):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
-from services.crawler.links import Link, clean_text
+from services.crawler.links import Link, absolute, clean_text
 
 
 def read_listing(body: bytes, base_url: str, pattern: re.Pattern[str] | None) -> list[Link]:
@@ -22,14 +22,16 @@ def read_listing(body: bytes, base_url: str, pattern: re.Pattern[str] | None) ->
         return []
     base = base_url
     for href in doc.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, str(href).strip())
+        base = absolute(base_url, str(href)) or base_url
     host = urlsplit(base_url).hostname
     links = []
     for anchor in doc.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = urljoin(base, href)
+        url = absolute(base, href)
+        if url is None:
+            continue
         if pattern is not None and not pattern.search(url):
             continue
         if pattern is None and urlsplit(url).hostname != host:

@@ -6,11 +6,10 @@ lxml runs with entity resolution, DTD loading, network access and huge trees all
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from lxml import etree
 
-from services.crawler.links import DiscoveryError, Link, clean_text, refuse_entity_declarations
+from services.crawler.links import DiscoveryError, Link, absolute, clean_text, refuse_entity_declarations
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,9 @@ def _nested(root: etree._Element, base_url: str) -> tuple[str, ...]:
     found = []
     for child in root:
         loc = _child_text(child, "loc")
-        if _local(child) == "sitemap" and loc:
-            found.append((_child_text(child, "lastmod") or "", urljoin(base_url, loc)))
+        url = absolute(base_url, loc) if _local(child) == "sitemap" and loc else None
+        if url is not None:
+            found.append((_child_text(child, "lastmod") or "", url))
     # ISO dates sort as text; the newest sitemaps are read first when only some can be.
     found.sort(key=lambda pair: pair[0], reverse=True)
     return tuple(dict.fromkeys(url for _, url in found))
@@ -69,14 +69,15 @@ def _page(element: etree._Element, base_url: str) -> Link | None:
     if _local(element) != "url":
         return None
     loc = _child_text(element, "loc")
-    if not loc:
+    url = absolute(base_url, loc) if loc else None
+    if url is None:
         return None
     news = next((c for c in element if _local(c) == "news"), None)
     title = published = None
     if news is not None:
         title = clean_text(_child_text(news, "title"))
         published = _child_text(news, "publication_date")
-    return Link(url=urljoin(base_url, loc), title=title, published=published)
+    return Link(url=url, title=title, published=published)
 
 
 def _child_text(element: etree._Element, name: str) -> str | None:

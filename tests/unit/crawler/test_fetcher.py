@@ -69,6 +69,13 @@ def test_redirect_loop():
     assert caught.value.reason == "redirect_loop"
 
 
+def test_a_redirect_to_something_that_is_not_a_url_is_refused_with_its_reason():
+    routes = {"https://news.example/a": (302, {"location": "http://[::1/x"}, b"")}
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(site(routes)).get("https://news.example/a", kind="page")
+    assert caught.value.reason == "bad_redirect" and "location" in str(caught.value)
+
+
 def test_credentials_never_follow_a_redirect_to_another_host():
     seen: list[httpx.Request] = []
     routes = {
