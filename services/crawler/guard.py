@@ -1,7 +1,8 @@
 """SSRF guard for step 4 (and step 2): only http(s) to public addresses, checked at every redirect hop.
 
 Private, loopback, link-local, multicast, reserved and cloud-metadata addresses are refused unless the
-host or address is allow-listed (tests and a local fixture site need loopback).
+host or address is allow-listed (tests and a local fixture site need loopback). An allow-list entry is a
+host name, an address or network, or `host:port` for that one port only (`[v6]:port` for IPv6).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
 
 METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
+# IETF protocol assignments, one cloud's metadata service (192.0.0.192) among them: Python 3.11 calls most of
+# this block global.
+NON_PUBLIC = (ipaddress.ip_network("192.0.0.0/24"),)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -34,7 +38,11 @@ def resolve(host: str, port: int) -> list[str]:
 class Guard:
     def __init__(self, allow: Sequence[str] = (), resolver: Resolver = resolve) -> None:
         self.resolver = resolver
-        self.hosts = frozenset(a.lower() for a in allow if not _is_network(a))
+        ports = {a: _port_of(a) for a in allow}
+        self.hosts = frozenset(a.lower() for a, port in ports.items() if port is None and not _is_network(a))
+        self.host_ports = frozenset(
+            (a.lower().rsplit(":", 1)[0].strip("[]"), port) for a, port in ports.items() if port is not None
+        )
         self.networks = tuple(ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a))
 
     def check(self, url: str) -> None:
@@ -54,7 +62,7 @@ class Guard:
     def vetted_address(self, host: str, port: int) -> str:
         """The address to connect to: `host` resolved, every answer checked; allow-listed hosts as named."""
         host = host.lower().strip("[]")
-        if host in self.hosts:
+        if host in self.hosts or (host, port) in self.host_ports:
             return host
         addresses = self.resolver(host, port)
         if not addresses:
@@ -71,11 +79,21 @@ class Guard:
 
 
 def is_public(ip: IPAddress) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return is_public(ip.ipv4_mapped)
-    if ip in METADATA:
+    if isinstance(ip, ipaddress.IPv6Address):
+        for embedded in (ip.ipv4_mapped, ip.sixtofour):  # 6to4 (2002::/16) carries an IPv4 address too
+            if embedded is not None:
+                return is_public(embedded)
+    if ip in METADATA or any(ip in net for net in NON_PUBLIC if net.version == ip.version):
         return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+
+
+def _port_of(item: str) -> int | None:
+    """The port of a `host:port` entry (`[v6]:port` for IPv6); None for a bare host, address or network."""
+    host, sep, port = item.rpartition(":")
+    if not sep or not port.isdigit() or _is_network(item) or (":" in host and not host.endswith("]")):
+        return None
+    return int(port)
 
 
 def _is_network(item: str) -> bool:

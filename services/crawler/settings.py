@@ -34,7 +34,7 @@ class CrawlerSettings(BaseSettings):
     robots_ttl_s: int = Field(default=24 * 3600, ge=60)
     robots_error_ttl_s: int = Field(default=600, ge=10, description="disallow-all after a 5xx or timeout")
     allow_hosts: str = Field(
-        default="", description="comma-separated hosts, IPs or CIDRs the SSRF guard lets by"
+        default="", description="comma-separated hosts, IPs, CIDRs or host:port the SSRF guard lets by"
     )
     sources_file: Path | None = Field(default=None, description="defaults to the packaged data/sources.yaml")
     max_urls_per_source: int = Field(default=5000, ge=1)

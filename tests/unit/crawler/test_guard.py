@@ -86,3 +86,58 @@ def test_resolve_returns_every_address(monkeypatch):
     assert resolve("news.example", 443) == ["93.184.216.34", "::1"]
     with pytest.raises(FetchError):
         Guard().check("https://news.example/")
+
+
+def test_allow_list_by_host_and_port_lets_by_that_port_only():
+    guard = Guard(["127.0.0.1:8001", "[::1]:8002", "localhost:8003"], resolver=resolver)
+    guard.check("http://127.0.0.1:8001/feed.xml")
+    guard.check("http://[::1]:8002/")
+    guard.check("http://localhost:8003/")
+    for url in (
+        "http://127.0.0.1:8002/",  # same address, another port
+        "http://127.0.0.1/",
+        "http://localhost:8001/",  # the allowed port under another name of the same address
+        "http://[::1]:8001/",
+    ):
+        with pytest.raises(FetchError) as caught:
+            guard.check(url)
+        assert caught.value.reason == "ssrf_blocked", url
+
+
+def numeric(host: str, port: int) -> list[str]:
+    """What getaddrinfo answers for a numeric host, without a query: inet_aton's reading of IPv4 forms."""
+    if ":" in host:
+        return [socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, host))]
+    return [socket.inet_ntoa(socket.inet_aton(host))]
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["2130706433", "0x7f000001", "0177.0.0.1", "017700000001", "127.1", "0x7f.1", "0", "[::ffff:7f00:1]"],
+)
+def test_numeric_forms_of_loopback_are_refused(host):
+    guard = Guard(["127.0.0.1:8001"], resolver=numeric)
+    guard.check("http://127.0.0.1:8001/")
+    with pytest.raises(FetchError) as caught:
+        guard.check(f"http://{host}:8001/")
+    assert caught.value.reason == "ssrf_blocked"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2002:a00:1::",  # 6to4 of 10.0.0.1
+        "192.0.0.192",  # a cloud's metadata service, in a block Python 3.11 calls global
+        "192.0.0.8",
+    ],
+)
+def test_addresses_python_calls_global_that_are_not_public(address):
+    with pytest.raises(FetchError) as caught:
+        Guard(resolver=lambda host, port: [address]).check("http://news.example/")
+    assert caught.value.reason == "ssrf_blocked"
+
+
+def test_6to4_of_a_public_address_passes():
+    Guard(resolver=lambda host, port: ["2002:5db8:d822::1"]).check("http://news.example/")

@@ -65,3 +65,12 @@ def test_allow_listed_hosts_connect_by_name():
     client, backend = client_for({}, allow=["localhost"])
     client.get("http://localhost:8000/")
     assert backend.connected == [("localhost", 8000)]
+
+
+def test_a_host_allowed_on_one_port_is_vetted_on_any_other():
+    client, backend = client_for({"127.0.0.1": ["127.0.0.1"]}, allow=["127.0.0.1:8001"])
+    client.get("http://127.0.0.1:8001/")
+    with pytest.raises(FetchError) as caught:
+        client.get("http://127.0.0.1:8002/")
+    assert caught.value.reason == "ssrf_blocked"
+    assert backend.connected == [("127.0.0.1", 8001)]
