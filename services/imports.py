@@ -93,4 +93,5 @@ def to_command(line: ImportLine, archive: Archive, run_id: int | None = None) ->
         content_kind="html" if line.html else "text",
         hints=PageHints(title=line.title, published=line.published, outlet=line.outlet, lang=line.lang),
         run_id=run_id,
+        screen=False,
     )

@@ -39,6 +39,9 @@ class ParsePage(Message):
     hints: PageHints = PageHints()
     fetched_at: datetime | None = None
     run_id: int | None = None
+    # Drop a page that names nothing of the family before extraction (crawled pages). Imports and
+    # the re-parse of stored articles keep every page: each must give its article record.
+    screen: bool = True
 
 
 class OrgRef(BaseModel):
@@ -129,11 +132,13 @@ class TaskFailed(Message):
 
 
 class PageRejected(Message):
-    """Event: a page could not be read (empty, binary, undecodable); recorded once with its reason."""
+    """Event: a page could not be read (empty, binary, undecodable), or names nothing of the family
+    (`off_topic`, decided before extraction); recorded once with its reason."""
 
     url: str
     archive_key: str | None = None
     reason: str
+    off_topic: bool = False
     run_id: int | None = None
 
 

@@ -18,14 +18,24 @@ from services.parser.agreements import extract_agreements
 from services.parser.article import extract_article
 from services.parser.language import detect_language
 from services.parser.model import Article
+from services.parser.prefilter import may_concern_family
 
 PARSER_VERSION = "1"
 MIN_TEXT_CHARS = 80
+OFF_TOPIC = "names neither FM6SS nor any of its institutions"
 
 
 def parse_page(message: ParsePage, archive: Archive) -> ArticleParsed | PageRejected:
-    body = archive.get(message.archive_key)
-    article = read_body(body, message.content_kind, message.url)
+    page = decode(archive.get(message.archive_key))
+    if message.screen and not may_concern_family(page, message.hints.title):
+        return PageRejected(
+            url=message.url,
+            archive_key=message.archive_key,
+            run_id=message.run_id,
+            reason=OFF_TOPIC,
+            off_topic=True,
+        )
+    article = read_page(page, message.content_kind, message.url)
     if len(article.text.strip()) < MIN_TEXT_CHARS:
         return PageRejected(
             url=message.url,
@@ -63,7 +73,10 @@ def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
 
 
 def read_body(body: bytes, content_kind: str, url: str) -> Article:
-    text = decode(body)
+    return read_page(decode(body), content_kind, url)
+
+
+def read_page(text: str, content_kind: str, url: str) -> Article:
     if content_kind == "text":
         return Article(text=text.strip())
     article: Article = extract_article(text, url)

@@ -20,7 +20,7 @@ from services.bus.messages import (
 from services.bus.urls import InvalidUrl, canonical_url
 from services.store.ingest import IngestResult
 from services.store.models import Page, utcnow
-from services.store.repository import Repository
+from services.store.repository import OFF_TOPIC_PREFIX, Repository
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,9 @@ def record_parsed(repo: Repository, url: str, run_id: int | None, result: Ingest
 
 def record_rejected(repo: Repository, event: PageRejected) -> None:
     _finish_page(repo, event.url)
-    repo.record_rejection(event.url, event.reason, event.archive_key, event.run_id)
-    repo.count(event.run_id, "pages_unreadable")
+    reason = OFF_TOPIC_PREFIX + event.reason if event.off_topic else event.reason
+    repo.record_rejection(event.url, reason, event.archive_key, event.run_id)
+    repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
 
 
 def _finish_page(repo: Repository, url: str) -> None:

@@ -46,6 +46,15 @@ class StoreCollector(Collector):
         yield depth
 
 
+_FETCH_OUTCOMES = (
+    "pages_fetched",
+    "pages_not_modified",
+    "pages_unchanged",
+    "pages_unreadable",
+    "pages_off_topic",
+)
+
+
 def _run_counters(totals: dict[str, int]) -> Iterator[CounterMetricFamily]:
     """The crawl runs' counters summed: fetches by outcome, failures by reason, articles, agreements."""
     fetches = CounterMetricFamily("fm6ss_fetches", "Pages fetched, by outcome", labels=["outcome"])
@@ -56,7 +65,7 @@ def _run_counters(totals: dict[str, int]) -> Iterator[CounterMetricFamily]:
     for name, n in sorted(totals.items()):
         if name.startswith("pages_failed:"):
             fetches.add_metric([f"failed:{name.split(':', 1)[1]}"], n)
-        elif name in ("pages_fetched", "pages_not_modified", "pages_unchanged", "pages_unreadable"):
+        elif name in _FETCH_OUTCOMES:
             fetches.add_metric([name.removeprefix("pages_")], n)
         elif name.startswith("articles_"):
             articles.add_metric([name.removeprefix("articles_")], n)

@@ -40,6 +40,8 @@ from services.store.models import (
 
 _CHANGE_FEED_LOCK = 0x464D36  # serializes change rows so sequence order is commit order on PostgreSQL
 
+OFF_TOPIC_PREFIX = "off_topic: "  # how the reason of a page rejected as off-topic starts
+
 
 class _Core:
     """Organizations, articles, agreements, evidence and the change feed."""
@@ -149,6 +151,26 @@ class _Core:
         stmt = select(func.count()).select_from(Article)
         if since is not None:
             stmt = stmt.where(col(Article.first_seen) >= since)
+        return int(self.session.exec(stmt).one())
+
+    def off_topic_pages_since(self, since: datetime | None, after: int, limit: int) -> list[Rejection]:
+        """Pages the parser dropped before extraction, with their body archived: re-parsed too."""
+        stmt = select(Rejection).where(
+            col(Rejection.id) > after,
+            col(Rejection.reason).startswith(OFF_TOPIC_PREFIX),
+            col(Rejection.archive_key).is_not(None),
+        )
+        if since is not None:
+            stmt = stmt.where(col(Rejection.created_at) >= since)
+        return list(self.session.exec(stmt.order_by(col(Rejection.id)).limit(limit)))
+
+    def count_off_topic_pages_since(self, since: datetime | None) -> int:
+        stmt = select(func.count()).select_from(Rejection)
+        stmt = stmt.where(
+            col(Rejection.reason).startswith(OFF_TOPIC_PREFIX), col(Rejection.archive_key).is_not(None)
+        )
+        if since is not None:
+            stmt = stmt.where(col(Rejection.created_at) >= since)
         return int(self.session.exec(stmt).one())
 
     def articles(self, ids: Iterable[int]) -> list[Article]:

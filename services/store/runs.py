@@ -64,7 +64,7 @@ def summary_lines(run: RunOut) -> list[str]:
         + (f" ({sources_failed})" if sources_failed else ""),
         f"pages       {c.get('pages_fetched', 0)} fetched, {c.get('pages_not_modified', 0)} not modified, "
         f"{c.get('pages_unchanged', 0)} unchanged, {sum(failed.values())} failed ({failed_text}), "
-        f"{c.get('pages_unreadable', 0)} unreadable",
+        f"{c.get('pages_unreadable', 0)} unreadable, {c.get('pages_off_topic', 0)} off-topic",
         f"articles    {c.get('articles_new', 0)} new, {c.get('articles_updated', 0)} updated, "
         f"{c.get('articles_duplicate', 0) + c.get('articles_near_duplicate', 0)} duplicate, "
         f"{c.get('articles_irrelevant', 0)} irrelevant",

@@ -1,0 +1,82 @@
+"""The cheap first look at a fetched page (step 5, before extraction): could it concern the family at all?
+
+Most pages a crawl fetches are unrelated news. Full extraction (main text, language, organizations,
+agreements, fingerprints) costs milliseconds a page; this check costs a fraction of that and reads the
+whole page, boilerplate included, so it can only err on the side of passing a page on:
+
+- any name, variant or acronym of a family entity in the organizations file (the names the matcher knows);
+- an organization noun followed by "Mohammed VI" in any spelling (what the matcher's misspelling and
+  ambiguous-name passes start from), or "Mohammed VI" followed by such a noun;
+- the words family names are built from ("sciences de la santé", "health sciences", "للعلوم والصحة", …),
+  so that a misspelled name around them still reaches the matcher.
+
+A page that fails all three cannot give a family mention to the matcher, so it cannot be relevant.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+import ahocorasick
+
+from services.parser.orgs import catalog
+
+_TAG = re.compile(r"<[^>]*>")
+_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u06d6-\u06ed]")
+_SPECIAL = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ى": "ي", "ة": "ه", "ٱ": "ا"})
+_NON_WORD = re.compile(r"[\W_]+")
+
+_NAME = r"(?:m[ou]{0,2}h?am+[ae]d|محمد) (?:vi|6|السادس)"
+_NOUN = (
+    r"(?:fondation|foundation|universite|university|centre|center|academie|academy|hopital|hospital|"
+    r"institut|institute|ecole|school|clinique|clinic|[وبلف]?(?:ال)?(?:مؤسسه|جامعه|مركز|مستشفي|اكاديميه|معهد))"
+)
+_FAMILY_SHAPED = re.compile(rf" {_NOUN}(?: [^ ]+){{0,3}} {_NAME} | {_NAME} {_NOUN} ")
+# What family names are made of, for names misspelled beyond the catalogue's variants.
+_STEMS = (
+    "sciences et de la sante",
+    "sciences de la sante",
+    "science et de la sante",
+    "science and health",
+    "sciences and health",
+    "health sciences",
+    "للعلوم والصحه",
+    "لعلوم الصحه",
+    "cheikh khalifa",
+    "الشيخ خليفه",
+)
+
+
+def quick_fold(page: str) -> str:
+    """The page's words (markup dropped) folded like the catalogue's aliases, padded with spaces."""
+    text = _TAG.sub(" ", page)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
+    return " " + _NON_WORD.sub(" ", _MARKS.sub("", text)).strip() + " "
+
+
+@lru_cache(maxsize=1)
+def _keys() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for folded, alias in catalog().aliases.items():
+        if alias.org.family:
+            automaton.add_word(f" {folded} ", folded)
+    for stem in _STEMS:
+        automaton.add_word(f" {stem} ", stem)
+    automaton.make_automaton()
+    return automaton
+
+
+def may_concern_family(*texts: str | None) -> bool:
+    """False only when no text could give the matcher a family mention (see the module's rules)."""
+    folded = " ".join(quick_fold(t) for t in texts if t)
+    if any(True for _ in _keys().iter(folded)):
+        return True
+    return _FAMILY_SHAPED.search(folded) is not None
+
+
+__all__ = ["may_concern_family", "quick_fold"]
