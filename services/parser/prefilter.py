@@ -24,9 +24,15 @@ import ahocorasick
 
 from services.parser.orgs import catalog
 
+# Scripts (but JSON-LD, which may carry the article body), styles and comments hold no words a reader sees.
+_HIDDEN = re.compile(
+    r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
 _TAG = re.compile(r"<[^>]*>")
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u06d6-\u06ed]")
-_SPECIAL = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ى": "ي", "ة": "ه", "ٱ": "ا"})
+_SPECIAL = {"œ": "oe", "æ": "ae", "ß": "ss", "ى": "ي", "ة": "ه", "ٱ": "ا"}
+_SPECIALS = re.compile("|".join(_SPECIAL))
 _NON_WORD = re.compile(r"[\W_]+")
 
 _NAME = r"(?:m[ou]{0,2}h?am+[ae]d|محمد) (?:vi|6|السادس)"
@@ -52,10 +58,10 @@ _STEMS = (
 
 def quick_fold(page: str) -> str:
     """The page's words (markup dropped) folded like the catalogue's aliases, padded with spaces."""
-    text = _TAG.sub(" ", page)
+    text = _TAG.sub(" ", _HIDDEN.sub(" ", page))
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
+    text = unicodedata.normalize("NFKD", _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text.casefold()))
     return " " + _NON_WORD.sub(" ", _MARKS.sub("", text)).strip() + " "
 
 

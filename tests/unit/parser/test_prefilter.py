@@ -131,3 +131,10 @@ WORDS = st.sampled_from(
 def test_never_drops_what_the_matcher_would_find(text):
     if mentions_family(text):
         assert may_concern_family(text)
+
+
+def test_scripts_styles_and_comments_are_not_read_but_json_ld_is():
+    hidden = "<script>var tag = 'FM6SS';</script><style>.fm6ss{}</style><!-- FM6SS --><p>Le derby.</p>"
+    assert not may_concern_family(hidden)
+    ld = '<script type="application/ld+json">{"articleBody": "La FM6SS signe une convention"}</script>'
+    assert may_concern_family(ld + "<p>Le derby.</p>")
