@@ -137,11 +137,21 @@ class Fetcher:
 
     def _request(self, url: str, headers: dict[str, str], kind: Kind) -> Response | _Redirect:
         try:
-            with self.client.stream("GET", url, headers=headers) as resp:
+            request = self.client.build_request("GET", url, headers=headers)
+        except httpx.InvalidURL as exc:
+            raise FetchError("bad_url", f"{url}: {exc}") from None
+        try:
+            resp = self.client.send(request, stream=True)
+            try:
                 return self._handle(url, resp, kind)
+            finally:
+                resp.close()
         except httpx.TimeoutException as exc:
             raise Retryable("timeout", detail=f"{url}: {type(exc).__name__}") from None
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        except httpx.InvalidURL as exc:
+            # the request's own URL was read above: httpx read a redirect's Location (e.g. "javascript:")
+            raise FetchError("bad_redirect", f"{url}: Location not followed: {exc}") from None
+        except httpx.UnsupportedProtocol as exc:
             raise FetchError("bad_url", f"{url}: {exc}") from None
         except httpx.RemoteProtocolError as exc:
             # httpx reads a redirect's Location even when not following it; a broken one is the page's fault

@@ -76,6 +76,17 @@ def test_a_redirect_to_something_that_is_not_a_url_is_refused_with_its_reason():
     assert caught.value.reason == "bad_redirect" and "location" in str(caught.value)
 
 
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "data:text/html,x", "mailto:a@news.example"])
+def test_a_redirect_to_a_url_without_a_host_is_refused_as_a_bad_redirect(location):
+    # httpx reads the Location of every 3xx, even unfollowed; these fail there, not on the page's own URL
+    seen: list[httpx.Request] = []
+    routes = {"https://news.example/a": (302, {"location": location}, b"")}
+    with pytest.raises(FetchError) as caught:
+        make_fetcher(site(routes, seen)).get("https://news.example/a", kind="page")
+    assert caught.value.reason == "bad_redirect" and "Location not followed" in str(caught.value)
+    assert [str(r.url) for r in seen] == ["https://news.example/a"]
+
+
 def test_credentials_never_follow_a_redirect_to_another_host():
     seen: list[httpx.Request] = []
     routes = {

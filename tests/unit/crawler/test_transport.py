@@ -3,7 +3,9 @@ import httpx
 import pytest
 
 from services.crawler.errors import FetchError
+from services.crawler.fetcher import Fetcher, make_client
 from services.crawler.guard import Guard
+from services.crawler.settings import CrawlerSettings
 from services.crawler.transport import guarded_transport
 
 HTTP_OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -74,3 +76,23 @@ def test_a_host_allowed_on_one_port_is_vetted_on_any_other():
         client.get("http://127.0.0.1:8002/")
     assert caught.value.reason == "ssrf_blocked"
     assert backend.connected == [("127.0.0.1", 8001)]
+
+
+def test_rebinding_between_the_url_check_and_the_connect_is_refused():
+    # the fetcher checks the URL, then the pool connects: a name that answers a public address to the
+    # first lookup and loopback to the second must never be connected, and no third lookup is made
+    answers = [["93.184.216.34"], ["127.0.0.1"], ["93.184.216.34"]]
+    lookups: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return answers[len(lookups) - 1]
+
+    backend = FakeBackend()
+    guard = Guard(resolver=rebinding)
+    settings = CrawlerSettings(default_delay_s=0)
+    fetcher = Fetcher(make_client(settings, guard, guarded_transport(guard, backend)), guard, settings)
+    with pytest.raises(FetchError) as caught:
+        fetcher.get("http://news.example/a", kind="page")
+    assert caught.value.reason == "ssrf_blocked" and "127.0.0.1" in str(caught.value)
+    assert backend.connected == [] and lookups == ["news.example", "news.example"]
