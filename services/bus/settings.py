@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every variable is listed in deploy/env.example."""
 
-    model_config = SettingsConfigDict(env_prefix="FM6SS_", extra="ignore", frozen=True)
+    # An empty variable (as deploy/env.example lists them) means unset, not "".
+    model_config = SettingsConfigDict(env_prefix="FM6SS_", extra="ignore", frozen=True, env_ignore_empty=True)
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(default=Path("./data"), description="SQLite database and page archive")
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_token: str | None = Field(default=None, description="operator token for write endpoints")
+    api_read_token: str | None = Field(
+        default=None,
+        description="unset: read endpoints are public; set: they need it (or the operator token)",
+    )
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -53,6 +58,8 @@ class Settings(BaseSettings):
             raise ValueError("FM6SS_WEBHOOK_SECRET is required when FM6SS_WEBHOOK_URLS is set")
         if self.api_token is not None and len(self.api_token) < 16:
             raise ValueError("FM6SS_API_TOKEN must be at least 16 characters")
+        if self.api_read_token is not None and len(self.api_read_token) < 16:
+            raise ValueError("FM6SS_API_READ_TOKEN must be at least 16 characters")
         return self
 
     @property

@@ -22,8 +22,19 @@ from services.bus.queues import queue_depths
 from services.bus.settings import Settings
 from services.store.api_crawl import operators as crawl_operators
 from services.store.api_crawl import router as crawl_router
-from services.store.api_deps import Cursor, Limit, Problem, Repo, decode_cursor, next_cursor
+from services.store.api_deps import (
+    MAX_ID,
+    Cursor,
+    Id,
+    Limit,
+    Problem,
+    Reader,
+    Repo,
+    decode_cursor,
+    next_cursor,
+)
 from services.store.api_manual import router as manual_router
+from services.store.api_tokens import TokenFirst, guarded_operations
 from services.store.metrics import StoreCollector
 from services.store.schemas import (
     AgreementDetail,
@@ -57,6 +68,11 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
 
     api.state.engine = engine
     api.state.settings = settings
+    # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
+    # OpenAPI description its security requirement).
+    reads: dict[str, Any] = (
+        {"dependencies": [Reader], "responses": {401: {"model": Problem}}} if settings.api_read_token else {}
+    )
 
     @api.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
@@ -75,7 +91,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
             return JSONResponse(status_code=503, content={"status": "degraded", "database": "unavailable"})
         return Health(status="ok", database="ok")
 
-    @api.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"])
+    @api.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"], **reads)
     def list_agreements(
         r: Repo,
         party: Annotated[str | None, Query(max_length=200, description="name, acronym or key")] = None,
@@ -95,15 +111,16 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         "/agreements/{agreement_id}",
         response_model=AgreementDetail,
         tags=["agreements"],
-        responses={404: {"model": Problem}},
+        dependencies=reads.get("dependencies", []),
+        responses={404: {"model": Problem}, **reads.get("responses", {})},
     )
-    def get_agreement(agreement_id: int, r: Repo) -> Any:
+    def get_agreement(agreement_id: Id, r: Repo) -> Any:
         agreement = r.get_agreement(agreement_id)
         if agreement is None:
             raise HTTPException(status_code=404, detail=f"no agreement {agreement_id}")
         return agreement_detail(r, agreement)
 
-    @api.get("/articles", response_model=Page[ArticleOut], tags=["articles"])
+    @api.get("/articles", response_model=Page[ArticleOut], tags=["articles"], **reads)
     def list_articles(
         r: Repo,
         relevant: bool | None = None,
@@ -117,7 +134,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         rows = r.list_articles(filters, decode_cursor(cursor), limit)
         return Page[ArticleOut](items=[article_out(r, a) for a in rows], next_cursor=next_cursor(rows, limit))
 
-    @api.get("/organizations", response_model=Page[OrganizationOut], tags=["organizations"])
+    @api.get("/organizations", response_model=Page[OrganizationOut], tags=["organizations"], **reads)
     def list_organizations(
         r: Repo,
         q: Annotated[str | None, Query(max_length=200)] = None,
@@ -129,10 +146,10 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
             items=[organization_out(o) for o in rows], next_cursor=next_cursor(rows, limit)
         )
 
-    @api.get("/changes", response_model=Changes, tags=["changes"])
+    @api.get("/changes", response_model=Changes, tags=["changes"], **reads)
     def changes(
         r: Repo,
-        after: Annotated[int, Query(ge=0, description="last sequence number already seen")] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_ID, description="last sequence number already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> Any:
         rows = r.changes_after(after, limit)
@@ -142,14 +159,15 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     registry = CollectorRegistry()
     registry.register(StoreCollector(engine, lambda: _depths(settings)))
 
-    @api.get("/metrics", include_in_schema=False)
+    @api.get("/metrics", include_in_schema=False, dependencies=reads.get("dependencies", []))
     def metrics() -> Response:
         """Prometheus text format."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    api.include_router(crawl_router)
+    api.include_router(crawl_router, **reads)
     api.include_router(manual_router)
     api.include_router(crawl_operators)
+    api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=settings)
     return api
 
 

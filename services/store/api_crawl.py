@@ -3,24 +3,29 @@ letters (token)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.bus import runtime
 from services.bus.celery_app import publish, send_payload
 from services.bus.messages import Message, SourceSpec
 from services.bus.routing import PARSE_PAGE
+from services.bus.urls import canonical_url
 from services.store.api_deps import (
+    BODY_PROBLEMS,
+    STRICT_BODY,
     Cursor,
     EngineDep,
+    Id,
+    JsonDatetime,
     Limit,
     Operator,
     Problem,
     Repo,
     decode_cursor,
+    invalid,
     next_cursor,
 )
 from services.store.db import transaction
@@ -44,11 +49,18 @@ class RunPage(BaseModel):
 class Recrawl(BaseModel):
     """Exactly one scope: every enabled source, one source, or one URL."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     all: bool = False
     source: str | None = Field(default=None, max_length=80)
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
     force: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _readable(cls, url: str | None) -> str | None:
+        if url is not None:
+            canonical_url(url)  # InvalidUrl is a ValueError: a 422 rather than a failure in the store
+        return url
 
     @model_validator(mode="after")
     def _one_scope(self) -> Recrawl:
@@ -58,13 +70,19 @@ class Recrawl(BaseModel):
 
 
 class SourceState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     enabled: bool
 
 
 class Reparse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    since: datetime | None = None
+    model_config = STRICT_BODY
+    since: JsonDatetime | None = None
+
+
+class SourceBody(SourceSpec):
+    """A source as an operator sends it: the same fields, read strictly."""
+
+    model_config = ConfigDict(frozen=True, **STRICT_BODY)
 
 
 class Queued(BaseModel):
@@ -88,7 +106,7 @@ def list_runs(r: Repo, cursor: Cursor = None, limit: Limit = 20) -> Any:
 @router.get(
     "/crawl-runs/{run_id}", response_model=RunOut, tags=["crawling"], responses={404: {"model": Problem}}
 )
-def get_run(run_id: int, r: Repo) -> Any:
+def get_run(run_id: Id, r: Repo) -> Any:
     run = r.run(run_id)
     if run is None:
         raise HTTPException(status_code=404, detail=f"no crawl run {run_id}")
@@ -100,7 +118,9 @@ def list_sources(r: Repo) -> Any:
     return [spec_of(s) for s in r.list_sources()]
 
 
-@operators.post("/recrawls", response_model=Queued, status_code=202, responses={404: {"model": Problem}})
+@operators.post(
+    "/recrawls", response_model=Queued, status_code=202, responses={404: {"model": Problem}, **BODY_PROBLEMS}
+)
 def recrawl(body: Recrawl, engine: EngineDep) -> Any:
     try:
         with transaction(engine) as session:
@@ -113,15 +133,17 @@ def recrawl(body: Recrawl, engine: EngineDep) -> Any:
     return Queued(run_id=run_id, queued=len(outgoing))
 
 
-@operators.put("/sources/{name}", response_model=SourceSpec)
-def put_source(name: str, body: SourceSpec, engine: EngineDep) -> Any:
+@operators.put("/sources/{name}", response_model=SourceSpec, responses=BODY_PROBLEMS)
+def put_source(name: str, body: SourceBody, engine: EngineDep) -> Any:
     if body.name != name:
-        raise HTTPException(status_code=422, detail=f"the body names {body.name!r}, the path {name!r}")
+        raise invalid("body", "name", f"the body names {body.name!r}, the path {name!r}", body.name)
     with transaction(engine) as session:
         return spec_of(Repository(session).upsert_source(body.model_dump()))
 
 
-@operators.patch("/sources/{name}", response_model=SourceSpec, responses={404: {"model": Problem}})
+@operators.patch(
+    "/sources/{name}", response_model=SourceSpec, responses={404: {"model": Problem}, **BODY_PROBLEMS}
+)
 def set_source_state(name: str, body: SourceState, engine: EngineDep) -> Any:
     with transaction(engine) as session:
         repo = Repository(session)
@@ -133,7 +155,7 @@ def set_source_state(name: str, body: SourceState, engine: EngineDep) -> Any:
         return spec_of(source)
 
 
-@operators.post("/reparse", response_model=Queued, status_code=202)
+@operators.post("/reparse", response_model=Queued, status_code=202, responses=BODY_PROBLEMS)
 def reparse(
     body: Reparse,
     engine: EngineDep,
@@ -171,7 +193,7 @@ def list_dead_letters(
     status_code=202,
     responses={404: {"model": Problem}},
 )
-def retry_dead_letter(letter_id: int, engine: EngineDep) -> Any:
+def retry_dead_letter(letter_id: Id, engine: EngineDep) -> Any:
     try:
         with transaction(engine) as session:
             task, payload = take_for_retry(Repository(session), letter_id)

@@ -1,26 +1,61 @@
-"""What the API's routers share: the database session, the operator token check, cursors, problems."""
+"""What the API's routers share: the database session, the token checks, cursors, problems."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Query, Request
-from pydantic import BaseModel
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+# The token checks, re-exported for the routers.
+from services.store.api_tokens import Operator as Operator
+from services.store.api_tokens import Reader as Reader
 from services.store.repository import Repository
 
+# Row ids and sequence numbers are PostgreSQL `integer`s: a larger number names nothing, and would make
+# the database refuse the query (a 500) rather than find no row.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
 Cursor = Annotated[str | None, Query(max_length=40, description="next_cursor of the previous page")]
 
 
 class Problem(BaseModel):
     detail: str
+
+
+def _text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("a date is written as ISO 8601 text")
+    return value
+
+
+# Request bodies are JSON as the description says: 0 is not false, "5" is not 5, a date is text. FastAPI
+# validates bodies in Python mode, where strict mode would refuse ISO dates too, so date fields are lax
+# but take text only.
+STRICT_BODY = ConfigDict(extra="forbid", strict=True)
+JsonDate = Annotated[date, Field(strict=False), BeforeValidator(_text)]
+JsonDatetime = Annotated[datetime, Field(strict=False), BeforeValidator(_text)]
+
+
+# A body that is not UTF-8 JSON gets FastAPI's 400 before any validation.
+BODY_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body could not be read"}
+}
+
+
+def invalid(where: str, name: str, message: str, value: Any) -> RequestValidationError:
+    """A 422 in the same shape as FastAPI's own validation errors, so clients read every 422 one way."""
+    return RequestValidationError(
+        [{"loc": (where, name), "msg": message, "type": "value_error", "input": value}]
+    )
 
 
 def get_repo(request: Request) -> Iterator[Repository]:
@@ -37,21 +72,6 @@ Repo = Annotated[Repository, Depends(get_repo)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def require_operator(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Operator endpoints need `Authorization: Bearer <FM6SS_API_TOKEN>`, compared in constant time."""
-    token: str | None = request.app.state.settings.api_token
-    if not token:
-        raise HTTPException(status_code=403, detail="operator endpoints are disabled: set FM6SS_API_TOKEN")
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(
-            status_code=401, detail="missing or wrong operator token", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
-Operator = Depends(require_operator)
-
-
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
@@ -62,11 +82,11 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind != "id" or not value.isdigit():
+        if kind != "id" or not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(status_code=422, detail=f"invalid cursor {cursor!r}") from None
+        raise invalid("query", "cursor", "not a cursor this API returned", cursor) from None
 
 
 def next_cursor(rows: list[Any], limit: int) -> str | None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
-from services.store.api_deps import EngineDep, Operator, Problem
+from services.store.api_deps import (
+    BODY_PROBLEMS,
+    MAX_ID,
+    STRICT_BODY,
+    EngineDep,
+    Id,
+    JsonDate,
+    Operator,
+    Problem,
+)
 from services.store.db import transaction
 from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
 from services.store.repository import Repository
@@ -22,13 +30,13 @@ router = APIRouter(
 
 
 class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    other_id: int = Field(ge=1, description="the agreement folded into this one, then deleted")
+    model_config = STRICT_BODY
+    other_id: int = Field(ge=1, le=MAX_ID, description="the agreement folded into this one, then deleted")
 
 
 class SplitRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    article_ids: list[int] = Field(
+    model_config = STRICT_BODY
+    article_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=1, max_length=1000, description="reports moved to a new agreement"
     )
 
@@ -36,9 +44,9 @@ class SplitRequest(BaseModel):
 class Correction(BaseModel):
     """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     kind: str | None = Field(default=None, max_length=40)
-    signed_on: date | None = None
+    signed_on: JsonDate | None = None
     signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")
     place: str | None = Field(default=None, max_length=200)
     event: str | None = Field(default=None, max_length=300)
@@ -54,9 +62,9 @@ class SplitResult(BaseModel):
     response_model=AgreementDetail,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def merge(agreement_id: int, body: MergeRequest, engine: EngineDep) -> Any:
+def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
     return _operate(engine, agreement_id, merge_agreements, body.other_id)
 
 
@@ -65,9 +73,9 @@ def merge(agreement_id: int, body: MergeRequest, engine: EngineDep) -> Any:
     response_model=SplitResult,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def split(agreement_id: int, body: SplitRequest, engine: EngineDep) -> Any:
+def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
     with transaction(engine) as session:
         try:
             return SplitResult(id=split_agreement(Repository(session), agreement_id, body.article_ids))
@@ -80,9 +88,9 @@ def split(agreement_id: int, body: SplitRequest, engine: EngineDep) -> Any:
     response_model=AgreementDetail,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def correct(agreement_id: int, body: Annotated[Correction, Body()], engine: EngineDep) -> Any:
+def correct(agreement_id: Id, body: Annotated[Correction, Body()], engine: EngineDep) -> Any:
     values = body.model_dump(mode="json", exclude_unset=True)
     return _operate(engine, agreement_id, correct_fields, values)
 
