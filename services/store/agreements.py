@@ -15,7 +15,7 @@ from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
 from services.store.merging import Support, merge
 from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, Organization, utcnow
-from services.store.repository import Repository
+from services.store.repository import Repository, SigningRow
 from services.store.resolution import (
     FAMILY_PARTY,
     PARTIAL_PARTIES_THRESHOLD,
@@ -46,11 +46,7 @@ def attach_candidate(
     for partner in partners:  # in sorted order: two workers never wait on each other crosswise
         repo.lock(f"partner:{partner}")
     report = signing_of_candidate(candidate, article.published)
-    summaries = {
-        a.id: signing_of_agreement(repo, a.id)
-        for a in repo.agreements_with_party_set(key)
-        if a.id is not None
-    }
+    summaries = signings_of_agreements(repo, [a.id for a in repo.agreements_with_party_set(key) if a.id])
     match = _manual_match(repo, article.id, key, sole) or next(
         (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
         None,
@@ -71,11 +67,9 @@ def attach_candidate(
 
 def _partial_match(repo: Repository, report: Signing, key: str, partners: list[str]) -> int | None:
     """A record whose partners contain the report's, or are contained in them, on strong evidence."""
-    related = {
-        a.id: signing_of_agreement(repo, a.id)
-        for a in repo.agreements_with_partners(partners)
-        if a.id is not None and nested(a.party_set, key)
-    }
+    related = signings_of_agreements(
+        repo, [a.id for a in repo.agreements_with_partners(partners) if a.id and nested(a.party_set, key)]
+    )
     return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
 
 
@@ -119,12 +113,23 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
 
 
 def signing_of_agreement(repo: Repository, agreement_id: int) -> Signing:
+    return signings_of_agreements(repo, [agreement_id])[agreement_id]
+
+
+def signings_of_agreements(repo: Repository, agreement_ids: list[int]) -> dict[int, Signing]:
+    """What the stored reports say of each agreement's signing, read in one query for all of them."""
+    rows: dict[int, list[SigningRow]] = {a: [] for a in agreement_ids}
+    for row in repo.signing_rows(agreement_ids):
+        rows[row.agreement_id].append(row)
+    return {a: _signing(found) for a, found in rows.items()}
+
+
+def _signing(rows: list[SigningRow]) -> Signing:
     dates: set[tuple[date, str]] = set()
     values: dict[str, set[str]] = defaultdict(set)
-    recalled = {s.article_id for s in repo.sources(agreement_id) if s.recalled}
-    for row, article in repo.evidence(agreement_id):
-        if article.published is not None and article.id not in recalled:
-            dates.add((article.published, "inferred"))
+    for row in rows:
+        if row.published is not None and not row.recalled:
+            dates.add((row.published, "inferred"))
         if row.field == "signed_on":
             dates.add((date.fromisoformat(row.value), row.precision or "day"))
         elif row.field == "person":

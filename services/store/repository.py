@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -41,6 +42,16 @@ from services.store.models import (
 _CHANGE_FEED_LOCK = 0x464D36  # serializes change rows so sequence order is commit order on PostgreSQL
 
 OFF_TOPIC_PREFIX = "off_topic: "  # how the reason of a page rejected as off-topic starts
+
+
+class SigningRow(NamedTuple):
+    agreement_id: int
+    field: str
+    value: str
+    precision: str | None
+    article_id: int
+    published: date | None
+    recalled: bool | None
 
 
 class _Core:
@@ -267,6 +278,34 @@ class _Core:
             .order_by(col(FieldEvidence.id))
         )
         return [(e, a) for e, a in self.session.exec(stmt)]
+
+    def signing_rows(self, agreement_ids: Sequence[int]) -> list[SigningRow]:
+        """The evidence of several agreements in one query, with each report's publication date and
+        whether the report only recalls the signing (no article bodies loaded)."""
+        if not agreement_ids:
+            return []
+        stmt = (
+            sa_select(
+                col(FieldEvidence.agreement_id),
+                col(FieldEvidence.field),
+                col(FieldEvidence.value),
+                col(FieldEvidence.precision),
+                col(FieldEvidence.article_id),
+                col(Article.published),
+                col(AgreementSource.recalled),
+            )
+            .join(Article, col(Article.id) == FieldEvidence.article_id)
+            .outerjoin(
+                AgreementSource,
+                and_(
+                    col(AgreementSource.agreement_id) == FieldEvidence.agreement_id,
+                    col(AgreementSource.article_id) == FieldEvidence.article_id,
+                ),
+            )
+            .where(col(FieldEvidence.agreement_id).in_(agreement_ids))
+            .order_by(col(FieldEvidence.id))
+        )
+        return [SigningRow(*row) for row in self.session.execute(stmt)]
 
     def upsert_person(self, key: str, name: str) -> Person:
         person = self.session.exec(select(Person).where(Person.key == key)).first()
