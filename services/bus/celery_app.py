@@ -13,7 +13,7 @@ from celery import Celery, Task
 from celery.signals import task_failure
 
 from services.bus.messages import Message, TaskFailed
-from services.bus.routing import QUEUES, RECORD_DEAD_LETTER, TASK_MODULES, queue_of
+from services.bus.routing import PING, QUEUES, RECORD_DEAD_LETTER, TASK_MODULES, queue_of
 from services.bus.settings import Settings
 
 
@@ -43,7 +43,12 @@ def create_app(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         enable_utc=True,
     )
+    app.task(name=PING, ignore_result=True)(_ping)
     return app
+
+
+def _ping() -> None:
+    """No work at all: what a task costs in the broker and the worker (the benchmark's ceiling)."""
 
 
 def _route(name: str, *args: Any, **kwargs: Any) -> dict[str, str] | None:

@@ -55,6 +55,10 @@ def worker_cmd(
     app = runtime.configure(settings)
     if "store" in wanted:
         ready_engine(settings, migrate_embedded=False)
+    if "parser" in wanted:  # once here, before the pool forks, rather than in each child's first task
+        from services.parser.pipeline import warm
+
+        warm()
     app.worker_main(
         [
             "worker",

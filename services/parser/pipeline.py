@@ -46,6 +46,24 @@ def parse_page(message: ParsePage, archive: Archive) -> ArticleParsed | PageReje
     return parse_article(article, message)
 
 
+_WARM_UP = (
+    "<html><head><title>Convention</title></head><body><article><p>Rabat, 15 mars 2024 - La Fondation "
+    "Mohammed VI des Sciences et de la Santé (FM6SS) et l'Institut Pasteur du Maroc ont signé une "
+    "convention de partenariat en présence du Pr. Amina Alaoui, directrice générale.</p></article>"
+    "</body></html>"
+)
+
+
+def warm() -> None:
+    """Load what the first page would otherwise load (catalogue, automata, language model, SciPy through
+    datasketch: seconds), so a worker's first task is as fast as the others. Called before forking."""
+    parse_article(
+        read_page(_WARM_UP, "html", "https://warm.invalid/a"),
+        ParsePage(url="https://warm.invalid/a", archive_key="-"),
+    )
+    may_concern_family(_WARM_UP)
+
+
 def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
     hints = message.hints
     published = parse_published(hints.published) if hints.published else article.published
