@@ -18,6 +18,8 @@ from typing import Any
 import redis
 from celery.signals import task_postrun, task_prerun
 
+from services.bus import metrics
+
 HEARTBEAT_PREFIX = "fm6ss:heartbeat:"
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "fm6ss_log_context", default=None
@@ -88,3 +90,4 @@ def heartbeat(app: Any) -> None:
 
 task_prerun.connect(_on_prerun, weak=False)
 task_postrun.connect(_on_postrun, weak=False)
+metrics.connect()  # task latency and fetches by host, in Redis for the API's /metrics

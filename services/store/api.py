@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from services.bus.metrics import WorkerMetrics
+from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
 from services.store.api_crawl import operators as crawl_operators
@@ -35,7 +37,7 @@ from services.store.api_deps import (
 )
 from services.store.api_manual import router as manual_router
 from services.store.api_tokens import TokenFirst, guarded_operations
-from services.store.metrics import StoreCollector
+from services.store.metrics import StoreCollector, WorkerCollector
 from services.store.schemas import (
     AgreementDetail,
     AgreementOut,
@@ -158,6 +160,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
 
     registry = CollectorRegistry()
     registry.register(StoreCollector(engine, lambda: _depths(settings)))
+    registry.register(WorkerCollector(lambda: _worker_metrics(settings)))
 
     @api.get("/metrics", include_in_schema=False, dependencies=reads.get("dependencies", []))
     def metrics() -> Response:
@@ -176,3 +179,16 @@ def _depths(settings: Settings) -> dict[str, int]:
         return queue_depths(settings.broker_url)
     except redis.RedisError:
         return {}  # the broker is down: the gauge is absent rather than wrong
+
+
+def _worker_metrics(settings: Settings) -> WorkerMetrics | None:
+    """What the workers recorded in the Redis broker; None in embedded mode or when it cannot be read."""
+    if not settings.broker_url or not settings.broker_url.startswith("redis"):
+        return None
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
+    try:
+        return read_worker_metrics(client)
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()

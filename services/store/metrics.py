@@ -1,15 +1,17 @@
-"""Prometheus metrics, read from the store at scrape time: what was ingested, what failed and why,
-queue depths, dead letters and how far the change relays lag. Served by the API at /metrics."""
+"""Prometheus metrics, read at scrape time and served by the API at /metrics: from the store, what was
+ingested, what failed and why, dead letters and how far the change relays lag; from the broker, queue
+depths, and what the workers recorded there (services/bus/metrics.py): task latency, fetches by host."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.bus.metrics import WorkerMetrics
 from services.store.repository import Repository
 
 
@@ -74,3 +76,33 @@ def _run_counters(totals: dict[str, int]) -> Iterator[CounterMetricFamily]:
     yield fetches
     yield articles
     yield agreements
+
+
+class WorkerCollector(Collector):
+    """What the workers recorded in Redis; nothing in embedded mode or while Redis cannot be read
+    (`read` returns None), so a scrape never fails because of the broker."""
+
+    def __init__(self, read: Callable[[], WorkerMetrics | None]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[HistogramMetricFamily | CounterMetricFamily]:
+        recorded = self.read()
+        if recorded is None:
+            return
+        latency = HistogramMetricFamily(
+            "fm6ss_task_duration_seconds",
+            "Time a worker spent on a task, by task and outcome (success, retry, failure)",
+            labels=["task", "outcome"],
+        )
+        for (task, outcome), seen in sorted(recorded.latency.items()):
+            latency.add_metric([task, outcome], buckets=seen.cumulative(), sum_value=seen.sum)
+        yield latency
+        fetches = CounterMetricFamily(
+            "fm6ss_crawler_fetches",
+            "Crawler fetches by kind (page, source), host and outcome (fetched, not_modified, read, "
+            "failed:REASON, retried:REASON), counted by the workers",
+            labels=["kind", "host", "outcome"],
+        )
+        for (kind, host, outcome), n in sorted(recorded.fetches.items()):
+            fetches.add_metric([kind, host, outcome], n)
+        yield fetches
