@@ -56,16 +56,18 @@ def _route(name: str, *args: Any, **kwargs: Any) -> dict[str, str] | None:
     return {"queue": service} if service in QUEUES else None
 
 
-def publish(app: Celery, task_name: str, message: Message) -> Any:
+def publish(app: Celery, task_name: str, message: Message, countdown: float | None = None) -> Any:
     """Send `message` to the task `task_name` on its service's queue.
 
     Eager (embedded) mode runs the task here and returns its result, so a one-process caller can count
-    outcomes; with a broker it returns None once the message is queued.
+    outcomes; with a broker it returns None once the message is queued (after `countdown` seconds).
     """
-    return send_payload(app, task_name, message.model_dump(mode="json"))
+    return send_payload(app, task_name, message.model_dump(mode="json"), countdown=countdown)
 
 
-def send_payload(app: Celery, task_name: str, payload: dict[str, Any], throw: bool = True) -> Any:
+def send_payload(
+    app: Celery, task_name: str, payload: dict[str, Any], throw: bool = True, countdown: float | None = None
+) -> Any:
     """`publish` for a payload already in JSON form (a dead letter sent again). With `throw=False` an
     eager failure is not raised: it is recorded as a dead letter like any other."""
     if app.conf.task_always_eager:
@@ -80,7 +82,7 @@ def send_payload(app: Celery, task_name: str, payload: dict[str, Any], throw: bo
             if throw:
                 raise error
         return result.result if not result.failed() else None
-    app.send_task(task_name, args=(payload,), queue=queue_of(task_name))
+    app.send_task(task_name, args=(payload,), queue=queue_of(task_name), countdown=countdown)
     return None
 
 

@@ -221,3 +221,32 @@ class FetchFailed(Message):
     transient: bool = False
     source: str | None = None
     run_id: int | None = None
+
+
+# -- batches: many small pages in one task, so that the bus costs a fraction of a task a page ---------------
+BATCH_MAX = 100
+
+
+class FetchPages(Message):
+    """Command from the store to the crawler: fetch these pages, all of one host, one after the other."""
+
+    pages: tuple[FetchPage, ...] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class PagesFetched(Message):
+    """Event from the crawler to the store: what came of the pages of one `FetchPages`."""
+
+    fetched: tuple[PageFetched, ...] = ()
+    failed: tuple[FetchFailed, ...] = ()
+
+
+class ParsePages(Message):
+    """Command from the store to the parser: parse these archived pages."""
+
+    pages: tuple[ParsePage, ...] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class PagesRejected(Message):
+    """Event from the parser to the store: the pages of one `ParsePages` that gave no article."""
+
+    pages: tuple[PageRejected, ...] = Field(min_length=1, max_length=BATCH_MAX)

@@ -21,6 +21,10 @@ RELAY_CHANGES: Final = "store.relay_changes"
 RECORD_DEAD_LETTER: Final = "store.record_dead_letter"
 SCHEDULE_SOURCES: Final = "store.schedule_sources"
 SWEEP_STALLED: Final = "store.sweep_stalled"
+FETCH_PAGES: Final = "crawler.fetch_pages"
+RECORD_FETCHES: Final = "store.record_fetches"
+PARSE_PAGES: Final = "parser.parse_pages"
+RECORD_REJECTIONS: Final = "store.record_rejections"
 PING: Final = "bus.ping"  # does nothing, on whichever queue it is sent to: the broker round trip alone
 
 TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")

@@ -13,8 +13,24 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from services.bus import runtime
 from services.bus.celery_app import publish
-from services.bus.messages import DiscoverSource, FetchPage, PageFetched, UrlsDiscovered
-from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_URLS
+from services.bus.messages import (
+    DiscoverSource,
+    FetchFailed,
+    FetchPage,
+    FetchPages,
+    PageFetched,
+    PagesFetched,
+    UrlsDiscovered,
+)
+from services.bus.routing import (
+    DISCOVER_SOURCE,
+    FETCH_PAGE,
+    FETCH_PAGES,
+    RECORD_FETCH,
+    RECORD_FETCH_FAILURE,
+    RECORD_FETCHES,
+    RECORD_URLS,
+)
 from services.crawler import bootstrap, handlers
 from services.crawler.errors import Retryable, backoff
 
@@ -55,3 +71,41 @@ def fetch_page_task(self: Task, payload: dict[str, Any]) -> Any:
         event = handlers.failure(command, "time_limit", transient=True)
     target = RECORD_FETCH if isinstance(event, PageFetched) else RECORD_FETCH_FAILURE
     return publish(runtime.app(), target, event)
+
+
+@shared_task(name=FETCH_PAGES, bind=True, acks_late=True)
+def fetch_pages_task(self: Task, payload: dict[str, Any]) -> Any:
+    """A batch of one host's pages, fetched in turn and reported in one event. A page that needs a retry
+    leaves the batch as a task of its own (with its backoff); pages left when the soft time limit
+    strikes go back on the queue as a smaller batch."""
+    batch = FetchPages.model_validate(payload)
+    deps, app = bootstrap.deps(), runtime.app()
+    fetched: list[PageFetched] = []
+    failed: list[FetchFailed] = []
+    alone: list[tuple[FetchPage, float]] = []
+    left: tuple[FetchPage, ...] = ()
+    for i, command in enumerate(batch.pages):
+        try:
+            event = handlers.fetch(command, deps)
+        except Retryable as exc:
+            if self.request.is_eager:  # as fetch_page does: reported now, the sweeper tries later
+                failed.append(handlers.failure(command, "retries_exhausted", str(exc), exc.status, True))
+            else:
+                s = deps.settings
+                alone.append((command, backoff(0, s.retry_base_s, s.retry_max_s, exc.delay_s)))
+            continue
+        except SoftTimeLimitExceeded:
+            left = batch.pages[i:]
+            break
+        if isinstance(event, PageFetched):
+            fetched.append(event)
+        else:
+            failed.append(event)
+    result = None
+    if fetched or failed:
+        result = publish(app, RECORD_FETCHES, PagesFetched(fetched=tuple(fetched), failed=tuple(failed)))
+    for command, delay in alone:
+        publish(app, FETCH_PAGE, command, countdown=delay)
+    if left:
+        publish(app, FETCH_PAGES, FetchPages(pages=left))
+    return result

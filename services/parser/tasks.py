@@ -1,17 +1,21 @@
-"""Parser queue consumer: validate the message, parse, hand the result to the store."""
+"""Parser queue consumers: validate the message, parse, hand the result to the store."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from services.bus import runtime
 from services.bus.archive import FileArchive
 from services.bus.celery_app import publish
-from services.bus.messages import ArticleParsed, ParsePage
-from services.bus.routing import INGEST_ARTICLE, PARSE_PAGE, RECORD_REJECTION
+from services.bus.messages import ArticleParsed, PageRejected, PagesRejected, ParsePage, ParsePages
+from services.bus.routing import INGEST_ARTICLE, PARSE_PAGE, PARSE_PAGES, RECORD_REJECTION, RECORD_REJECTIONS
 from services.parser.pipeline import parse_page
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name=PARSE_PAGE, acks_late=True)
@@ -20,3 +24,36 @@ def parse_page_task(payload: dict[str, Any]) -> Any:
     result = parse_page(message, FileArchive(runtime.settings().archive_dir))
     target = INGEST_ARTICLE if isinstance(result, ArticleParsed) else RECORD_REJECTION
     return publish(runtime.app(), target, result)
+
+
+@shared_task(name=PARSE_PAGES, acks_late=True)
+def parse_pages_task(payload: dict[str, Any]) -> Any:
+    """A batch of pages: each article goes to the store on its own (one ingest transaction each), the
+    pages that gave none go as one event. A page whose parse fails leaves the batch as a task of its
+    own, which fails (and ends as a dead letter) alone; pages left at the soft time limit are re-queued."""
+    batch = ParsePages.model_validate(payload)
+    app, archive = runtime.app(), FileArchive(runtime.settings().archive_dir)
+    rejected: list[PageRejected] = []
+    alone: list[ParsePage] = []
+    left: tuple[ParsePage, ...] = ()
+    for i, message in enumerate(batch.pages):
+        try:
+            result = parse_page(message, archive)
+        except SoftTimeLimitExceeded:
+            left = batch.pages[i:]
+            break
+        except Exception:
+            log.warning("parse failed in a batch; sent alone: %s", message.url, exc_info=True)
+            alone.append(message)
+            continue
+        if isinstance(result, ArticleParsed):
+            publish(app, INGEST_ARTICLE, result)
+        else:
+            rejected.append(result)
+    if rejected:
+        publish(app, RECORD_REJECTIONS, PagesRejected(pages=tuple(rejected)))
+    for message in alone:
+        publish(app, PARSE_PAGE, message)
+    if left:
+        publish(app, PARSE_PAGES, ParsePages(pages=left))
+    return {"articles": len(batch.pages) - len(rejected) - len(alone) - len(left), "rejected": len(rejected)}

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from services.bus.messages import (
     FetchFailed,
     FetchPage,
+    FetchPages,
     PageFetched,
     PageHints,
     PageRejected,
@@ -83,6 +85,18 @@ def _queue(repo: Repository, page: Page, run_id: int | None, now: datetime) -> F
     page.run_id = run_id
     repo.save_page(page)
     return fetch_command(page)
+
+
+def batches(commands: list[FetchPage], size: int) -> list[FetchPages]:
+    """The fetches grouped by host, at most `size` a batch: one crawler task for many pages."""
+    by_host: dict[str, list[FetchPage]] = {}
+    for command in commands:
+        by_host.setdefault((urlsplit(command.url).hostname or "").lower(), []).append(command)
+    return [
+        FetchPages(pages=tuple(pages[i : i + size]))
+        for pages in by_host.values()
+        for i in range(0, len(pages), size)
+    ]
 
 
 def fetch_command(page: Page) -> FetchPage:

@@ -57,9 +57,12 @@ class SigningRow(NamedTuple):
 class _Core:
     """Organizations, articles, agreements, evidence and the change feed."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tally: bool = False) -> None:
+        """With `tally`, run counters are summed in memory and written by `flush_counts` (a batch
+        updates each counter row once, in name order, instead of once a page)."""
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self._tally: dict[tuple[int, str], int] | None = {} if tally else None
 
     # -- locks ---------------------------------------------------------------------------------
     def lock(self, name: str) -> None:
@@ -504,6 +507,18 @@ class _Crawl(_Core):
         """Add to a run's counter in one statement, safe under concurrent workers."""
         if run_id is None or by == 0:
             return
+        if self._tally is not None:
+            self._tally[(run_id, name)] = self._tally.get((run_id, name), 0) + by
+            return
+        self._add_count(run_id, name, by)
+
+    def flush_counts(self) -> None:
+        tally, self._tally = self._tally or {}, {}
+        for (run_id, name), by in sorted(tally.items()):
+            if by:
+                self._add_count(run_id, name, by)
+
+    def _add_count(self, run_id: int, name: str, by: int) -> None:
         insert = pg_insert if self.postgres else sqlite_insert
         stmt = insert(RunCount).values(run_id=run_id, name=name, value=by)
         stmt = stmt.on_conflict_do_update(

@@ -25,6 +25,9 @@ from services.bus.messages import (
     FetchFailed,
     PageFetched,
     PageRejected,
+    PagesFetched,
+    PagesRejected,
+    ParsePages,
     RelayChanges,
     ScheduleSources,
     SweepStalled,
@@ -32,13 +35,16 @@ from services.bus.messages import (
     UrlsDiscovered,
 )
 from services.bus.routing import (
-    FETCH_PAGE,
+    FETCH_PAGES,
     INGEST_ARTICLE,
     PARSE_PAGE,
+    PARSE_PAGES,
     RECORD_DEAD_LETTER,
     RECORD_FETCH,
     RECORD_FETCH_FAILURE,
+    RECORD_FETCHES,
     RECORD_REJECTION,
+    RECORD_REJECTIONS,
     RECORD_URLS,
     RELAY_CHANGES,
     SCHEDULE_SOURCES,
@@ -106,10 +112,39 @@ def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = UrlsDiscovered.model_validate(payload)
     with transaction(engine()) as session:
-        commands = crawling.record_urls(Repository(session), event, crawling.RefetchPolicy())
-    for command in commands:
-        publish(runtime.app(), FETCH_PAGE, command)
+        repo = Repository(session, tally=True)
+        commands = crawling.record_urls(repo, event, crawling.RefetchPolicy())
+        repo.flush_counts()
+    for batch in crawling.batches(commands, runtime.settings().batch_size):
+        publish(runtime.app(), FETCH_PAGES, batch)
     return {"status": "recorded", "fetches": len(commands)}
+
+
+@shared_task(name=RECORD_FETCHES, **_RETRY)
+def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
+    """A batch of fetch outcomes in one transaction; the pages to parse go to the parser as one batch."""
+    event = PagesFetched.model_validate(payload)
+    with transaction(engine()) as session:
+        repo = Repository(session, tally=True)
+        commands = [c for e in event.fetched if (c := crawling.record_fetch(repo, e)) is not None]
+        for failure in event.failed:
+            crawling.record_fetch_failure(repo, failure)
+        repo.flush_counts()
+    size = runtime.settings().batch_size
+    for i in range(0, len(commands), size):
+        publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
+    return {"status": "recorded", "parsing": len(commands), "failed": len(event.failed)}
+
+
+@shared_task(name=RECORD_REJECTIONS, **_RETRY)
+def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
+    event = PagesRejected.model_validate(payload)
+    with transaction(engine()) as session:
+        repo = Repository(session, tally=True)
+        for rejected in event.pages:
+            crawling.record_rejected(repo, rejected)
+        repo.flush_counts()
+    return {"status": "rejected", "pages": len(event.pages)}
 
 
 @shared_task(name=RECORD_FETCH, **_RETRY)

@@ -8,11 +8,13 @@ from services.bus.messages import (
     DiscoverSource,
     FetchFailed,
     FetchPage,
+    FetchPages,
     PageFetched,
+    PagesFetched,
     SourceSpec,
     UrlsDiscovered,
 )
-from services.bus.routing import RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_URLS
+from services.bus.routing import FETCH_PAGE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_FETCHES, RECORD_URLS
 from services.bus.settings import Settings
 from services.crawler import bootstrap, tasks
 from services.crawler.errors import Retryable, backoff, retry_after
@@ -25,7 +27,7 @@ def published(env, monkeypatch):
     _isolate_runtime(monkeypatch)
     runtime.configure(Settings())
     sent: list[tuple[str, object]] = []
-    monkeypatch.setattr(tasks, "publish", lambda app, name, message: sent.append((name, message)))
+    monkeypatch.setattr(tasks, "publish", lambda app, name, message, **kw: sent.append((name, message)))
     yield sent
     bootstrap.configure(None)
 
@@ -56,6 +58,55 @@ def test_transient_failure_in_eager_mode_is_reported_at_once(published):
     ((name, event),) = published
     assert name == RECORD_FETCH_FAILURE and isinstance(event, FetchFailed)
     assert (event.reason, event.transient, event.status, event.run_id) == ("retries_exhausted", True, 503, 2)
+
+
+HTML = {"content-type": "text/html"}
+
+
+def test_a_batch_reports_all_its_pages_in_one_event(published):
+    table = {
+        "https://news.example/a": (200, HTML, b"<p>a</p>"),
+        "https://news.example/c": (200, HTML, b"<p>c</p>"),
+    }
+    bootstrap.configure(make_deps(routes(table)))
+    batch = FetchPages(pages=tuple(FetchPage(url=f"https://news.example/{p}", run_id=3) for p in "abc"))
+    tasks.fetch_pages_task.apply(args=(batch.model_dump(mode="json"),))
+    ((name, event),) = published
+    assert name == RECORD_FETCHES and isinstance(event, PagesFetched)
+    assert [e.url for e in event.fetched] == ["https://news.example/a", "https://news.example/c"]
+    assert [(e.url, e.reason) for e in event.failed] == [("https://news.example/b", "http_404")]
+
+
+def run_batch(published, monkeypatch, table, paths="ab"):
+    """The batch task as a worker runs it (not eager); returns what it published, with countdowns."""
+    bootstrap.configure(make_deps(routes(table)))
+    sent = []
+    monkeypatch.setattr(
+        tasks, "publish", lambda app, name, message, countdown=None: sent.append((name, message, countdown))
+    )
+    batch = FetchPages(pages=tuple(FetchPage(url=f"https://news.example/{p}") for p in paths))
+    tasks.fetch_pages_task.run(batch.model_dump(mode="json"))
+    return sent
+
+
+def test_a_page_to_retry_leaves_the_batch_as_a_task_of_its_own(published, monkeypatch):
+    table = {"https://news.example/a": (500, {}, b""), "https://news.example/b": (200, HTML, b"b")}
+    (first, fetched, _), (second, alone, countdown) = run_batch(published, monkeypatch, table)
+    assert first == RECORD_FETCHES and [e.url for e in fetched.fetched] == ["https://news.example/b"]
+    assert second == FETCH_PAGE and alone.url == "https://news.example/a" and countdown > 0
+
+
+def test_retry_after_holds_the_rest_of_the_hosts_batch_too(published, monkeypatch):
+    table = {
+        "https://news.example/a": (503, {"retry-after": "120"}, b""),
+        "https://news.example/b": (200, HTML, b"b"),
+    }
+    sent = run_batch(published, monkeypatch, table)
+    assert [(name, m.url) for name, m, _ in sent] == [
+        (FETCH_PAGE, "https://news.example/a"),
+        (FETCH_PAGE, "https://news.example/b"),
+    ]
+    assert all(countdown >= 100 for _, _, countdown in sent)
 
 
 def test_discover_task(published):

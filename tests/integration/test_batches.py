@@ -1,0 +1,116 @@
+"""Batches on the store's side: one host's fetches go out together, a batch of fetch outcomes and a batch of
+rejections are each recorded in one transaction with each run counter written once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.bus import runtime
+from services.bus.messages import (
+    DiscoveredUrl,
+    FetchFailed,
+    FetchPage,
+    PageFetched,
+    PageRejected,
+    PagesFetched,
+    PagesRejected,
+    ParsePages,
+    UrlsDiscovered,
+)
+from services.bus.routing import FETCH_PAGES, PARSE_PAGES
+from services.bus.settings import Settings
+from services.store import crawling
+from services.store import tasks as store_tasks
+from services.store.db import migrate, transaction
+from services.store.repository import Repository
+from tests.conftest import engine
+
+
+def test_fetches_are_batched_by_host_and_capped():
+    commands = [FetchPage(url=f"https://{host}.example/{i}") for i in range(5) for host in ("a", "b")]
+    batches = crawling.batches(commands, 2)
+    assert [[p.url for p in b.pages] for b in batches] == [
+        ["https://a.example/0", "https://a.example/1"],
+        ["https://a.example/2", "https://a.example/3"],
+        ["https://a.example/4"],
+        ["https://b.example/0", "https://b.example/1"],
+        ["https://b.example/2", "https://b.example/3"],
+        ["https://b.example/4"],
+    ]
+
+
+@pytest.fixture
+def sent(env, db_url, monkeypatch):
+    env.setenv("FM6SS_DATABASE_URL", db_url)
+    env.setenv("FM6SS_BATCH_SIZE", "2")
+    runtime.configure(Settings())
+    migrate(db_url)
+    out: list[tuple[str, object]] = []
+    monkeypatch.setattr(store_tasks, "publish", lambda app, name, message, **kw: out.append((name, message)))
+    return out
+
+
+def counts(db_url: str, run_id: int) -> dict[str, int]:
+    with transaction(engine(db_url)) as session:
+        return Repository(session).counts_of_run(run_id)
+
+
+def start(db_url: str) -> int:
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        run = repo.start_run("cli", {}, False)
+        assert run.id is not None
+        return run.id
+
+
+def test_a_batch_of_outcomes_is_one_transaction_and_its_parses_one_batch(sent, db_url):
+    urls = [f"https://news.example/{i}" for i in range(5)]
+    run_id = start(db_url)
+    discovered = UrlsDiscovered(
+        source="news", run_id=run_id, urls=tuple(DiscoveredUrl(url=u, found_as=u) for u in urls)
+    )
+    store_tasks.record_urls_task.apply(args=(discovered.model_dump(mode="json"),))
+    assert [name for name, _ in sent] == [FETCH_PAGES] * 3  # 5 pages of one host, 2 a batch
+    sent.clear()
+    event = PagesFetched(
+        fetched=tuple(
+            PageFetched(url=u, final_url=u, status=200, archive_key=f"k{i}", run_id=run_id)
+            for i, u in enumerate(urls[:4])
+        ),
+        failed=(FetchFailed(url=urls[4], reason="http_404", status=404, run_id=run_id),),
+    )
+    store_tasks.record_fetches_task.apply(args=(event.model_dump(mode="json"),))
+    assert [name for name, _ in sent] == [PARSE_PAGES, PARSE_PAGES]
+    parsed = [p.url for _, batch in sent for p in batch.pages if isinstance(batch, ParsePages)]
+    assert parsed == urls[:4]
+    found = counts(db_url, run_id)
+    assert (found["urls_discovered"], found["fetches_queued"]) == (5, 5)
+    assert {k: v for k, v in found.items() if k.startswith("pages")} == {
+        "pages_fetched": 4,
+        "pages_failed:http_404": 1,
+    }
+    rejected = PagesRejected(
+        pages=tuple(
+            PageRejected(url=u, archive_key=f"k{i}", reason="names nothing", off_topic=True, run_id=run_id)
+            for i, u in enumerate(urls[:3])
+        )
+    )
+    store_tasks.record_rejections_task.apply(args=(rejected.model_dump(mode="json"),))
+    assert counts(db_url, run_id)["pages_off_topic"] == 3
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        states = {p.canonical_url: p.state for u in urls if (p := repo.page(u)) is not None}
+        assert len(repo.off_topic_pages_since(None, 0, 10)) == 3
+    assert states == dict(zip(urls, ["done", "done", "done", "parsing", "failed"], strict=True))
+
+
+def test_tallied_counts_are_written_once_at_flush(sent, db_url):
+    run_id = start(db_url)
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session, tally=True)
+        for _ in range(3):
+            repo.count(run_id, "pages_fetched")
+        repo.count(run_id, "pages_fetched", 0)
+        assert repo.counts_of_run(run_id) == {}
+        repo.flush_counts()
+        assert repo.counts_of_run(run_id) == {"pages_fetched": 3}
