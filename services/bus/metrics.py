@@ -2,7 +2,7 @@
 fetch came to, by host and outcome. Workers run apart, maybe on other machines, so the counters live in
 Redis (the broker) and the API reads them at scrape time (services/store/metrics.py).
 
-Each finished task costs one pipelined round trip of three or four HINCRBY / HINCRBYFLOAT on two hashes.
+Each finished task costs one pipelined round trip of a few HINCRBY / HINCRBYFLOAT on two hashes.
 Embedded mode (no Redis broker) records nothing. A Redis failure is logged and never fails the task.
 """
 
@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,8 +20,6 @@ from urllib.parse import urlsplit
 import redis
 from celery import current_task
 from celery.signals import after_task_publish, task_postrun, task_prerun, task_retry
-
-from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_URLS
 
 TASK_SECONDS_KEY = "fm6ss:metrics:task_seconds"
 FETCHES_KEY = "fm6ss:metrics:fetches"
@@ -56,28 +54,44 @@ def host_of(url: Any) -> str:
     return (urlsplit(url).hostname or "unknown").lower() if isinstance(url, str) else "unknown"
 
 
-def fetch_of_event(task_name: str, payload: dict[str, Any], command: dict[str, Any]) -> str | None:
-    """The fetch counter a crawler's outgoing event stands for: `[kind, host, outcome]` as a hash field.
+def _field(kind: str, url: Any, outcome: str) -> str:
+    return json.dumps([kind, host_of(url), outcome])
 
-    `command` is the payload of the task that sends the event (a source's URL is only there)."""
-    if task_name == RECORD_FETCH:
-        outcome = "not_modified" if payload.get("status") == 304 else "fetched"
-        return json.dumps(["page", host_of(payload.get("url")), outcome])
-    if task_name == RECORD_FETCH_FAILURE:
-        return json.dumps(["page", host_of(payload.get("url")), f"failed:{payload.get('reason')}"])
-    if task_name == RECORD_URLS:
+
+def _page(event: dict[str, Any]) -> str:
+    """A PageFetched (200, or 304 without a body) or a FetchFailed, as its counter's hash field."""
+    if "reason" in event:
+        return _field("page", event.get("url"), f"failed:{event['reason']}")
+    return _field("page", event.get("url"), "not_modified" if event.get("status") == 304 else "fetched")
+
+
+def fetches_of_event(sender: str, payload: dict[str, Any], command: dict[str, Any]) -> list[str]:
+    """The fetch counters (`[kind, host, outcome]` as hash fields) of a message a crawler task sends.
+
+    Read by its shape, so one page and a batch count alike: PageFetched and FetchFailed (one page),
+    PagesFetched (a batch), UrlsDiscovered (a source: its URL is in the sending task's `command`), and a
+    page the crawler sends back to its own queue to be tried again alone (`retried`)."""
+    if sender.startswith("crawler."):
+        return [_field("page", payload["url"], "retried")] if "url" in payload else []
+    if "fetched" in payload or "failed" in payload:
+        return [
+            _page(e) for e in [*payload.get("fetched", ()), *payload.get("failed", ())] if isinstance(e, dict)
+        ]
+    if "url" in payload and ("reason" in payload or "status" in payload):
+        return [_page(payload)]
+    if isinstance(payload.get("source"), str) and ("urls" in payload or "error" in payload):
         error = payload.get("error")
         outcome = f"failed:{str(error).split(':', 1)[0]}" if error else "read"
-        return json.dumps(["source", host_of((command.get("source") or {}).get("url")), outcome])
-    return None
+        return [_field("source", (command.get("source") or {}).get("url"), outcome)]
+    return []
 
 
 def fetch_of_retry(command: dict[str, Any], reason: str) -> str:
     """A transient failure the task will try again (a timeout, a 503...): counted as `retried:REASON`."""
     source = command.get("source")
     if isinstance(source, dict) and "url" not in command:
-        return json.dumps(["source", host_of(source.get("url")), f"retried:{reason}"])
-    return json.dumps(["page", host_of(command.get("url")), f"retried:{reason}"])
+        return _field("source", source.get("url"), f"retried:{reason}")
+    return _field("page", command.get("url"), f"retried:{reason}")
 
 
 # -- what is read (pure) ---------------------------------------------------------------------------------
@@ -141,16 +155,17 @@ def read(client: redis.Redis) -> WorkerMetrics:
     return parse(task_seconds, fetches)
 
 
-def write(client: redis.Redis, task: list[tuple[str, int | float]], fetch: str | None) -> None:
-    """One round trip: the task's latency fields, and its fetch counter if it fetched."""
+def write(client: redis.Redis, task: list[tuple[str, int | float]], fetches: Counter[str]) -> None:
+    """One round trip: the task's latency fields, and its fetch counters (a batch is of one host, so a
+    few fields at most)."""
     pipe = client.pipeline(transaction=False)
     for name, amount in task:
         if isinstance(amount, int):
             pipe.hincrby(TASK_SECONDS_KEY, name, amount)
         else:
             pipe.hincrbyfloat(TASK_SECONDS_KEY, name, amount)
-    if fetch is not None:
-        pipe.hincrby(FETCHES_KEY, fetch, 1)
+    for name, n in fetches.items():
+        pipe.hincrby(FETCHES_KEY, name, n)
     pipe.execute()
 
 
@@ -159,10 +174,9 @@ def write(client: redis.Redis, task: list[tuple[str, int | float]], fetch: str |
 class _Running:
     started: float
     command: dict[str, Any]
-    fetch: str | None = None
+    fetches: Counter[str] = field(default_factory=Counter)
 
 
-_FETCHING = (FETCH_PAGE, DISCOVER_SOURCE)
 _running: dict[str, _Running] = {}
 _clients: dict[tuple[int, str], redis.Redis] = {}
 
@@ -188,23 +202,25 @@ def _on_prerun(task_id: str | None = None, task: Any = None, args: Any = None, *
 
 
 def _on_publish(sender: str | None = None, body: Any = None, **_: Any) -> None:
-    """A crawler task hands its event to the store: note what the fetch came to."""
+    """A crawler task hands its event to the store: note what the fetches came to."""
     task = current_task
-    if getattr(task, "name", None) not in _FETCHING:
+    if not str(getattr(task, "name", "")).startswith("crawler."):
         return
     running = _running.get(getattr(task.request, "id", None) or "")
     if running is None or sender is None:
         return
     args = body[0] if isinstance(body, tuple | list) and body else ()
     payload = args[0] if args and isinstance(args[0], dict) else {}
-    running.fetch = fetch_of_event(sender, payload, running.command) or running.fetch
+    running.fetches.update(fetches_of_event(sender, payload, running.command))
 
 
 def _on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
     running = _running.get(getattr(request, "id", None) or "")
-    if running is not None and running.command and getattr(sender, "name", None) in _FETCHING:
+    if running is not None and running.command and str(getattr(sender, "name", "")).startswith("crawler."):
         cause = getattr(reason, "exc", None)
-        running.fetch = fetch_of_retry(running.command, str(getattr(cause, "reason", type(cause).__name__)))
+        running.fetches[
+            fetch_of_retry(running.command, str(getattr(cause, "reason", type(cause).__name__)))
+        ] += 1
 
 
 def _on_postrun(task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any) -> None:
@@ -214,7 +230,7 @@ def _on_postrun(task_id: str | None = None, task: Any = None, state: str | None 
         return
     seconds = time.perf_counter() - running.started
     try:
-        write(_client(url), latency_fields(task.name, (state or "unknown").lower(), seconds), running.fetch)
+        write(_client(url), latency_fields(task.name, (state or "unknown").lower(), seconds), running.fetches)
     except redis.RedisError:
         log.warning("could not record the task's metrics", exc_info=True)
 

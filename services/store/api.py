@@ -6,7 +6,6 @@ endpoints live in their own routers (api_manual.py, api_crawl.py).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import redis
@@ -26,10 +25,12 @@ from services.store.api_crawl import operators as crawl_operators
 from services.store.api_crawl import router as crawl_router
 from services.store.api_deps import (
     MAX_ID,
+    NO_NUL,
     Cursor,
     Id,
     Limit,
     Problem,
+    QueryDate,
     Reader,
     Repo,
     decode_cursor,
@@ -96,11 +97,13 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     @api.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"], **reads)
     def list_agreements(
         r: Repo,
-        party: Annotated[str | None, Query(max_length=200, description="name, acronym or key")] = None,
-        theme: Annotated[str | None, Query(max_length=80)] = None,
-        signed_from: date | None = None,
-        signed_to: date | None = None,
-        q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
+        party: Annotated[
+            str | None, Query(max_length=200, pattern=NO_NUL, description="name, acronym or key")
+        ] = None,
+        theme: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+        signed_from: QueryDate | None = None,
+        signed_to: QueryDate | None = None,
+        q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="free text")] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Any:
@@ -126,9 +129,9 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     def list_articles(
         r: Repo,
         relevant: bool | None = None,
-        lang: Annotated[str | None, Query(max_length=8)] = None,
-        outlet: Annotated[str | None, Query(max_length=200)] = None,
-        q: Annotated[str | None, Query(max_length=200, description="in the title")] = None,
+        lang: Annotated[str | None, Query(max_length=8, pattern=NO_NUL)] = None,
+        outlet: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="in the title")] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Any:
@@ -139,7 +142,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     @api.get("/organizations", response_model=Page[OrganizationOut], tags=["organizations"], **reads)
     def list_organizations(
         r: Repo,
-        q: Annotated[str | None, Query(max_length=200)] = None,
+        q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.bus import runtime
@@ -15,7 +15,7 @@ from services.bus.routing import PARSE_PAGE
 from services.bus.urls import canonical_url
 from services.store.api_deps import (
     BODY_PROBLEMS,
-    STRICT_BODY,
+    MAX_ID,
     Cursor,
     EngineDep,
     Id,
@@ -24,6 +24,7 @@ from services.store.api_deps import (
     Operator,
     Problem,
     Repo,
+    RequestBody,
     decode_cursor,
     invalid,
     next_cursor,
@@ -41,15 +42,25 @@ operators = APIRouter(
 )
 
 
+# As SourceSpec.name: a path naming anything else names no source.
+SourceName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+
+
+def _fetchable(url: str | None) -> str | None:
+    """An http(s) URL whose canonical form fits the page table; InvalidUrl is a ValueError, so a 422."""
+    if url is not None and len(canonical_url(url)) > 2000:
+        raise ValueError("the URL is too long once canonicalized (over 2000 characters)")
+    return url
+
+
 class RunPage(BaseModel):
     items: list[RunOut]
     next_cursor: str | None
 
 
-class Recrawl(BaseModel):
+class Recrawl(RequestBody):
     """Exactly one scope: every enabled source, one source, or one URL."""
 
-    model_config = STRICT_BODY
     all: bool = False
     source: str | None = Field(default=None, max_length=80)
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
@@ -58,9 +69,7 @@ class Recrawl(BaseModel):
     @field_validator("url")
     @classmethod
     def _readable(cls, url: str | None) -> str | None:
-        if url is not None:
-            canonical_url(url)  # InvalidUrl is a ValueError: a 422 rather than a failure in the store
-        return url
+        return _fetchable(url)
 
     @model_validator(mode="after")
     def _one_scope(self) -> Recrawl:
@@ -69,20 +78,29 @@ class Recrawl(BaseModel):
         return self
 
 
-class SourceState(BaseModel):
-    model_config = STRICT_BODY
+class SourceState(RequestBody):
     enabled: bool
 
 
-class Reparse(BaseModel):
-    model_config = STRICT_BODY
+class Reparse(RequestBody):
     since: JsonDatetime | None = None
 
 
-class SourceBody(SourceSpec):
-    """A source as an operator sends it: the same fields, read strictly."""
+class SourceBody(SourceSpec, RequestBody):
+    """A source as an operator sends it: the same fields, read strictly, within what the table holds."""
 
-    model_config = ConfigDict(frozen=True, **STRICT_BODY)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    url: str = Field(max_length=2000)
+    interval_minutes: int = Field(default=60, ge=1, le=MAX_ID)
+    link_pattern: str | None = Field(default=None, max_length=500)
+    outlet: str | None = Field(default=None, max_length=200)
+    lang: str | None = Field(default=None, max_length=8)
+    max_concurrency: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    @field_validator("url")
+    @classmethod
+    def _readable(cls, url: str | None) -> str | None:
+        return _fetchable(url)
 
 
 class Queued(BaseModel):
@@ -134,7 +152,7 @@ def recrawl(body: Recrawl, engine: EngineDep) -> Any:
 
 
 @operators.put("/sources/{name}", response_model=SourceSpec, responses=BODY_PROBLEMS)
-def put_source(name: str, body: SourceBody, engine: EngineDep) -> Any:
+def put_source(name: SourceName, body: SourceBody, engine: EngineDep) -> Any:
     if body.name != name:
         raise invalid("body", "name", f"the body names {body.name!r}, the path {name!r}", body.name)
     with transaction(engine) as session:
@@ -144,7 +162,7 @@ def put_source(name: str, body: SourceBody, engine: EngineDep) -> Any:
 @operators.patch(
     "/sources/{name}", response_model=SourceSpec, responses={404: {"model": Problem}, **BODY_PROBLEMS}
 )
-def set_source_state(name: str, body: SourceState, engine: EngineDep) -> Any:
+def set_source_state(name: SourceName, body: SourceState, engine: EngineDep) -> Any:
     with transaction(engine) as session:
         repo = Repository(session)
         source = repo.source(name)

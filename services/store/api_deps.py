@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -31,18 +32,53 @@ class Problem(BaseModel):
     detail: str
 
 
-def _text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("a date is written as ISO 8601 text")
+# PostgreSQL text cannot hold NUL: refused at the edge, not by the database as a 500.
+NO_NUL = r"^[^\x00]*$"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are YYYY-MM-DD text; pydantic alone would also read numbers as Unix times."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
     return value
 
 
+def _iso_datetime(value: Any) -> Any:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("a time is written as ISO 8601 text, YYYY-MM-DDTHH:MM:SS")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_date)]
 # Request bodies are JSON as the description says: 0 is not false, "5" is not 5, a date is text. FastAPI
 # validates bodies in Python mode, where strict mode would refuse ISO dates too, so date fields are lax
-# but take text only.
-STRICT_BODY = ConfigDict(extra="forbid", strict=True)
-JsonDate = Annotated[date, Field(strict=False), BeforeValidator(_text)]
-JsonDatetime = Annotated[datetime, Field(strict=False), BeforeValidator(_text)]
+# but take ISO text only.
+JsonDate = Annotated[date, Field(strict=False), BeforeValidator(_iso_date)]
+JsonDatetime = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_datetime)]
+
+
+class RequestBody(BaseModel):
+    """A request body: strict, no unknown field, no NUL in any text."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
 
 
 # A body that is not UTF-8 JSON gets FastAPI's 400 before any validation.

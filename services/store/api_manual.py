@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from services.store.api_deps import (
     BODY_PROBLEMS,
     MAX_ID,
-    STRICT_BODY,
     EngineDep,
     Id,
     JsonDate,
     Operator,
     Problem,
+    RequestBody,
 )
 from services.store.db import transaction
 from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
@@ -29,22 +29,19 @@ router = APIRouter(
 )
 
 
-class MergeRequest(BaseModel):
-    model_config = STRICT_BODY
+class MergeRequest(RequestBody):
     other_id: int = Field(ge=1, le=MAX_ID, description="the agreement folded into this one, then deleted")
 
 
-class SplitRequest(BaseModel):
-    model_config = STRICT_BODY
+class SplitRequest(RequestBody):
     article_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=1, max_length=1000, description="reports moved to a new agreement"
     )
 
 
-class Correction(BaseModel):
+class Correction(RequestBody):
     """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
 
-    model_config = STRICT_BODY
     kind: str | None = Field(default=None, max_length=40)
     signed_on: JsonDate | None = None
     signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")

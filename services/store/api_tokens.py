@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -118,7 +119,7 @@ class TokenFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            problem = self.problem(Request(scope))
+            problem = self.problem(scope)
             if problem is not None:
                 response = JSONResponse(
                     {"detail": problem.detail}, status_code=problem.status_code, headers=problem.headers
@@ -127,9 +128,15 @@ class TokenFirst:
                 return
         await self.app(scope, receive, send)
 
-    def problem(self, request: Request) -> HTTPException | None:
+    def problem(self, scope: Scope) -> HTTPException | None:
+        # The path as the router matches it: decoded, without the root path. (Request.url would drop a
+        # decoded newline, and then match no operation.)
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
         for guarded in self.guarded:
-            if guarded.method == request.method and guarded.path.match(request.url.path):
-                given = bearer_token(request.headers.get("authorization"))
+            if guarded.method == scope["method"] and guarded.path.match(path):
+                given = bearer_token(Headers(scope=scope).get("authorization"))
                 return _CHECKS[guarded.scheme](self.settings, given)
         return None

@@ -138,3 +138,50 @@ def test_tokens_match_only_exactly():
     assert not token_matches(TOKEN + "x", TOKEN)
     assert not token_matches("", TOKEN) and not token_matches(None, TOKEN) and not token_matches(TOKEN, None)
     assert token_matches("jeton-d'opérateur-ڤ-2025", "jeton-d'opérateur-ڤ-2025")
+
+
+def test_dates_are_iso_text_not_numbers(api):
+    for value in ("0.0", "0", "1700000000"):
+        assert api.get("/agreements", params={"signed_from": value}).status_code == 422, value
+        assert api.patch("/agreements/1", json={"signed_on": value}, headers=AUTH).status_code == 422
+        assert api.post("/reparse", json={"since": value}, headers=AUTH).status_code == 422
+    assert api.get("/agreements", params={"signed_from": "2024-01-01"}).status_code == 200
+
+
+def test_text_with_nul_is_a_422_not_a_database_error(api):
+    for name in ("party", "theme", "q"):
+        assert api.get("/agreements", params={name: "fm6ss\x00"}).status_code == 422, name
+    for name in ("lang", "outlet", "q"):
+        assert api.get("/articles", params={name: ">\x00e"}).status_code == 422, name
+    assert api.get("/organizations", params={"q": "\x00"}).status_code == 422
+    assert api.patch("/agreements/1", json={"place": "Rabat\x00"}, headers=AUTH).status_code == 422
+    assert api.patch("/agreements/1", json={"themes": ["cancer", "\x00"]}, headers=AUTH).status_code == 422
+    body = {"name": "le-matin", "kind": "rss", "url": "https://x.ma/", "outlet": "Le Matin\x00"}
+    assert api.put("/sources/le-matin", json=body, headers=AUTH).status_code == 422
+    assert api.post("/recrawls", json={"source": "le\x00matin"}, headers=AUTH).status_code == 422
+
+
+def test_a_source_path_that_names_no_possible_source_is_a_422(api):
+    for name in ("%0A", "%00", "Le%20Matin"):
+        assert api.patch(f"/sources/{name}", json={"enabled": True}, headers=AUTH).status_code == 422, name
+    # and without the token, whatever the path and body, the answer is 401
+    answer = api.put("/sources/%0A", content=b"\x00", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 401
+
+
+def test_a_source_must_fit_the_table(api):
+    good = {"name": "assabah", "kind": "rss", "url": "https://assabah.ma/feed", "lang": "ar"}
+    assert api.put("/sources/assabah", json=good, headers=AUTH).status_code == 200
+    for change in (
+        {"lang": "arabe-marocain"},  # past the column's 8 characters
+        {"interval_minutes": TOO_BIG},
+        {"max_concurrency": TOO_BIG},
+        {"outlet": "الصباح " * 40},
+        {"url": "ftp://assabah.ma/feed"},
+    ):
+        assert api.put("/sources/assabah", json={**good, **change}, headers=AUTH).status_code == 422, change
+
+
+def test_a_recrawl_url_too_long_once_canonicalized_is_a_422(api):
+    url = "https://assabah.ma/" + "ص" * 400  # 419 characters, 2419 once percent-encoded
+    assert api.post("/recrawls", json={"url": url}, headers=AUTH).status_code == 422

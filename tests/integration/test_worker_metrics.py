@@ -4,6 +4,7 @@ shows them next to the store's counters; in embedded mode, or with Redis down, i
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 import redis
@@ -31,26 +32,31 @@ def client():
 
 def test_a_task_is_one_round_trip_and_reads_back(client):
     fetch = json.dumps(["page", "www.hespress.com", "fetched"])
-    write(client, latency_fields("crawler.fetch_page", "success", 0.42), fetch)
-    write(client, latency_fields("crawler.fetch_page", "success", 12.0), fetch)
-    write(client, latency_fields("store.ingest_article", "failure", 0.02), None)
-    assert client.hlen(TASK_SECONDS_KEY) == 4 + 3  # the two fetches share their count and sum
+    failed = json.dumps(["page", "www.hespress.com", "failed:http_404"])
+    write(client, latency_fields("crawler.fetch_page", "success", 0.42), Counter({fetch: 1}))
+    write(client, latency_fields("crawler.fetch_pages", "success", 12.0), Counter({fetch: 3, failed: 1}))
+    write(client, latency_fields("store.ingest_article", "failure", 0.02), Counter())
+    write(client, latency_fields("crawler.fetch_page", "success", 0.3), Counter())
+    assert client.hlen(TASK_SECONDS_KEY) == 3 + 3 + 3  # the last adds to the first's three fields
     recorded = read(client)
-    fetched = recorded.latency[("crawler.fetch_page", "success")]
-    assert fetched.count == 2 and abs(fetched.sum - 12.42) < 1e-9
-    assert dict(fetched.cumulative())["0.5"] == 1 and dict(fetched.cumulative())["30.0"] == 2
+    one = recorded.latency[("crawler.fetch_page", "success")]
+    assert one.count == 2 and abs(one.sum - 0.72) < 1e-9 and dict(one.cumulative())["0.5"] == 2
+    batch = recorded.latency[("crawler.fetch_pages", "success")]
+    assert (
+        batch.count == 1 and dict(batch.cumulative())["10.0"] == 0 and dict(batch.cumulative())["30.0"] == 1
+    )
     assert recorded.latency[("store.ingest_article", "failure")].count == 1
-    assert recorded.fetches == {("page", "www.hespress.com", "fetched"): 2}
-    assert int(client.hget(FETCHES_KEY, fetch)) == 2
+    assert recorded.fetches == {
+        ("page", "www.hespress.com", "fetched"): 4,
+        ("page", "www.hespress.com", "failed:http_404"): 1,
+    }
+    assert int(client.hget(FETCHES_KEY, fetch)) == 4
 
 
 def test_the_api_serves_what_workers_recorded(client, sqlite_url, env):
-    write(client, latency_fields("parser.parse_page", "success", 0.3), None)
-    write(
-        client,
-        latency_fields("crawler.fetch_page", "retry", 3.0),
-        json.dumps(["page", "le360.ma", "retried:timeout"]),
-    )
+    write(client, latency_fields("parser.parse_page", "success", 0.3), Counter())
+    retried = Counter({json.dumps(["page", "le360.ma", "retried:timeout"]): 1})
+    write(client, latency_fields("crawler.fetch_page", "retry", 3.0), retried)
     text = TestClient(create_api(Settings(broker_url=URL), engine(sqlite_url))).get("/metrics").text
     assert (
         'fm6ss_task_duration_seconds_bucket{le="0.5",outcome="success",task="parser.parse_page"} 1.0' in text

@@ -14,8 +14,8 @@ from services.bus.metrics import (
     INF,
     WorkerMetrics,
     bucket_of,
-    fetch_of_event,
     fetch_of_retry,
+    fetches_of_event,
     latency_fields,
     parse,
 )
@@ -55,20 +55,45 @@ def test_a_task_adds_to_count_sum_and_one_bucket():
     )  # a clock step never makes a negative sum
 
 
+def _fields(sender: str, payload: dict, command: dict | None = None) -> list[list[str]]:
+    return [json.loads(f) for f in fetches_of_event(sender, payload, command or {})]
+
+
 def test_what_a_fetch_came_to_is_read_from_the_event_the_crawler_sends():
-    fetched = {**FETCH, "status": 200, "archive_key": "ab" * 32}
-    assert json.loads(fetch_of_event(RECORD_FETCH, fetched, FETCH)) == ["page", "www.lematin.ma", "fetched"]
+    fetched = {**FETCH, "final_url": FETCH["url"], "status": 200, "archive_key": "ab" * 32}
+    assert _fields(RECORD_FETCH, fetched) == [["page", "www.lematin.ma", "fetched"]]
     same = {**FETCH, "url": "https://WWW.LeMatin.ma/x", "status": 304, "archive_key": None}
-    assert json.loads(fetch_of_event(RECORD_FETCH, same, FETCH)) == ["page", "www.lematin.ma", "not_modified"]
-    failed = {**FETCH, "reason": "robots_disallowed"}
-    assert json.loads(fetch_of_event(RECORD_FETCH_FAILURE, failed, FETCH))[2] == "failed:robots_disallowed"
+    assert _fields(RECORD_FETCH, same) == [["page", "www.lematin.ma", "not_modified"]]
+    failed = {**FETCH, "reason": "robots_disallowed", "transient": False}
+    assert _fields(RECORD_FETCH_FAILURE, failed) == [["page", "www.lematin.ma", "failed:robots_disallowed"]]
     discover = {"source": {"name": "hespress-ar", "url": "https://hespress.com/feed"}}
-    read = fetch_of_event(RECORD_URLS, {"source": "hespress-ar", "urls": []}, discover)
-    assert json.loads(read) == ["source", "hespress.com", "read"]
+    assert _fields(RECORD_URLS, {"source": "hespress-ar", "urls": []}, discover) == [
+        ["source", "hespress.com", "read"]
+    ]
     broken = {"source": "hespress-ar", "error": "http_404: not found"}
-    assert json.loads(fetch_of_event(RECORD_URLS, broken, discover))[2] == "failed:http_404"
-    assert fetch_of_event(INGEST_ARTICLE, {"url": "https://a.ma/"}, {}) is None
-    assert json.loads(fetch_of_event(RECORD_FETCH, {"status": 200}, {}))[1] == "unknown"
+    assert _fields(RECORD_URLS, broken, discover) == [["source", "hespress.com", "failed:http_404"]]
+    assert _fields(INGEST_ARTICLE, {"text": "…", "relevant": True}) == []
+
+
+def test_a_batch_counts_each_page_and_a_page_sent_back_alone_counts_as_retried():
+    batch = {
+        "fetched": [
+            {"url": "https://alyaoum24.com/1", "status": 200},
+            {"url": "https://alyaoum24.com/2", "status": 304},
+            {"url": "https://alyaoum24.com/3", "status": 200},
+        ],
+        "failed": [{"url": "https://alyaoum24.com/4", "reason": "http_404"}],
+    }
+    assert sorted(map(tuple, _fields("store.record_fetches", batch))) == [
+        ("page", "alyaoum24.com", "failed:http_404"),
+        ("page", "alyaoum24.com", "fetched"),
+        ("page", "alyaoum24.com", "fetched"),
+        ("page", "alyaoum24.com", "not_modified"),
+    ]
+    assert _fields("crawler.fetch_page", {"url": "https://alyaoum24.com/5"}) == [
+        ["page", "alyaoum24.com", "retried"]
+    ]
+    assert _fields("crawler.fetch_pages", {"pages": [{"url": "https://alyaoum24.com/6"}]}) == []
 
 
 def test_a_retried_fetch_counts_with_its_reason():
