@@ -181,11 +181,25 @@ def sinks() -> tuple[Sink, ...]:
     return tuple(out)
 
 
+RELAY_PENDING = "fm6ss:relay:pending"
+RELAY_PENDING_TTL_S = 60  # a relay lost with its message is asked for again after this, or by beat
+
+
+@cache
+def _redis() -> redis.Redis | None:
+    url = runtime.settings().redis
+    return redis.Redis.from_url(url, socket_timeout=10) if url else None
+
+
 def _push_changes() -> None:
-    """Ask for a relay after a commit; the outbox keeps the changes if this fails, and beat retries."""
+    """Ask for a relay after a commit, unless one is already queued: one relay then carries the changes
+    of every ingest since it was asked for. The outbox keeps the changes if this fails; beat retries."""
     if not sinks():
         return
     try:
+        client = _redis()
+        if client is not None and not client.set(RELAY_PENDING, 1, nx=True, ex=RELAY_PENDING_TTL_S):
+            return  # a queued relay will read this commit's changes too
         publish(runtime.app(), RELAY_CHANGES, RelayChanges())
     except Exception:  # the article is stored; delivery is retried by the next relay
         log.warning("change relay failed; the change feed keeps the rows", exc_info=True)
@@ -202,6 +216,9 @@ def _push_changes() -> None:
 )
 def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
     RelayChanges.model_validate(payload)
+    client = _redis()
+    if client is not None:  # from now on a new commit asks for another relay
+        client.delete(RELAY_PENDING)
     return {sink.name: relay(engine(), sink) for sink in sinks()}
 
 

@@ -105,3 +105,32 @@ def test_a_dead_webhook_keeps_its_cursor_and_says_why(db_url):
     with transaction(engine(db_url)) as session:
         cursor = Repository(session).relay_cursor(dead.name)
         assert (cursor.seq, cursor.failures) == (0, 1) and "HTTP 500" in cursor.last_error
+
+
+def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeypatch):
+    from services.bus import runtime
+    from services.bus.routing import RELAY_CHANGES
+    from services.bus.settings import Settings
+    from services.store import tasks
+
+    env.setenv("FM6SS_DATABASE_URL", db_url)
+    env.setenv("FM6SS_REDIS_URL", "redis://127.0.0.1:6379/13")
+    runtime.configure(Settings())
+    tasks.sinks.cache_clear()  # built for this test's settings
+    tasks._redis.cache_clear()
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    client.delete(tasks.RELAY_PENDING)
+    asked: list[str] = []
+    monkeypatch.setattr(tasks, "publish", lambda app, name, message, **kw: asked.append(name))
+    try:
+        tasks._push_changes()
+        tasks._push_changes()
+        assert asked == [RELAY_CHANGES]  # the second commit rides on the queued relay
+        assert 0 < client.ttl(tasks.RELAY_PENDING) <= tasks.RELAY_PENDING_TTL_S
+        tasks.relay_changes_task.apply(args=({},))
+        tasks._push_changes()
+        assert asked == [RELAY_CHANGES, RELAY_CHANGES]  # once a relay has started, a commit asks again
+    finally:
+        client.delete(tasks.RELAY_PENDING)
+        tasks.sinks.cache_clear()
+        tasks._redis.cache_clear()
