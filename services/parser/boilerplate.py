@@ -31,6 +31,9 @@ _PROMO_LINE = re.compile(rf"^\W*({_PROMO_LABEL})\s*:", re.IGNORECASE)
 _HEADLINE_MAX_CHARS = 130
 LINK_MIN_CHARS = 15  # shorter link texts ("Rabat", "OMS") also occur inside real sentences
 _BOILERPLATE_MAX_CHARS = 220  # a long paragraph that mentions "newsletter" is still article text
+# Lines trimmed from the end at most: a closing teaser is a handful of links (6 at most on the
+# benchmark's 181 pages); a page of thousands of links would otherwise cost lines x links tests.
+_TAIL_MAX_LINES = 30
 # A byline-like stamp above the text ("Updated: Tue., Nov. 19, 2019", "Publié le 12/03/2024 à 10h30").
 _STAMP_LINE = re.compile(
     r"^\W*(\d|(last )?updated|published|posted|publié|mis à jour|نشر|آخر تحديث|تاريخ"
@@ -52,8 +55,14 @@ def strip_boilerplate(text: str, titles: list[str], links: frozenset[str] = froz
     while lines and (_is_title(lines[0], titles) or _is_boilerplate(lines[0]) or _is_stamp(lines[0])):
         lines.pop(0)
     lines = _drop_promos(lines)
-    while len(lines) > 1 and (_is_boilerplate(lines[-1]) or _is_link(lines[-1], links)):
+    tail = 0
+    while (
+        len(lines) > 1
+        and tail < _TAIL_MAX_LINES
+        and (_is_boilerplate(lines[-1]) or _is_link(lines[-1], links))
+    ):
         lines.pop()
+        tail += 1
     return "\n".join(lines)
 
 
@@ -86,7 +95,7 @@ def _is_stamp(line: str) -> bool:
 def _is_link(line: str, links: frozenset[str]) -> bool:
     """Mostly the text of one link: at the end of an article, a "more stories" teaser."""
     normal = words(line)
-    return any(len(link) * 2 >= len(normal) and link in normal for link in links)
+    return normal in links or any(len(link) * 2 >= len(normal) and link in normal for link in links)
 
 
 def _is_boilerplate(line: str) -> bool:
