@@ -1,7 +1,8 @@
 """Bounded decompression of bodies (step 4, and gzipped sitemaps in step 2).
 
 The cap counts decoded bytes and the decoder never inflates more than the cap, so a gzip bomb is
-stopped after at most `cap` bytes of output whatever its ratio.
+stopped after at most `cap` bytes of output whatever its ratio. A compressed body that stops before its
+stream ends (a truncated gzip) is refused rather than read as a shorter page.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class BoundedDecoder:
         self._z = self._new()
         self._raw_deflate = False
         self._after_member = False  # a gzip member ended: what follows is another member or junk
+        self._fed = False
 
     def _new(self) -> zlib._Decompress:
         # 32 + MAX_WBITS: zlib or gzip header, detected automatically.
@@ -40,6 +42,7 @@ class BoundedDecoder:
     def feed(self, data: bytes) -> bytes:
         if self.encoding == "identity":
             return self._count(data)
+        self._fed = self._fed or bool(data)
         out = bytearray()
         while data:
             try:
@@ -58,6 +61,11 @@ class BoundedDecoder:
                 self._after_member = True
         return bytes(out)
 
+    def finish(self) -> None:
+        """The body is over: refuse a compressed stream that did not reach its end."""
+        if self.encoding != "identity" and self._fed and not self._after_member:
+            raise BadEncoding(f"truncated {self.encoding} body: the stream stops before its end")
+
     def _retry_raw_deflate(self, data: bytes, exc: zlib.error) -> bytes:
         # Some servers send "deflate" without the zlib header.
         if self.encoding == "deflate" and not self._raw_deflate and self.size == 0:
@@ -75,7 +83,9 @@ class BoundedDecoder:
 
 def read_capped(chunks: Iterable[bytes], encoding: str, cap: int) -> bytes:
     decoder = BoundedDecoder(encoding, cap)
-    return b"".join(decoder.feed(chunk) for chunk in chunks)
+    body = b"".join(decoder.feed(chunk) for chunk in chunks)
+    decoder.finish()
+    return body
 
 
 def gunzip_capped(body: bytes, cap: int) -> bytes:

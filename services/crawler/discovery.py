@@ -13,9 +13,13 @@ from services.bus.messages import DiscoveredUrl, PageHints, SourceKind
 from services.bus.urls import canonical_url
 from services.crawler.bodies import BadEncoding, TooLarge, gunzip_capped
 from services.crawler.feeds import read_feed
-from services.crawler.links import DiscoveryError, Link
+from services.crawler.links import DiscoveryError, Link, without_controls
 from services.crawler.listings import read_listing
 from services.crawler.sitemaps import read_sitemap
+
+# The store keeps URLs of up to 2,000 characters (the sitemap protocol allows 2,048); a longer link is
+# skipped like one that is not a URL, instead of failing the transaction that records the whole source.
+MAX_URL_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,19 @@ def select(
             break
         if regex is not None and not regex.search(link.url):
             continue
+        if len(link.url) > MAX_URL_CHARS:
+            continue
         try:
             key = canonical_url(link.url)
         except ValueError:  # InvalidUrl, or a URL urlsplit cannot read
             continue
-        if key in seen:
+        if key in seen or len(key) > MAX_URL_CHARS:
             continue
         seen.add(key)
         hints = PageHints(title=link.title, published=link.published, outlet=outlet, lang=lang)
-        out.append(DiscoveredUrl(url=key, found_as=link.url, hints=hints))
+        # A control character (a NUL) cannot be stored: such a link is fetched by its escaped, canonical form.
+        found_as = link.url if without_controls(link.url) == link.url else key
+        out.append(DiscoveredUrl(url=key, found_as=found_as, hints=hints))
     return tuple(out)
 
 

@@ -10,11 +10,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+# Details name URLs, which a hostile server makes as long as it likes (a redirect to 100 kB of path);
+# the store keeps a source's error in 500 characters, and a longer one would fail its transaction.
+MAX_DETAIL_CHARS = 300
+
 
 class FetchError(Exception):
     """Permanent: recorded once with a short reason code, never retried."""
 
     def __init__(self, reason: str, detail: str = "", status: int | None = None) -> None:
+        detail = detail[:MAX_DETAIL_CHARS]
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -27,6 +32,7 @@ class Retryable(Exception):
     def __init__(
         self, reason: str, delay_s: float | None = None, detail: str = "", status: int | None = None
     ) -> None:
+        detail = detail[:MAX_DETAIL_CHARS]
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.delay_s = delay_s

@@ -19,7 +19,7 @@ from services.crawler.bodies import BadEncoding, BoundedDecoder, TooLarge
 from services.crawler.errors import FetchError, Retryable, retry_after
 from services.crawler.guard import Guard
 from services.crawler.settings import CrawlerSettings
-from services.crawler.transport import guarded_transport
+from services.crawler.transport import guarded_transport, read_deadline
 
 Kind = Literal["page", "feed", "robots"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -141,11 +141,12 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise FetchError("bad_url", f"{url}: {exc}") from None
         try:
-            resp = self.client.send(request, stream=True)
-            try:
-                return self._handle(url, resp, kind)
-            finally:
-                resp.close()
+            with read_deadline(self.settings.total_timeout_s, self.clock):
+                resp = self.client.send(request, stream=True)
+                try:
+                    return self._handle(url, resp, kind)
+                finally:
+                    resp.close()
         except httpx.TimeoutException as exc:
             raise Retryable("timeout", detail=f"{url}: {type(exc).__name__}") from None
         except httpx.InvalidURL as exc:
@@ -192,6 +193,7 @@ class Fetcher:
                 parts.append(decoder.feed(chunk))
                 if self.clock() > deadline:
                     raise Retryable("timeout", detail=f"body not read in {self.settings.total_timeout_s}s")
+            decoder.finish()
         except TooLarge as exc:
             raise FetchError("too_large", str(exc), status=resp.status_code) from None
         except BadEncoding as exc:
