@@ -62,6 +62,7 @@ def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) 
         repo.count(event.run_id, f"sources_failed:{event.error.split(':', 1)[0][:60]}")
         return []
     repo.count(event.run_id, "urls_discovered", len(event.urls))
+    repo.preload_pages([found.url for found in event.urls], for_update=True)
     commands = []
     for found in event.urls:
         page = repo.page(found.url, for_update=True)
@@ -164,6 +165,17 @@ def record_fetch_failure(repo: Repository, event: FetchFailed) -> None:
     page.fetched_at = utcnow()
     repo.save_page(page)
     repo.count(event.run_id, f"pages_failed:{page.failure}")
+
+
+def preload(repo: Repository, urls: list[str]) -> None:
+    """A batch's pages read (and locked) in one query before its events are recorded one by one."""
+    keys = []
+    for url in urls:
+        try:
+            keys.append(canonical_url(url))
+        except InvalidUrl:
+            continue
+    repo.preload_pages(keys, for_update=True)
 
 
 def record_parsed(repo: Repository, url: str, run_id: int | None, result: IngestResult) -> None:

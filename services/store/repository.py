@@ -63,6 +63,9 @@ class _Core:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._tally: dict[tuple[int, str], int] | None = {} if tally else None
+        # A batch loads its pages and rejections in one query each (`preload_*`); None: known missing.
+        self._pages: dict[str, Page | None] = {}
+        self._rejections: set[tuple[str, str | None]] | None = None
 
     # -- locks ---------------------------------------------------------------------------------
     def lock(self, name: str) -> None:
@@ -374,13 +377,22 @@ class _Core:
         self.session.flush()
         return change
 
+    def preload_rejections(self, urls: Sequence[str]) -> None:
+        stmt = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(set(urls)))
+        self._rejections = {(u, k) for u, k in self.session.exec(stmt)}
+
     def record_rejection(self, url: str, reason: str, archive_key: str | None, run_id: int | None) -> None:
-        exists = self.session.exec(
-            select(Rejection).where(Rejection.url == url, Rejection.archive_key == archive_key)
-        ).first()
-        if exists is None:
+        if self._rejections is not None:
+            exists = (url, archive_key) in self._rejections
+        else:
+            stmt = select(Rejection.id).where(Rejection.url == url, Rejection.archive_key == archive_key)
+            exists = self.session.exec(stmt).first() is not None
+        if not exists:
             self.session.add(Rejection(url=url, reason=reason, archive_key=archive_key, run_id=run_id))
-            self.session.flush()
+            if self._rejections is not None:
+                self._rejections.add((url, archive_key))
+            else:
+                self.session.flush()
 
     def add_dead_letter(self, task: str, payload: dict[str, Any], error: str, retries: int) -> DeadLetter:
         row = DeadLetter(task=task, payload=payload, error=error, retries=retries)
@@ -455,7 +467,19 @@ class _Crawl(_Core):
             stmt = stmt.where(col(Source.enabled).is_(True))
         return list(self.session.exec(stmt))
 
+    def preload_pages(self, canonical_urls: Sequence[str], for_update: bool = False) -> None:
+        """Read a batch's pages in one query (locked, in key order, when for update); `page` then answers
+        from memory for these keys."""
+        keys = sorted(set(canonical_urls))
+        stmt = select(Page).where(col(Page.canonical_url).in_(keys)).order_by(col(Page.canonical_url))
+        if for_update:
+            stmt = stmt.with_for_update()
+        self._pages = dict.fromkeys(keys)
+        self._pages.update({p.canonical_url: p for p in self.session.exec(stmt)})
+
     def page(self, canonical_url: str, for_update: bool = False) -> Page | None:
+        if canonical_url in self._pages:
+            return self._pages[canonical_url]
         stmt = select(Page).where(Page.canonical_url == canonical_url)
         if for_update:
             stmt = stmt.with_for_update()
@@ -463,7 +487,10 @@ class _Crawl(_Core):
 
     def save_page(self, page: Page) -> Page:
         self.session.add(page)
-        self.session.flush()
+        if page.canonical_url in self._pages:  # a preloaded batch: written at the end, in one flush
+            self._pages[page.canonical_url] = page
+        else:
+            self.session.flush()
         return page
 
     def stale_pages(self, state: str, before: datetime, limit: int) -> list[Page]:

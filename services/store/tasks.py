@@ -126,6 +126,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesFetched.model_validate(payload)
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
+        crawling.preload(repo, [e.url for e in event.fetched] + [e.url for e in event.failed])
         commands = [c for e in event.fetched if (c := crawling.record_fetch(repo, e)) is not None]
         for failure in event.failed:
             crawling.record_fetch_failure(repo, failure)
@@ -141,6 +142,8 @@ def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
+        crawling.preload(repo, [p.url for p in event.pages])
+        repo.preload_rejections([p.url for p in event.pages])
         for rejected in event.pages:
             crawling.record_rejected(repo, rejected)
         repo.flush_counts()
