@@ -1,0 +1,357 @@
+"""Crawl throughput: the generated site (bench/crawl_site.py) crawled by real worker processes.
+
+    python -m bench.crawl [--pages 5000] [--hosts 20] [--mixes a,b] [--workers 2] [--no-embedded]
+
+For each mix, on a fresh PostgreSQL schema and a private redis-server, with `--workers` processes each
+consuming every queue (concurrency 1) and politeness off, it measures in the same run:
+
+- the ceiling of the bus: as many no-op tasks (`bus.ping`) as pages, sent to the three queues in turn,
+  from the first send until every queue is empty and nothing is held: tasks a second;
+- the ceiling of the parser: `parse_page` over every page body in `--workers` processes (no queue, no
+  database, bodies in memory), and in one process: pages a second;
+- the pipeline: one crawl run of every host's sitemap (`fm6ss recrawl --all`), from its start until the
+  run is finished: pages and articles a second, peak memory (VmHWM) of each worker process tree;
+- with `--embedded`, the same crawl by `fm6ss run` in one process on SQLite.
+
+Prints one JSON object a mix; bench/RESULTS.md keeps the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import redis
+import sqlalchemy as sa
+import yaml
+
+from bench.crawl_site import Corpus, Site
+from services.bus.archive import MemoryArchive
+from services.bus.celery_app import create_app
+from services.bus.messages import ParsePage
+from services.bus.metrics import TASK_SECONDS_KEY
+from services.bus.routing import PING, QUEUES
+from services.bus.settings import Settings
+from services.parser.pipeline import parse_page
+
+ROOT = Path(__file__).resolve().parents[1]
+FM6SS = str(Path(sys.executable).with_name("fm6ss"))
+PG_ADMIN = os.environ.get("FM6SS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        _wait(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
+        yield url
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _wait(check: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} not ready in {timeout}s")
+
+
+def _env(db_url: str | None, broker: str | None, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FM6SS_")}
+    env |= {
+        "FM6SS_DATA_DIR": str(data_dir),
+        "FM6SS_LOG_LEVEL": "WARNING",
+        "FM6SS_CRAWLER_ALLOW_HOSTS": "127.0.0.0/8",
+        "FM6SS_CRAWLER_DEFAULT_DELAY_S": "0",
+        "FM6SS_CRAWLER_MAX_CONCURRENCY_PER_HOST": "64",
+    }
+    if db_url:
+        env["FM6SS_DATABASE_URL"] = db_url
+    if broker:
+        env["FM6SS_BROKER_URL"] = broker
+    return env
+
+
+def idle(client: redis.Redis) -> bool:
+    return all(client.llen(q) == 0 for q in QUEUES) and client.hlen("unacked") == 0
+
+
+class Memory:
+    """Peak resident memory of each worker's process tree, sampled twice a second."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.peak = pids, dict.fromkeys(pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], sum(_kib(p, "VmRSS") for p in _tree(pid)))
+
+    def stop(self) -> dict[int, dict[str, float]]:
+        self._stop.set()
+        self._thread.join()
+        return {
+            pid: {
+                "peak_tree_rss_mib": round(self.peak[pid] / 1024, 1),
+                "vmhwm_mib_by_process": [round(_kib(p, "VmHWM") / 1024, 1) for p in _tree(pid)],
+            }
+            for pid in self.pids
+        }
+
+
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return out
+    for child in children:
+        out += _tree(int(child))
+    return out
+
+
+def _kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# -- ceilings ---------------------------------------------------------------------------------------------
+def _parse_chunk(items: list[tuple[str, bytes]]) -> int:
+    archive = MemoryArchive()
+    messages = [ParsePage(url=url, archive_key=archive.put(body)) for url, body in items]
+    for message in messages:
+        parse_page(message, archive)
+    return len(messages)
+
+
+def extraction_alone(pages: list[tuple[str, bytes]], processes: int) -> float:
+    _parse_chunk(pages[:20])  # catalogue, automata and models loaded before the clock starts
+    chunks = [pages[i::processes] for i in range(processes)]
+    if processes == 1:
+        start = time.perf_counter()
+        _parse_chunk(pages)
+        return len(pages) / (time.perf_counter() - start)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_parse_chunk, [p[:5] for p in chunks])  # each process warmed up too
+        start = time.perf_counter()
+        done = sum(pool.map(_parse_chunk, chunks))
+        return done / (time.perf_counter() - start)
+
+
+def noop_rate(broker: str, count: int) -> float:
+    app = create_app(Settings(broker_url=broker))
+    client = redis.Redis.from_url(broker)
+    start = time.perf_counter()
+    with app.producer_or_acquire() as producer:
+        for i in range(count):
+            app.send_task(PING, queue=QUEUES[i % 3], producer=producer)
+    while not idle(client):
+        time.sleep(0.01)
+    return count / (time.perf_counter() - start)
+
+
+# -- the pipeline -----------------------------------------------------------------------------------------
+def run_status(db_url: str) -> dict[str, Any] | None:
+    from services.store.db import make_engine, transaction
+    from services.store.repository import Repository
+    from services.store.runs import run_out
+
+    engine = make_engine(db_url)
+    try:
+        with transaction(engine) as session:
+            repo = Repository(session)
+            runs = repo.runs(0, 10)
+            return run_out(repo, runs[-1]).model_dump(mode="json") if runs else None
+    finally:
+        engine.dispose()
+
+
+def table_counts(db_url: str) -> dict[str, int]:
+    engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return {
+                t: int(conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one())
+                for t in ("article", "agreement", "rejection", "page")
+            }
+    finally:
+        engine.dispose()
+
+
+def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
+    sources = work / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": site.sources()}))
+    with private_redis() as broker, pg_schema() as db_url:
+        data = work / "data"
+        env = _env(db_url, broker, data)
+        subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
+        )
+        procs = [
+            subprocess.Popen(
+                [FM6SS, "worker", "--queues", ",".join(QUEUES), "--concurrency", "1"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=open(work / f"worker{i}.log", "wb"),  # noqa: SIM115 (closed with the process)
+                start_new_session=True,
+            )
+            for i in range(workers)
+        ]
+        try:
+            client = redis.Redis.from_url(broker)
+            noop_rate(broker, 30)  # both workers up and consuming
+            noop = noop_rate(broker, site.corpus.pages)
+            memory = Memory([p.pid for p in procs])
+            start = time.perf_counter()
+            subprocess.run([FM6SS, "recrawl", "--all"], env=env, check=True, capture_output=True)
+            status: dict[str, Any] | None = None
+            while True:
+                time.sleep(0.5)
+                status = run_status(db_url)
+                if status and status["status"] == "finished" and idle(client):
+                    break
+            elapsed = time.perf_counter() - start
+            peaks = memory.stop()
+            counts = table_counts(db_url)
+            tasks = task_seconds(client)
+        finally:
+            for proc in procs:
+                os.killpg(proc.pid, 15)
+            for proc in procs:
+                proc.wait(timeout=60)
+    assert status is not None
+    return {
+        "noop_tasks_per_s": round(noop, 1),
+        "seconds": round(elapsed, 1),
+        "pages_per_s": round(counts["page"] / elapsed, 1),
+        "articles_per_s": round(counts["article"] / elapsed, 1),
+        "rows": counts,
+        "run_counts": {k: v for k, v in status["counts"].items() if v},
+        "memory": peaks,
+        "task_seconds": tasks,
+    }
+
+
+def task_seconds(client: redis.Redis) -> dict[str, dict[str, float]]:
+    """Where the workers' time went: count and total seconds of each task (the workers' own metrics)."""
+    out: dict[str, dict[str, float]] = {}
+    for field, value in client.hgetall(TASK_SECONDS_KEY).items():
+        task, outcome, what = json.loads(field)
+        if what in ("count", "sum") and task != PING:
+            entry = out.setdefault(f"{task}:{outcome}", {})
+            entry[what] = round(float(value), 2)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1].get("sum", 0)))
+
+
+def embedded(site: Site, work: Path) -> dict[str, Any]:
+    sources = work / "sources-embedded.yaml"
+    sources.write_text(yaml.safe_dump({"sources": site.sources()}))
+    data = work / "embedded"
+    env = _env(None, None, data)
+    subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [FM6SS, "run", "--sources-file", str(sources)], env=env, check=True, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    db = f"sqlite:///{data / 'fm6ss.db'}"
+    counts = table_counts(db)
+    return {
+        "seconds": round(elapsed, 1),
+        "pages_per_s": round(counts["page"] / elapsed, 1),
+        "articles_per_s": round(counts["article"] / elapsed, 1),
+        "rows": counts,
+        "summary": done.stdout.strip().splitlines(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--mixes", default="a,b")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args()
+    for mix in args.mixes.split(","):
+        corpus = Corpus(args.pages, args.hosts, mix)
+        work = Path(tempfile.mkdtemp(prefix=f"fm6ss-bench-{mix}-"))
+        try:
+            with Site(corpus) as site:
+                pages = site.pages()
+                result: dict[str, Any] = {
+                    "mix": mix,
+                    "pages": args.pages,
+                    "hosts": args.hosts,
+                    "agreement_pages": corpus.agreements(),
+                    "workers": args.workers,
+                    "mean_page_kib": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
+                    "extraction_alone_pages_per_s": round(extraction_alone(pages, args.workers), 1),
+                    "extraction_alone_1_process_pages_per_s": round(extraction_alone(pages, 1), 1),
+                }
+                del pages
+                result["pipeline"] = pipeline(site, args.workers, work)
+                if args.embedded:
+                    result["embedded"] = embedded(site, work)
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
