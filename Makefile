@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install run demo example test lint bench-extraction bench-dedup clean
+.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,9 @@ bench-extraction: install
 
 bench-dedup: install
 	$(RUN) python bench/dedup.py
+
+bench-crawl: install
+	$(RUN) python -m bench.crawl
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
