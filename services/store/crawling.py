@@ -56,6 +56,10 @@ def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) 
         source.last_run_at = now
         source.last_error = event.error
         repo.session.add(source)
+    if event.run_id is not None:
+        if repo.count_of(event.run_id, f"source_done:{event.source}"):
+            return []  # this source's discovery was re-issued by the sweeper and both came back
+        repo.count(event.run_id, f"source_done:{event.source}")
     repo.count(event.run_id, "sources_done")
     if event.error:
         repo.count(event.run_id, "sources_failed")

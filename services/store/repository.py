@@ -557,6 +557,16 @@ class _Crawl(_Core):
         stmt = select(RunCount.name, func.sum(RunCount.value)).group_by(col(RunCount.name))
         return {name: int(total or 0) for name, total in self.session.exec(stmt)}
 
+    def count_of(self, run_id: int, name: str) -> int:
+        """One counter of a run, with what this transaction has tallied but not written yet."""
+        stmt = select(RunCount.value).where(RunCount.run_id == run_id, RunCount.name == name)
+        pending = self._tally.get((run_id, name), 0) if self._tally is not None else 0
+        return int(self.session.exec(stmt).first() or 0) + pending
+
+    def runs_started_between(self, start: datetime, end: datetime) -> list[CrawlRun]:
+        stmt = select(CrawlRun).where(col(CrawlRun.started_at) >= start, col(CrawlRun.started_at) < end)
+        return list(self.session.exec(stmt.order_by(col(CrawlRun.id))))
+
     def counts_of_run(self, run_id: int) -> dict[str, int]:
         stmt = select(RunCount).where(RunCount.run_id == run_id).order_by(col(RunCount.name))
         return {c.name: c.value for c in self.session.exec(stmt)}

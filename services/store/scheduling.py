@@ -83,17 +83,41 @@ def _discover(
         source.last_run_at = now  # so the schedule does not start it again while this run reads it
         repo.session.add(source)
     repo.count(run.id, "sources_queued", len(sources))
+    for source in sources:  # so the sweeper can tell which discovery of the run never came back
+        repo.count(run.id, f"source_queued:{source.name}")
     return run.id, [(DISCOVER_SOURCE, DiscoverSource(source=spec_of(s), run_id=run.id)) for s in sources]
 
 
+RUN_WINDOW = timedelta(days=1)  # discoveries of older runs are left to the schedule
+
+
 def sweep(repo: Repository, stale_after: timedelta, limit: int = 500) -> Outgoing:
-    """Re-issue what was recorded but never finished (a lost message, a broker restarted empty)."""
+    """Re-issue what was recorded but never finished (a lost message, a broker restarted empty): pages
+    queued or parsing for longer than `stale_after`, and the discoveries of recent runs whose result
+    never came back."""
     before = utcnow() - stale_after
     fetches = _requeue(repo, repo.stale_pages("queued", before, limit))
     parses = _requeue(repo, [p for p in repo.stale_pages("parsing", before, limit) if p.archive_key])
-    return [(FETCH_PAGE, fetch_command(p)) for p in fetches] + [
-        (PARSE_PAGE, parse_command(p)) for p in parses
-    ]
+    return (
+        [(FETCH_PAGE, fetch_command(p)) for p in fetches]
+        + [(PARSE_PAGE, parse_command(p)) for p in parses]
+        + _lost_discoveries(repo, before)
+    )
+
+
+def _lost_discoveries(repo: Repository, before: datetime) -> Outgoing:
+    out: Outgoing = []
+    for run in repo.runs_started_between(before - RUN_WINDOW, before):
+        assert run.id is not None
+        counts = repo.counts_of_run(run.id)
+        for name in sorted(
+            k.removeprefix("source_queued:") for k in counts if k.startswith("source_queued:")
+        ):
+            source = repo.source(name)
+            if source is not None and not counts.get(f"source_done:{name}"):
+                repo.count(run.id, "sources_reissued")
+                out.append((DISCOVER_SOURCE, DiscoverSource(source=spec_of(source), run_id=run.id)))
+    return out
 
 
 def _requeue(repo: Repository, pages: list[Page]) -> list[Page]:

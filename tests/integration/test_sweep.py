@@ -38,3 +38,45 @@ def test_stale_pages_are_reissued_and_fresh_ones_left_alone(db_url):
     assert task == "parser.parse_page" and isinstance(parse, ParsePage) and parse.archive_key == "ab" * 32
     with transaction(engine(db_url)) as session:
         assert sweep(Repository(session), timedelta(hours=1)) == []  # re-issued: not stale any more
+
+
+def test_a_discovery_that_never_came_back_is_reissued_once_its_run_is_stale(db_url):
+    from services.bus.messages import DiscoveredUrl, DiscoverSource, UrlsDiscovered
+    from services.store.crawling import RefetchPolicy, record_urls
+    from services.store.models import CrawlRun, Source
+    from services.store.scheduling import start_recrawl
+
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        for name in ("lost", "read"):
+            session.add(Source(name=name, kind="rss", url=f"https://{name}.example.org/feed"))
+        session.flush()
+        run_id, out = start_recrawl(repo, "operator")
+        assert sorted(m.source.name for _, m in out) == ["lost", "read"]
+    url = "https://read.example.org/a"
+    came_back = UrlsDiscovered(source="read", run_id=run_id, urls=(DiscoveredUrl(url=url, found_as=url),))
+    with transaction(engine(db_url)) as session:
+        assert len(record_urls(Repository(session), came_back, RefetchPolicy())) == 1
+    with transaction(engine(db_url)) as session:  # the run is young: nothing is stale yet
+        assert sweep(Repository(session), timedelta(hours=1)) == []
+        run = session.get(CrawlRun, run_id)
+        assert run is not None
+        run.started_at = utcnow() - timedelta(hours=2)
+        session.add(run)
+    with transaction(engine(db_url)) as session:
+        out = [
+            (task, m) for task, m in sweep(Repository(session), timedelta(hours=1)) if task.endswith("source")
+        ]
+    assert [(task, m.source.name, m.run_id) for task, m in out if isinstance(m, DiscoverSource)] == [
+        ("crawler.discover_source", "lost", run_id)
+    ]
+    with transaction(engine(db_url)) as session:  # the same discovery coming back twice counts once
+        repo = Repository(session)
+        assert record_urls(repo, came_back, RefetchPolicy()) == []
+        lost = UrlsDiscovered(source="lost", run_id=run_id)
+        record_urls(repo, lost, RefetchPolicy())
+        record_urls(repo, lost, RefetchPolicy())
+    with transaction(engine(db_url)) as session:
+        counts = Repository(session).counts_of_run(run_id)
+        assert (counts["sources_queued"], counts["sources_done"], counts["sources_reissued"]) == (2, 2, 1)
+        assert sweep(Repository(session), timedelta(hours=1)) == []  # every discovery came back
