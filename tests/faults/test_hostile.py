@@ -69,6 +69,11 @@ class Watch:
             self._thread.join(timeout=5)
         self.sample()
 
+    def rebase(self) -> None:
+        """Forget children seen before now (start-up helpers); keep those alive now."""
+        parents = _parents()
+        self.children = {q: _descendants(root, parents) - {root} for q, root in self.roots.items()}
+
     def _run(self) -> None:
         while not self._stop.wait(0.2):
             self.sample()
@@ -200,6 +205,7 @@ def test_hostile_corpus_through_real_workers(pg_url: str, broker: RedisServer, t
         roots = {q: stack.procs[f"worker-{q}"].pid for q in QUEUES}
         watch = Watch(roots).start()
         wait_until(lambda: all(ready(stack, q, watch) for q in QUEUES), 90, "every worker and its child")
+        watch.rebase()
         children_before = {q: set(watch.children[q]) for q in QUEUES}
         started = time.monotonic()
         run_id = register_and_crawl(stack, site)
