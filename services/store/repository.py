@@ -416,14 +416,13 @@ class _Core:
         return self.session.get(DeadLetter, letter_id)
 
     def relay_cursor(self, name: str) -> RelayCursor:
-        """The consumer's cursor, locked until commit so two relays never send the same batch."""
+        """The consumer's cursor, locked until commit so two relays never send the same batch. The first
+        relay of a consumer creates it; two first relays at once create it once (insert or nothing)."""
+        insert = pg_insert if self.postgres else sqlite_insert
+        values = {"name": name, "seq": 0, "failures": 0, "updated_at": utcnow()}
+        self.session.execute(insert(RelayCursor).values(**values).on_conflict_do_nothing())
         stmt = select(RelayCursor).where(RelayCursor.name == name).with_for_update()
-        cursor = self.session.exec(stmt).first()
-        if cursor is None:
-            cursor = RelayCursor(name=name)
-            self.session.add(cursor)
-            self.session.flush()
-        return cursor
+        return self.session.exec(stmt).one()
 
     def relay_cursors(self) -> list[RelayCursor]:
         return list(self.session.exec(select(RelayCursor).order_by(col(RelayCursor.name))))

@@ -134,3 +134,27 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
         client.delete(tasks.RELAY_PENDING)
         tasks.sinks.cache_clear()
         tasks._redis.cache_clear()
+
+
+def test_two_first_relays_at_once_create_one_cursor_and_both_succeed(db_url):
+    import threading
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def first_relay() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction(engine(db_url)) as session:
+                Repository(session).relay_cursor("redis-stream:race")
+        except BaseException as exc:  # collected: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_relay) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with transaction(engine(db_url)) as session:
+        assert [c.name for c in Repository(session).relay_cursors()] == ["redis-stream:race"]
