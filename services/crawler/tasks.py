@@ -76,8 +76,8 @@ def fetch_page_task(self: Task, payload: dict[str, Any]) -> Any:
 @shared_task(name=FETCH_PAGES, bind=True, acks_late=True)
 def fetch_pages_task(self: Task, payload: dict[str, Any]) -> Any:
     """A batch of one host's pages, fetched in turn and reported in one event. A page that needs a retry
-    leaves the batch as a task of its own (with its backoff); pages left when the soft time limit
-    strikes go back on the queue as a smaller batch."""
+    leaves the batch as a task of its own (with its backoff); when the soft time limit strikes, the page
+    being fetched is recorded as `time_limit` and the pages after it go back on the queue as a batch."""
     batch = FetchPages.model_validate(payload)
     deps, app = bootstrap.deps(), runtime.app()
     fetched: list[PageFetched] = []
@@ -94,8 +94,9 @@ def fetch_pages_task(self: Task, payload: dict[str, Any]) -> Any:
                 s = deps.settings
                 alone.append((command, backoff(0, s.retry_base_s, s.retry_max_s, exc.delay_s)))
             continue
-        except SoftTimeLimitExceeded:
-            left = batch.pages[i:]
+        except SoftTimeLimitExceeded:  # this page is recorded as too slow; the rest go back on the queue
+            failed.append(handlers.failure(command, "time_limit", transient=True))
+            left = batch.pages[i + 1 :]
             break
         if isinstance(event, PageFetched):
             fetched.append(event)

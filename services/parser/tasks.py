@@ -30,7 +30,8 @@ def parse_page_task(payload: dict[str, Any]) -> Any:
 def parse_pages_task(payload: dict[str, Any]) -> Any:
     """A batch of pages: each article goes to the store on its own (one ingest transaction each), the
     pages that gave none go as one event. A page whose parse fails leaves the batch as a task of its
-    own, which fails (and ends as a dead letter) alone; pages left at the soft time limit are re-queued."""
+    own, which fails (and ends as a dead letter) alone; so does the page being parsed when the soft time
+    limit strikes, and the pages after it are queued again as a batch."""
     batch = ParsePages.model_validate(payload)
     app, archive = runtime.app(), FileArchive(runtime.settings().archive_dir)
     rejected: list[PageRejected] = []
@@ -39,8 +40,9 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
     for i, message in enumerate(batch.pages):
         try:
             result = parse_page(message, archive)
-        except SoftTimeLimitExceeded:
-            left = batch.pages[i:]
+        except SoftTimeLimitExceeded:  # the slow page alone (it fails by itself), the rest as a batch
+            alone.append(message)
+            left = batch.pages[i + 1 :]
             break
         except Exception:
             log.warning("parse failed in a batch; sent alone: %s", message.url, exc_info=True)

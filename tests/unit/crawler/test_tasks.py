@@ -14,7 +14,14 @@ from services.bus.messages import (
     SourceSpec,
     UrlsDiscovered,
 )
-from services.bus.routing import FETCH_PAGE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_FETCHES, RECORD_URLS
+from services.bus.routing import (
+    FETCH_PAGE,
+    FETCH_PAGES,
+    RECORD_FETCH,
+    RECORD_FETCH_FAILURE,
+    RECORD_FETCHES,
+    RECORD_URLS,
+)
 from services.bus.settings import Settings
 from services.crawler import bootstrap, tasks
 from services.crawler.errors import Retryable, backoff, retry_after
@@ -155,3 +162,22 @@ def test_retry_after_header():
     assert retry_after("Fri, 11 Apr 2025 10:05:00 GMT", now=now) == 300
     assert retry_after("999999") == 3600
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_at_the_soft_time_limit_the_slow_page_is_recorded_and_the_rest_queued_again(published, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    real_fetch = tasks.handlers.fetch
+
+    def fetch(command, deps):
+        if command.url.endswith("/b"):
+            raise SoftTimeLimitExceeded()
+        return real_fetch(command, deps)
+
+    monkeypatch.setattr(tasks.handlers, "fetch", fetch)
+    table = {f"https://news.example/{p}": (200, HTML, p.encode()) for p in "abc"}
+    sent = run_batch(published, monkeypatch, table, paths="abc")
+    (recorded, event, _), (again, batch, _) = sent
+    assert recorded == RECORD_FETCHES and [e.url for e in event.fetched] == ["https://news.example/a"]
+    assert [(e.url, e.reason) for e in event.failed] == [("https://news.example/b", "time_limit")]
+    assert again == FETCH_PAGES and [p.url for p in batch.pages] == ["https://news.example/c"]

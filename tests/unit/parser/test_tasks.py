@@ -44,3 +44,29 @@ def test_a_batch_splits_by_outcome(env, monkeypatch):
         ("https://a.example/sport-2", True),
     ]
     assert isinstance(alone, ParsePage) and alone.url == "https://a.example/lost"
+
+
+def test_at_the_soft_time_limit_the_slow_page_goes_alone_and_the_rest_as_a_batch(env, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from services.bus.routing import PARSE_PAGES
+
+    runtime.configure(Settings())
+    archive = FileArchive(runtime.settings().archive_dir)
+    sent: list[tuple[str, object]] = []
+    monkeypatch.setattr(tasks, "publish", lambda app, name, message, **kw: sent.append((name, message)))
+
+    def parse(message, archive):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks, "parse_page", parse)
+    pages = tuple(
+        ParsePage(url=f"https://a.example/{i}", archive_key=archive.put(SPORT.encode())) for i in range(3)
+    )
+    tasks.parse_pages_task.apply(args=(ParsePages(pages=pages).model_dump(mode="json"),))
+    (alone_name, alone), (again_name, again) = sent
+    assert alone_name == PARSE_PAGE and alone.url == "https://a.example/0"
+    assert again_name == PARSE_PAGES and [p.url for p in again.pages] == [
+        "https://a.example/1",
+        "https://a.example/2",
+    ]
