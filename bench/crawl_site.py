@@ -18,6 +18,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from hashlib import sha1
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -397,13 +398,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/plain", b"User-agent: *\nAllow: /\n")
         elif self.path == "/sitemap.xml":
             self._send(200, "application/xml", sitemap(site.corpus.by_host[site.index], site.base_url))
-        elif (page := site.corpus.by_path.get((site.index, self.path))) is not None:
-            self._send(200, "text/html; charset=utf-8", render(page))
+        elif (body := site.bodies.get(self.path)) is not None:
+            self._send(200, "text/html; charset=utf-8", body)
         else:
             self._send(404, "text/html", b"<html><body>not found</body></html>")
 
     def _send(self, status: int, content_type: str, body: bytes) -> None:
-        etag = '"' + sha1(body).hexdigest()[:16] + '"'
+        etag = _etag(body)
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.send_header("ETag", etag)
@@ -422,12 +423,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+@cache
+def _etag(body: bytes) -> str:
+    return '"' + sha1(body).hexdigest()[:16] + '"'
+
+
 class _HostServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, index: int, corpus: Corpus) -> None:
         super().__init__((f"127.0.0.{index + 2}", 0), _Handler)
         self.index, self.corpus = index, corpus
+        # Rendered once: the site's own CPU (it shares the machine with the workers) stays small.
+        self.bodies = {p.path: render(p) for p in corpus.by_host[index]}
         self.base_url = f"http://127.0.0.{index + 2}:{self.server_address[1]}"
 
 
@@ -463,9 +471,9 @@ class Site:
         ]
 
     def pages(self) -> list[tuple[str, bytes]]:
-        """(url, body) of every article page, rendered here: the extraction ceiling's input."""
+        """(url, body) of every article page, as served: the extraction ceiling's input."""
         return [
-            (self.servers[p.host].base_url + p.path, render(p))
+            (self.servers[p.host].base_url + p.path, self.servers[p.host].bodies[p.path])
             for pages in self.corpus.by_host.values()
             for p in pages
         ]
