@@ -56,20 +56,28 @@ _STEMS = (
 )
 
 
-def quick_fold(page: str) -> str:
-    """The page's words (markup dropped) folded like the catalogue's aliases, padded with spaces."""
+def words(page: str) -> str:
+    """The page's words as a reader sees them: markup, scripts, styles and comments dropped."""
     text = _TAG.sub(" ", _HIDDEN.sub(" ", page))
-    if "&" in text:
-        text = html.unescape(text)
+    return html.unescape(text) if "&" in text else text
+
+
+def fold(text: str) -> str:
+    """Folded like the catalogue's aliases (case, accents, Arabic marks, punctuation), padded with spaces."""
     text = unicodedata.normalize("NFKD", _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text.casefold()))
     return " " + _NON_WORD.sub(" ", _MARKS.sub("", text)).strip() + " "
 
 
+def quick_fold(page: str) -> str:
+    return fold(words(page))
+
+
 @lru_cache(maxsize=1)
 def _keys() -> ahocorasick.Automaton:
+    """Family names, but the short all-capital acronyms, which the matcher takes only in capitals."""
     automaton = ahocorasick.Automaton()
     for folded, alias in catalog().aliases.items():
-        if alias.org.family:
+        if alias.org.family and not alias.caps_only:
             automaton.add_word(f" {folded} ", folded)
     for stem in _STEMS:
         automaton.add_word(f" {stem} ", stem)
@@ -77,9 +85,24 @@ def _keys() -> ahocorasick.Automaton:
     return automaton
 
 
+@lru_cache(maxsize=1)
+def _acronyms() -> re.Pattern[str]:
+    """The family's short acronyms as the matcher takes them: in capitals, as whole words."""
+    names = sorted(
+        {a.folded.upper() for a in catalog().aliases.values() if a.org.family and a.caps_only},
+        key=len,
+        reverse=True,
+    )
+    spelled = (r"[\W_]*".join(map(re.escape, name.split())) for name in names)  # "FM6 SS": FM6-SS, FM6 SS
+    return re.compile(r"(?<!\w)(?:" + "|".join(spelled) + r")(?!\w)")
+
+
 def may_concern_family(*texts: str | None) -> bool:
     """False only when no text could give the matcher a family mention (see the module's rules)."""
-    folded = " ".join(quick_fold(t) for t in texts if t)
+    seen = [words(t) for t in texts if t]
+    if any(_acronyms().search(t) for t in seen):
+        return True
+    folded = " ".join(fold(t) for t in seen)
     if any(True for _ in _keys().iter(folded)):
         return True
     return _FAMILY_SHAPED.search(folded) is not None

@@ -79,6 +79,11 @@ def test_quick_fold_reads_words_not_markup():
 
 WORDS = st.sampled_from(
     [
+        "AASS",
+        "aass",
+        "FMSS",
+        "fmss",
+        "FM6-SS",
         "Fondation",
         "Foundation",
         "Université",
@@ -138,3 +143,17 @@ def test_scripts_styles_and_comments_are_not_read_but_json_ld_is():
     assert not may_concern_family(hidden)
     ld = '<script type="application/ld+json">{"articleBody": "La FM6SS signe une convention"}</script>'
     assert may_concern_family(ld + "<p>Le derby.</p>")
+
+
+def test_short_acronyms_count_only_in_capitals_as_the_matcher_takes_them():
+    assert may_concern_family("<p>Accord signé par la FMSS et l'AASS.</p>")
+    assert may_concern_family("<p>La FM6-SS signe avec l'OMS.</p>")
+    assert not may_concern_family("<p>xq aass fmss zz</p>")  # what random bytes decode to, now and then
+
+
+def test_random_bytes_are_off_topic():
+    import os
+
+    from services.parser.pipeline import decode
+
+    assert not any(may_concern_family(decode(os.urandom(200_000))) for _ in range(20))
