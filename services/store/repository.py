@@ -44,6 +44,12 @@ _CHANGE_FEED_LOCK = 0x464D36  # serializes change rows so sequence order is comm
 OFF_TOPIC_PREFIX = "off_topic: "  # how the reason of a page rejected as off-topic starts
 
 
+def _off_topic_since(since: datetime | None) -> list[Any]:
+    """The rejections `fm6ss reparse` sends again: off-topic, body archived, recorded since `since`."""
+    where = [col(Rejection.reason).startswith(OFF_TOPIC_PREFIX), col(Rejection.archive_key).is_not(None)]
+    return where if since is None else [*where, col(Rejection.created_at) >= since]
+
+
 class SigningRow(NamedTuple):
     agreement_id: int
     field: str
@@ -172,22 +178,11 @@ class _Core:
 
     def off_topic_pages_since(self, since: datetime | None, after: int, limit: int) -> list[Rejection]:
         """Pages the parser dropped before extraction, with their body archived: re-parsed too."""
-        stmt = select(Rejection).where(
-            col(Rejection.id) > after,
-            col(Rejection.reason).startswith(OFF_TOPIC_PREFIX),
-            col(Rejection.archive_key).is_not(None),
-        )
-        if since is not None:
-            stmt = stmt.where(col(Rejection.created_at) >= since)
+        stmt = select(Rejection).where(col(Rejection.id) > after, *_off_topic_since(since))
         return list(self.session.exec(stmt.order_by(col(Rejection.id)).limit(limit)))
 
     def count_off_topic_pages_since(self, since: datetime | None) -> int:
-        stmt = select(func.count()).select_from(Rejection)
-        stmt = stmt.where(
-            col(Rejection.reason).startswith(OFF_TOPIC_PREFIX), col(Rejection.archive_key).is_not(None)
-        )
-        if since is not None:
-            stmt = stmt.where(col(Rejection.created_at) >= since)
+        stmt = select(func.count()).select_from(Rejection).where(*_off_topic_since(since))
         return int(self.session.exec(stmt).one())
 
     def articles(self, ids: Iterable[int]) -> list[Article]:
@@ -539,7 +534,10 @@ class _Crawl(_Core):
         self._add_count(run_id, name, by)
 
     def flush_counts(self) -> None:
-        tally, self._tally = self._tally or {}, {}
+        """Write the tallied counters (a repository made without `tally` writes them as it goes)."""
+        if self._tally is None:
+            return
+        tally, self._tally = self._tally, {}
         for (run_id, name), by in sorted(tally.items()):
             if by:
                 self._add_count(run_id, name, by)

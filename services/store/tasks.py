@@ -170,12 +170,19 @@ def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
+def _redis() -> redis.Redis | None:
+    """The Redis of the change stream and the relay flag, one client a process."""
+    url = runtime.settings().redis
+    return redis.Redis.from_url(url, socket_timeout=10) if url else None
+
+
+@cache
 def sinks() -> tuple[Sink, ...]:
     """The push consumers configured for this process, built on first use."""
     settings = runtime.settings()
     out: list[Sink] = []
-    if settings.redis:
-        client = redis.Redis.from_url(settings.redis, socket_timeout=10)
+    client = _redis()
+    if client is not None:
         out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
     if settings.webhooks:
         assert settings.webhook_secret is not None
@@ -186,12 +193,6 @@ def sinks() -> tuple[Sink, ...]:
 
 RELAY_PENDING = "fm6ss:relay:pending"
 RELAY_PENDING_TTL_S = 60  # a relay lost with its message is asked for again after this, or by beat
-
-
-@cache
-def _redis() -> redis.Redis | None:
-    url = runtime.settings().redis
-    return redis.Redis.from_url(url, socket_timeout=10) if url else None
 
 
 def _push_changes() -> None:
