@@ -25,7 +25,7 @@ from services.crawler.errors import FetchError, Retryable
 from services.crawler.fetcher import Fetcher, Kind, Response
 from services.crawler.links import DiscoveryError
 from services.crawler.politeness import HostLimiter, host_delay, polite_slot
-from services.crawler.robots import Robots, RobotsCache
+from services.crawler.robots import Robots, RobotsCache, RulesMemo
 from services.crawler.settings import CrawlerSettings
 
 
@@ -39,6 +39,7 @@ class Deps:
     robots_cache: RobotsCache
     limiter: HostLimiter
     sleep: Callable[[float], None] = field(default=time.sleep)
+    robots_memo: RulesMemo = field(default_factory=RulesMemo)  # this process's copy, before robots_cache
 
     def close(self) -> None:
         """Close the HTTP client's pooled connections (tests, a worker shutting down)."""
@@ -46,7 +47,14 @@ class Deps:
 
     def robots(self) -> Robots:
         s = self.settings
-        return Robots(self.robots_cache, self._robots_body, s.bot_name, s.robots_ttl_s, s.robots_error_ttl_s)
+        return Robots(
+            self.robots_cache,
+            self._robots_body,
+            s.bot_name,
+            s.robots_ttl_s,
+            s.robots_error_ttl_s,
+            self.robots_memo,
+        )
 
     def _robots_body(self, url: str) -> bytes:
         return self.fetcher.get(url, kind="robots").body or b""

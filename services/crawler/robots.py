@@ -1,6 +1,9 @@
 """robots.txt for steps 2 and 4: fetched once per origin, cached (in memory or in Redis, with a TTL).
 
 A 4xx means no rules (allow all); a 5xx or a timeout means "unreachable": everything waits a while.
+In front of the shared cache, each process keeps the answers it read for `LOCAL_TTL_S` (`RulesMemo`), so
+a batch of pages of one host asks Redis once rather than once a page: a new robots.txt (or a host that
+becomes reachable again) is seen by a worker at most that much later than through the shared cache.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from services.crawler.errors import FetchError, Retryable
 
 State = Literal["rules", "allow_all", "unreachable"]
 RobotsFetch = Callable[[str], bytes]  # robots.txt URL -> body; raises FetchError or Retryable
+LOCAL_TTL_S = 30.0  # how long a process trusts the answer it read from the shared cache
 # Refusals that mean "there is no usable robots.txt" rather than "the host is down".
 _MISSING = ("too_many_redirects", "redirect_loop", "unexpected_content_type", "too_large")
 
@@ -83,6 +87,34 @@ class RobotsRules:
         return max(delays) or None
 
 
+class RulesMemo:
+    """This process's copy of recent answers (parsed), each kept `ttl_s` at most; an in-process front
+    for the shared cache, never its replacement."""
+
+    def __init__(
+        self, ttl_s: float = LOCAL_TTL_S, clock: Callable[[], float] = time.monotonic, max_items: int = 4096
+    ) -> None:
+        self.ttl_s, self.clock, self.max_items = ttl_s, clock, max_items
+        self._items: dict[str, tuple[float, RobotsRules]] = {}
+
+    def get(self, origin: str) -> RobotsRules | None:
+        item = self._items.get(origin)
+        if item is None:
+            return None
+        if item[0] <= self.clock():
+            del self._items[origin]
+            return None
+        return item[1]
+
+    def put(self, origin: str, rules: RobotsRules, ttl_s: float) -> None:
+        ttl = min(self.ttl_s, ttl_s)
+        if ttl <= 0:
+            return
+        if len(self._items) >= self.max_items:
+            self._items.clear()
+        self._items[origin] = (self.clock() + ttl, rules)
+
+
 @lru_cache(maxsize=256)
 def _parse(text: str) -> Protego:
     return Protego.parse(text)
@@ -96,20 +128,34 @@ def origin_of(url: str) -> str:
 
 class Robots:
     def __init__(
-        self, cache: RobotsCache, fetch: RobotsFetch, agent: str, ttl_s: int, error_ttl_s: int
+        self,
+        cache: RobotsCache,
+        fetch: RobotsFetch,
+        agent: str,
+        ttl_s: int,
+        error_ttl_s: int,
+        memo: RulesMemo | None = None,
     ) -> None:
         self.cache, self.fetch, self.agent = cache, fetch, agent
         self.ttl_s, self.error_ttl_s = ttl_s, error_ttl_s
+        self.memo = memo
 
     def rules(self, url: str) -> RobotsRules:
         origin = origin_of(url)
+        if self.memo is not None and (known := self.memo.get(origin)) is not None:
+            return known
         cached = self.cache.get(origin)
         if cached is not None:
-            return RobotsRules(**json.loads(cached))
-        rules = self._load(origin + "/robots.txt")
-        ttl = self.error_ttl_s if rules.state == "unreachable" else self.ttl_s
-        self.cache.set(origin, json.dumps(rules.__dict__), ttl)
+            rules = RobotsRules(**json.loads(cached))
+        else:
+            rules = self._load(origin + "/robots.txt")
+            self.cache.set(origin, json.dumps(rules.__dict__), self._ttl(rules))
+        if self.memo is not None:
+            self.memo.put(origin, rules, self._ttl(rules))
         return rules
+
+    def _ttl(self, rules: RobotsRules) -> int:
+        return self.error_ttl_s if rules.state == "unreachable" else self.ttl_s
 
     def _load(self, robots_url: str) -> RobotsRules:
         try:

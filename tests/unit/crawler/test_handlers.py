@@ -48,6 +48,18 @@ def test_not_modified_gives_no_archive_key():
     assert isinstance(event, PageFetched) and event.archive_key is None and event.status == 304
 
 
+def test_a_batch_of_one_host_reads_the_shared_robots_cache_once():
+    routes = {"https://news.example/robots.txt": ROBOTS}
+    routes |= {f"https://news.example/{i}": (200, HTML, b"<p>x</p>") for i in range(5)}
+    deps = make_deps(site(routes))
+    reads: list[str] = []
+    shared_get = deps.robots_cache.get
+    deps.robots_cache.get = lambda key: reads.append(key) or shared_get(key)  # type: ignore[method-assign]
+    for i in range(5):
+        assert isinstance(fetch(FetchPage(url=f"https://news.example/{i}"), deps), PageFetched)
+    assert reads == ["https://news.example:443"]
+
+
 def test_robots_disallowed_is_a_permanent_failure_and_the_page_is_not_requested():
     seen: list[str] = []
     routes = {"https://news.example/robots.txt": ROBOTS}

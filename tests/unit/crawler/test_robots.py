@@ -1,7 +1,9 @@
+import json
+
 import pytest
 
 from services.crawler.errors import FetchError, Retryable
-from services.crawler.robots import MemoryRobotsCache, RedisRobotsCache, Robots
+from services.crawler.robots import LOCAL_TTL_S, MemoryRobotsCache, RedisRobotsCache, Robots, RulesMemo
 
 ROBOTS = b"""User-agent: *
 Disallow: /private/
@@ -23,8 +25,10 @@ class Clock:
 class FakeRedis:
     def __init__(self) -> None:
         self.data: dict[str, tuple[bytes, int]] = {}
+        self.reads = 0
 
     def get(self, key):
+        self.reads += 1
         item = self.data.get(key)
         return item[0] if item else None
 
@@ -94,6 +98,49 @@ def test_redis_cache_round_trip():
         RedisRobotsCache(cache), _raise(AssertionError("fetched again")), "FM6SS-Watch", 3600, 600
     )
     assert second.rules("https://news.example/a").delay("FM6SS-Watch") == 5.0
+
+
+def test_a_process_reads_the_shared_cache_once_per_local_ttl():
+    shared, clock = FakeRedis(), Clock()
+    memo = RulesMemo(clock=clock)
+    robots = Robots(RedisRobotsCache(shared), lambda url: ROBOTS, "FM6SS-Watch", 3600, 600, memo)
+    for page in range(20):
+        robots.check(f"https://news.example/{page}")
+    assert shared.reads == 1  # the first page; the others use this process's copy
+    disallow_all = json.dumps({"state": "rules", "text": "User-agent: *\nDisallow: /\n"})
+    RedisRobotsCache(shared).set("https://news.example:443", disallow_all, 3600)  # another worker's fetch
+    robots.check("https://news.example/still-allowed")  # a change is seen only when the copy expires...
+    clock.now += LOCAL_TTL_S
+    with pytest.raises(FetchError):  # ...then the shared cache is read again
+        robots.check("https://news.example/now-disallowed")
+    assert shared.reads == 2
+
+
+def test_the_local_copy_of_an_unreachable_host_lasts_no_longer_than_its_shared_entry():
+    clock = Clock()
+    memo = RulesMemo(ttl_s=120, clock=clock)
+    answers: list[object] = [Retryable("http_503", status=503), ROBOTS]
+
+    def fetch(url):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    robots = Robots(MemoryRobotsCache(clock), fetch, "FM6SS-Watch", 3600, 10, memo)
+    with pytest.raises(Retryable):
+        robots.check("https://news.example/a")
+    clock.now += 10
+    assert robots.check("https://news.example/a").state == "rules"
+    assert answers == []
+
+
+def test_no_local_copy_when_its_ttl_is_zero():
+    shared = FakeRedis()
+    robots = Robots(RedisRobotsCache(shared), lambda url: ROBOTS, "FM6SS-Watch", 3600, 600, RulesMemo(0))
+    robots.check("https://news.example/a")
+    robots.check("https://news.example/b")
+    assert shared.reads == 2
 
 
 def _raise(exc):
