@@ -2,6 +2,8 @@
 
 A delay between two requests to a host (the source's, or the default, raised to robots.txt's
 Crawl-delay), a cap on concurrent requests per host, and a pause after 429/503 Retry-After.
+On Redis, the back-off check and the slot count are one Lua script (one round trip, atomic), and so is
+the release; the delay stays `limits`' moving window, asked only when the host has a delay.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
+from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from services.crawler.errors import Retryable
@@ -47,14 +49,9 @@ class LimitsHostLimiter:
         self.clock = clock
 
     def acquire(self, host: str, delay_s: float, concurrency: int) -> float:
-        blocked = self._blocked_for(host)
-        if blocked > 0:
-            return blocked
-        if self.storage.incr(f"busy/{host}", self.lease_s, 1) > concurrency:
-            self.release(host)
-            return max(min(delay_s, 1.0), 0.2)
-        if delay_s <= 0:
-            return 0.0
+        wait = self._take_slot(host, delay_s, concurrency)
+        if wait > 0 or delay_s <= 0:
+            return wait
         # limits counts whole seconds: a delay of 1.5 s is kept as 2 s.
         item = RateLimitItemPerSecond(1, max(1, math.ceil(delay_s)))
         if self.window.hit(item, "delay", host):
@@ -73,19 +70,82 @@ class LimitsHostLimiter:
         self.storage.clear(f"backoff/{host}")
         self.storage.incr(f"backoff/{host}", max(1, math.ceil(seconds)), 1)
 
+    def _take_slot(self, host: str, delay_s: float, concurrency: int) -> float:
+        """0.0 with one of the host's `concurrency` slots taken, else seconds to wait."""
+        blocked = self._blocked_for(host)
+        if blocked > 0:
+            return blocked
+        if self.storage.incr(f"busy/{host}", self.lease_s, 1) > concurrency:
+            self.release(host)
+            return _full_wait(delay_s)
+        return 0.0
+
     def _blocked_for(self, host: str) -> float:
         if self.storage.get(f"backoff/{host}") <= 0:
             return 0.0
         return max(float(self.storage.get_expiry(f"backoff/{host}")) - self.clock(), 0.05)
 
 
+def _full_wait(delay_s: float) -> float:
+    return max(min(delay_s, 1.0), 0.2)
+
+
+# KEYS: back-off, busy counter; ARGV: lease (s), concurrency. The same keys and rules as the storage's own
+# get / incr (expiry set when the counter goes from 0 to 1) / clear below zero, in one round trip.
+_TAKE_SLOT = b"""
+if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then
+    return {1, redis.call('pttl', KEYS[1])}
+end
+local busy = redis.call('incrby', KEYS[2], 1)
+if busy == 1 then
+    redis.call('expire', KEYS[2], ARGV[1])
+end
+if busy > tonumber(ARGV[2]) then
+    if redis.call('incrby', KEYS[2], -1) < 0 then
+        redis.call('del', KEYS[2])
+    end
+    return {2, 0}
+end
+return {0, 0}
+"""
+_RELEASE = b"""
+if redis.call('incrby', KEYS[1], -1) < 0 then
+    redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisHostLimiter(LimitsHostLimiter):
+    """LimitsHostLimiter on Redis: the slot taken and given back in one round trip each."""
+
+    def __init__(self, storage: RedisStorage, lease_s: int, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(storage, lease_s, clock)
+        client = storage.get_connection()
+        self._take = client.register_script(_TAKE_SLOT)
+        self._give_back = client.register_script(_RELEASE)
+
+    def _take_slot(self, host: str, delay_s: float, concurrency: int) -> float:
+        keys = [self.storage.prefixed_key(f"backoff/{host}"), self.storage.prefixed_key(f"busy/{host}")]
+        outcome, left_ms = self._take(keys, [self.lease_s, concurrency])
+        if outcome == 1:  # backing off; no expiry (-1) is read as "soon", as the storage's get_expiry does
+            return max(int(left_ms) / 1000, 0.05)
+        if outcome == 2:
+            return _full_wait(delay_s)
+        return 0.0
+
+    def release(self, host: str) -> None:
+        self._give_back([self.storage.prefixed_key(f"busy/{host}")])
+
+
 def make_limiter(redis_url: str | None, lease_s: int) -> LimitsHostLimiter:
     """Redis storage when a Redis URL is configured (shared by every worker), memory otherwise."""
     if redis_url:
         storage = storage_from_string(redis_url, key_prefix="fm6ss:crawler:limits")
-    else:
-        storage = storage_from_string("memory://")
-    return LimitsHostLimiter(storage, lease_s)
+        if isinstance(storage, RedisStorage):
+            return RedisHostLimiter(storage, lease_s)
+        return LimitsHostLimiter(storage, lease_s)
+    return LimitsHostLimiter(storage_from_string("memory://"), lease_s)
 
 
 @contextmanager
