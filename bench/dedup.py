@@ -76,9 +76,9 @@ def near_copy(sig: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
 
 def lookup(repo: Repository, sig: tuple[int, ...]) -> int | None:
     best = None
-    for candidate in repo.band_candidates(dedup.bands(sig), None):
-        if dedup.jaccard_estimate(sig, dedup.unpack(candidate.minhash)) >= dedup.NEAR_DUPLICATE_JACCARD:
-            best = candidate.id
+    for candidate_id, packed in repo.band_candidates(dedup.bands(sig), None):
+        if dedup.jaccard_estimate(sig, dedup.unpack(packed)) >= dedup.NEAR_DUPLICATE_JACCARD:
+            best = candidate_id
     return best
 
 

@@ -15,7 +15,7 @@ from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
 from services.store.merging import Support, merge
 from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, Organization, utcnow
-from services.store.repository import Repository, SigningRow
+from services.store.repository import MergeEvidence, Repository, SigningRow, StoredSigning
 from services.store.resolution import (
     FAMILY_PARTY,
     PARTIAL_PARTIES_THRESHOLD,
@@ -24,6 +24,8 @@ from services.store.resolution import (
     match_score,
     nested,
     party_set,
+    signing_from_json,
+    signing_to_json,
 )
 
 
@@ -46,7 +48,7 @@ def attach_candidate(
     for partner in partners:  # in sorted order: two workers never wait on each other crosswise
         repo.lock(f"partner:{partner}")
     report = signing_of_candidate(candidate, article.published)
-    summaries = signings_of_agreements(repo, [a.id for a in repo.agreements_with_party_set(key) if a.id])
+    summaries = signings(repo, repo.agreements_with_party_set(key))
     match = _manual_match(repo, article.id, key, sole) or next(
         (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
         None,
@@ -67,9 +69,7 @@ def attach_candidate(
 
 def _partial_match(repo: Repository, report: Signing, key: str, partners: list[str]) -> int | None:
     """A record whose partners contain the report's, or are contained in them, on strong evidence."""
-    related = signings_of_agreements(
-        repo, [a.id for a in repo.agreements_with_partners(partners) if a.id and nested(a.party_set, key)]
-    )
+    related = signings(repo, [a for a in repo.agreements_with_partners(partners) if nested(a.party_set, key)])
     return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
 
 
@@ -114,6 +114,20 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
 
 def signing_of_agreement(repo: Repository, agreement_id: int) -> Signing:
     return signings_of_agreements(repo, [agreement_id])[agreement_id]
+
+
+def signings(repo: Repository, agreements: list[StoredSigning]) -> dict[int, Signing]:
+    """Each agreement's signing: the summary stored with it, or, when its reports changed in this
+    transaction or it predates stored summaries, read from its evidence."""
+    out: dict[int, Signing] = {}
+    stale: list[int] = []
+    for agreement in agreements:
+        if agreement.signing is None or agreement.id in repo.unsettled:
+            stale.append(agreement.id)
+        else:
+            out[agreement.id] = signing_from_json(agreement.signing)
+    out.update(signings_of_agreements(repo, stale))
+    return dict(sorted(out.items()))
 
 
 def signings_of_agreements(repo: Repository, agreement_ids: list[int]) -> dict[int, Signing]:
@@ -243,11 +257,24 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
         repo.delete_agreement(agreement_id)
         repo.record_change("agreement", agreement_id, "deleted", agreement.version + 1, {})
         return True
-    evidence = repo.evidence(agreement_id)
+    evidence = repo.merge_evidence(agreement_id)
     _apply_fields(agreement, evidence)
-    _apply_people(repo, agreement_id, evidence)
-    agreement.search_text = _search_text(repo, agreement)
-    state = _public_state(repo, agreement, sorted(s.article_id for s in sources))
+    people = _apply_people(repo, agreement_id, evidence)
+    parties = repo.party_ids(agreement_id)
+    agreement.search_text = _search_text(repo, agreement, parties)
+    recalled = {s.article_id: s.recalled for s in sources}
+    rows = [
+        SigningRow(
+            agreement_id, e.field, e.value, e.precision, e.article_id, e.published, recalled.get(e.article_id)
+        )
+        for e in evidence
+    ]
+    signing = signing_to_json(_signing(rows))
+    if signing != agreement.signing:
+        agreement.signing = signing
+        repo.save_agreement(agreement)
+    repo.unsettled.discard(agreement_id)
+    state = _public_state(agreement, parties, people, sorted(s.article_id for s in sources))
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     if digest == agreement.digest:
         return False
@@ -261,16 +288,16 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
     return True
 
 
-def _apply_fields(agreement: Agreement, evidence: list[tuple[FieldEvidence, Article]]) -> None:
+def _apply_fields(agreement: Agreement, evidence: list[MergeEvidence]) -> None:
     supports = [
         Support(
             field=row.field,
             value=row.value,
-            article=(art.published.isoformat() if art.published else "9999", art.canonical_url),
+            article=(row.published.isoformat() if row.published else "9999", row.canonical_url),
             precision=row.precision,
             confidence=row.confidence,
         )
-        for row, art in evidence
+        for row in evidence
         if row.field != "person"
     ]
     merged = merge(supports, agreement.manual)
@@ -284,54 +311,75 @@ def _apply_fields(agreement: Agreement, evidence: list[tuple[FieldEvidence, Arti
     agreement.alternatives = merged.alternatives
 
 
-def _apply_people(repo: Repository, agreement_id: int, evidence: list[tuple[FieldEvidence, Article]]) -> None:
+def _apply_people(
+    repo: Repository, agreement_id: int, evidence: list[MergeEvidence]
+) -> list[tuple[int, str | None, bool]]:
+    """Settle who was there from the person mentions; the rows are rewritten only when they changed.
+    Returns the people as the public record lists them: (person id, role, signed), by name."""
     people: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row, _ in evidence:
+    for row in evidence:
         if row.field == "person":
             person = json.loads(row.value)
             people[person["key"]].append(person)
+    names = {
+        key: Counter(m["name"] for m in mentions).most_common(1)[0][0] for key, mentions in people.items()
+    }
+    persons = repo.upsert_people(names)
+    org_of = {
+        key: counts.most_common(1)[0][0]
+        for key, mentions in people.items()
+        if (counts := Counter(m["org_key"] for m in mentions if m.get("org_key")))
+    }
+    org_ids = repo.organization_ids(set(org_of.values()))
     rows = []
     for key, mentions in sorted(people.items()):
-        name = Counter(m["name"] for m in mentions).most_common(1)[0][0]
+        person_id = persons[key].id
+        assert person_id is not None
         roles = Counter(m["role"] for m in mentions if m.get("role"))
-        org_keys = Counter(m["org_key"] for m in mentions if m.get("org_key"))
-        person = repo.upsert_person(key, name)
-        org = repo.organization_by_key(org_keys.most_common(1)[0][0]) if org_keys else None
-        assert person.id is not None
         rows.append(
             AgreementPerson(
                 agreement_id=agreement_id,
-                person_id=person.id,
+                person_id=person_id,
                 role=roles.most_common(1)[0][0] if roles else None,
-                organization_id=org.id if org else None,
+                organization_id=org_ids.get(org_of[key]) if key in org_of else None,
                 signed=any(m.get("signed") for m in mentions),
             )
         )
-    repo.replace_people(agreement_id, rows)
+    current = {(p.person_id, p.role, p.organization_id, p.signed) for p, _ in repo.people(agreement_id)}
+    if current != {(p.person_id, p.role, p.organization_id, p.signed) for p in rows}:
+        repo.replace_people(agreement_id, rows)
+    name_of = {p.id: p.name for p in persons.values()}
+    return [
+        (p.person_id, p.role, p.signed)
+        for p in sorted(rows, key=lambda r: (name_of[r.person_id], r.person_id))
+    ]
 
 
-def _search_text(repo: Repository, agreement: Agreement) -> str:
-    assert agreement.id is not None
+def _search_text(repo: Repository, agreement: Agreement, parties: list[int]) -> str:
     parts: list[str] = []
-    for org in repo.organizations(repo.party_ids(agreement.id)):
+    for org in repo.organizations(parties):
         parts.extend([org.name, org.acronym or "", *org.aliases])
     parts.extend(x for x in (agreement.kind, agreement.place, agreement.event) if x)
     parts.extend(agreement.themes)
     return " ".join(p.casefold() for p in parts if p)
 
 
-def _public_state(repo: Repository, agreement: Agreement, source_ids: list[int]) -> dict[str, Any]:
-    assert agreement.id is not None
+def _public_state(
+    agreement: Agreement,
+    parties: list[int],
+    people: list[tuple[int, str | None, bool]],
+    source_ids: list[int],
+) -> dict[str, Any]:
     return {
         "id": agreement.id,
-        "parties": repo.party_ids(agreement.id),
+        "parties": parties,
         "kind": agreement.kind,
         "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else None,
         "signed_on_precision": agreement.signed_on_precision,
         "place": agreement.place,
         "event": agreement.event,
         "themes": agreement.themes,
-        "people": [(p.person_id, p.role, p.signed) for p, _ in repo.people(agreement.id)],
+        "people": people,
         "sources": source_ids,
     }
 

@@ -78,13 +78,13 @@ def _find_original(
     if exact is not None and exact.id != exclude:
         return exact, "duplicate"
     signature = event.minhash
-    best: tuple[float, Article] | None = None
-    for candidate in repo.band_candidates(dedup.bands(signature), exclude):
-        similarity = dedup.jaccard_estimate(signature, dedup.unpack(candidate.minhash))
+    best: tuple[float, int] | None = None
+    for candidate_id, packed in repo.band_candidates(dedup.bands(signature), exclude):
+        similarity = dedup.jaccard_estimate(signature, dedup.unpack(packed))
         if similarity >= dedup.NEAR_DUPLICATE_JACCARD and (best is None or similarity > best[0]):
-            best = (similarity, candidate)
+            best = (similarity, candidate_id)
     if best is not None:
-        return best[1], "near_duplicate"
+        return repo.get_article(best[1]), "near_duplicate"
     return None, "new"
 
 
@@ -115,7 +115,8 @@ def _save_article(
     article.relevant = original.relevant if original is not None else event.relevant
     repo.save_article(article)
     assert article.id is not None
-    repo.replace_bands(article.id, dedup.bands(event.minhash) if original is None else [])
+    bands = dedup.bands(event.minhash) if original is None else []
+    repo.replace_bands(article.id, bands, new=existing is None)
     return article
 
 

@@ -41,6 +41,9 @@ class Agreement(SQLModel, table=True):
     search_text: str = Field(default="")  # folded party names, kind, place, event: free-text search
     alternatives: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     manual: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the reports say of the signing, summed (resolution.signing_to_json), written with the record
+    # so that resolution reads one row per candidate; None until the next refresh of an older row.
+    signing: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     digest: str = Field(
         default="", max_length=64
     )  # hash of the public record: unchanged digest, same version

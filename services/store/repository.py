@@ -60,6 +60,24 @@ class SigningRow(NamedTuple):
     recalled: bool | None
 
 
+class MergeEvidence(NamedTuple):
+    field: str
+    value: str
+    precision: str | None
+    confidence: float
+    article_id: int
+    published: date | None
+    canonical_url: str
+
+
+class StoredSigning(NamedTuple):
+    """An agreement as resolution weighs it: its party key and its stored signing summary."""
+
+    id: int
+    party_set: str
+    signing: dict[str, Any] | None
+
+
 class _Core:
     """Organizations, articles, agreements, evidence and the change feed."""
 
@@ -72,13 +90,22 @@ class _Core:
         # A batch loads its pages and rejections in one query each (`preload_*`); None: known missing.
         self._pages: dict[str, Page | None] = {}
         self._rejections: set[tuple[str, str | None]] | None = None
+        # Agreements whose reports changed in this transaction: their stored signing summary is stale
+        # until `refresh_agreement` writes it again, so resolution reads their evidence instead.
+        self.unsettled: set[int] = set()
+        self._locks: set[int] = set()  # advisory locks held until this transaction ends
 
     # -- locks ---------------------------------------------------------------------------------
     def lock(self, name: str) -> None:
         """A transaction-scoped lock (PostgreSQL); SQLite already runs one writer at a time."""
         if self.postgres:
-            key = zlib.crc32(name.encode("utf-8"))
+            self._lock(zlib.crc32(name.encode("utf-8")))
+
+    def _lock(self, key: int) -> None:
+        """A repository lives for one transaction, so a lock it took is still held: not asked twice."""
+        if key not in self._locks:
             self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            self._locks.add(key)
 
     # -- organizations -------------------------------------------------------------------------
     def upsert_organization(self, ref: OrgRef) -> Organization:
@@ -128,16 +155,31 @@ class _Core:
         stmt = select(Article).where(Article.text_hash == text_hash, col(Article.duplicate_of).is_(None))
         return self.session.exec(stmt).first()
 
-    def band_candidates(self, bands: Sequence[tuple[int, int]], exclude: int | None) -> list[Article]:
+    def band_candidates(
+        self, bands: Sequence[tuple[int, int]], exclude: int | None
+    ) -> list[tuple[int, bytes | None]]:
+        """(id, packed MinHash) of the originals sharing a band: no article body is loaded, as a
+        templated outlet can put dozens of its articles in one band."""
         if not bands:
             return []
         # OR of (band, value) pairs, not a row-value IN: SQLite only probes the index for the former.
         probes = [and_(col(ArticleBand.band) == b, col(ArticleBand.value) == v) for b, v in bands]
-        ids = select(ArticleBand.article_id).where(or_(*probes))
-        stmt = select(Article).where(col(Article.id).in_(ids), col(Article.duplicate_of).is_(None))
+        # Two statements: the band probes first, then primary-key lookups. As one (IN a subquery),
+        # PostgreSQL with stale statistics walked every original and probed the bands for each.
+        ids = sorted(
+            set(self.session.execute(sa_select(col(ArticleBand.article_id)).where(or_(*probes))).scalars())
+        )
+        if not ids:
+            return []
+        stmt = sa_select(col(Article.id), col(Article.minhash)).where(
+            col(Article.id).in_(ids), col(Article.duplicate_of).is_(None)
+        )
         if exclude is not None:
-            stmt = stmt.where(Article.id != exclude)
-        return list(self.session.exec(stmt.order_by(col(Article.id))))
+            stmt = stmt.where(col(Article.id) != exclude)
+        return [(i, m) for i, m in self.session.execute(stmt.order_by(col(Article.id)))]
+
+    def get_article(self, article_id: int) -> Article | None:
+        return self.session.get(Article, article_id)
 
     def save_article(self, article: Article) -> Article:
         article.updated_at = utcnow()
@@ -145,8 +187,10 @@ class _Core:
         self.session.flush()
         return article
 
-    def replace_bands(self, article_id: int, bands: Sequence[tuple[int, int]]) -> None:
-        self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
+    def replace_bands(self, article_id: int, bands: Sequence[tuple[int, int]], new: bool = False) -> None:
+        """A `new` article has no bands yet: nothing to delete first."""
+        if not new:
+            self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
         self.session.add_all(ArticleBand(article_id=article_id, band=b, value=v) for b, v in bands)
 
     def duplicates_of(self, article_id: int) -> list[Article]:
@@ -192,20 +236,22 @@ class _Core:
         return list(self.session.exec(select(Article).where(col(Article.id).in_(ids))))
 
     # -- agreements ----------------------------------------------------------------------------
-    def agreements_with_party_set(self, party_set: str) -> list[Agreement]:
-        stmt = select(Agreement).where(Agreement.party_set == party_set).order_by(col(Agreement.id))
-        return list(self.session.exec(stmt))
+    def agreements_with_party_set(self, party_set: str) -> list[StoredSigning]:
+        """The candidates of resolution: id, party key and signing summary, no other column."""
+        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing))
+        stmt = stmt.where(col(Agreement.party_set) == party_set).order_by(col(Agreement.id))
+        return [StoredSigning(*row) for row in self.session.execute(stmt)]
 
-    def agreements_with_partners(self, keys: Sequence[str]) -> list[Agreement]:
+    def agreements_with_partners(self, keys: Sequence[str]) -> list[StoredSigning]:
         """Agreements one of whose parties has one of these organization keys."""
         ids = (
             select(AgreementParty.agreement_id)
             .join(Organization, col(Organization.id) == AgreementParty.organization_id)
             .where(col(Organization.key).in_(list(keys)))
         )
-        return list(
-            self.session.exec(select(Agreement).where(col(Agreement.id).in_(ids)).order_by(col(Agreement.id)))
-        )
+        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing))
+        stmt = stmt.where(col(Agreement.id).in_(ids)).order_by(col(Agreement.id))
+        return [StoredSigning(*row) for row in self.session.execute(stmt)]
 
     def create_agreement(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
         agreement = Agreement(party_set=party_set, version=0)
@@ -230,6 +276,7 @@ class _Core:
         self.session.flush()
 
     def delete_agreement(self, agreement_id: int) -> None:
+        self.unsettled.discard(agreement_id)
         for table in (FieldEvidence, AgreementSource, AgreementPerson, AgreementParty):
             self.session.execute(delete(table).where(col(table.agreement_id) == agreement_id))
         self.session.execute(delete(Agreement).where(col(Agreement.id) == agreement_id))
@@ -242,6 +289,7 @@ class _Core:
         key = (agreement_id, article_id)
         if self.session.get(AgreementSource, key) is not None:
             return False
+        self.unsettled.add(agreement_id)
         self.session.add(AgreementSource(agreement_id=agreement_id, article_id=article_id, recalled=recalled))
         self.session.flush()
         return True
@@ -257,6 +305,7 @@ class _Core:
     def detach_article(self, article_id: int) -> list[int]:
         """Remove an article's sources and evidence; returns the agreements it supported."""
         touched = self.agreement_ids_of_article(article_id)
+        self.unsettled.update(touched)
         self.session.execute(delete(FieldEvidence).where(col(FieldEvidence.article_id) == article_id))
         self.session.execute(delete(AgreementSource).where(col(AgreementSource.article_id) == article_id))
         return touched
@@ -268,6 +317,7 @@ class _Core:
             if key in seen:
                 continue
             seen.add(key)
+            self.unsettled.add(row.agreement_id)
             self.session.add(row)
         self.session.flush()
 
@@ -307,6 +357,43 @@ class _Core:
             .order_by(col(FieldEvidence.id))
         )
         return [SigningRow(*row) for row in self.session.execute(stmt)]
+
+    def upsert_people(self, names: dict[str, str]) -> dict[str, Person]:
+        """The people with these keys, created with the given names where missing; one query to read."""
+        if not names:
+            return {}
+        found = {p.key: p for p in self.session.exec(select(Person).where(col(Person.key).in_(list(names))))}
+        missing = [Person(key=key, name=name) for key, name in sorted(names.items()) if key not in found]
+        if missing:
+            self.session.add_all(missing)
+            self.session.flush()
+            found.update((p.key, p) for p in missing)
+        return found
+
+    def organization_ids(self, keys: Iterable[str]) -> dict[str, int]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        stmt = sa_select(col(Organization.key), col(Organization.id)).where(col(Organization.key).in_(keys))
+        return {k: i for k, i in self.session.execute(stmt)}
+
+    def merge_evidence(self, agreement_id: int) -> list[MergeEvidence]:
+        """An agreement's evidence with what merging needs of each report (no article bodies)."""
+        stmt = (
+            sa_select(
+                col(FieldEvidence.field),
+                col(FieldEvidence.value),
+                col(FieldEvidence.precision),
+                col(FieldEvidence.confidence),
+                col(FieldEvidence.article_id),
+                col(Article.published),
+                col(Article.canonical_url),
+            )
+            .join(Article, col(Article.id) == FieldEvidence.article_id)
+            .where(col(FieldEvidence.agreement_id) == agreement_id)
+            .order_by(col(FieldEvidence.id))
+        )
+        return [MergeEvidence(*row) for row in self.session.execute(stmt)]
 
     def upsert_person(self, key: str, name: str) -> Person:
         person = self.session.exec(select(Person).where(Person.key == key)).first()
@@ -366,7 +453,7 @@ class _Core:
         self, entity: str, entity_id: int, action: str, version: int | None, payload: dict[str, Any]
     ) -> Change:
         if self.postgres:
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_FEED_LOCK})
+            self._lock(_CHANGE_FEED_LOCK)
         change = Change(entity=entity, entity_id=entity_id, action=action, version=version, payload=payload)
         self.session.add(change)
         self.session.flush()
@@ -592,6 +679,7 @@ class Repository(_Crawl):
         """Move one report (its source row and its evidence) from one agreement to another."""
         link = self.session.get(AgreementSource, (from_id, article_id))
         recalled = bool(link and link.recalled)
+        self.unsettled.update((from_id, to_id))
         self.session.execute(
             delete(AgreementSource).where(
                 col(AgreementSource.agreement_id) == from_id, col(AgreementSource.article_id) == article_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 GENERIC_KINDS = frozenset({"accord", "partenariat"})
 FAMILY_PARTY = "family"
@@ -30,6 +31,29 @@ class Signing:
     places: frozenset[str] = field(default_factory=frozenset)
     signatories: frozenset[str] = field(default_factory=frozenset)
     recalled: bool = False
+
+
+def signing_to_json(s: Signing) -> dict[str, Any]:
+    """The summary as stored with an agreement: sorted lists, so equal summaries are equal documents."""
+    return {
+        "dates": sorted([d.isoformat(), p] for d, p in s.dates),
+        "kinds": sorted(s.kinds),
+        "themes": sorted(s.themes),
+        "events": sorted(s.events),
+        "places": sorted(s.places),
+        "signatories": sorted(s.signatories),
+    }
+
+
+def signing_from_json(doc: dict[str, Any]) -> Signing:
+    return Signing(
+        dates=frozenset((date.fromisoformat(d), p) for d, p in doc["dates"]),
+        kinds=frozenset(doc["kinds"]),
+        themes=frozenset(doc["themes"]),
+        events=frozenset(doc["events"]),
+        places=frozenset(doc["places"]),
+        signatories=frozenset(doc["signatories"]),
+    )
 
 
 def party_set(partner_keys: Iterable[str]) -> str:

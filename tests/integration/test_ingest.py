@@ -6,12 +6,16 @@ import random
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef, PersonRole
 from services.parser.fingerprint import minhash_signature, text_hash
+from services.store.agreements import signing_of_agreement, signings
 from services.store.db import transaction
 from services.store.ingest import ingest_article
+from services.store.models import Agreement, FieldEvidence
 from services.store.repository import Repository
+from services.store.resolution import signing_from_json
 from services.store.views import agreement_out
 from tests.conftest import engine
 
@@ -286,3 +290,65 @@ def test_a_later_three_party_memorandum_with_the_same_company_is_another_agreeme
         ),
     )
     assert len(snapshot(db_url)) == 2
+
+
+def _stored_and_read(repo: Repository) -> list[tuple[object, object]]:
+    """Each agreement's signing as stored with it, beside the same read from its evidence."""
+    out = []
+    for stored in repo.agreements_with_party_set("astrazeneca"):
+        assert stored.signing is not None
+        out.append((signing_from_json(stored.signing), signing_of_agreement(repo, stored.id)))
+    return out
+
+
+def test_the_stored_signing_summary_is_what_the_evidence_says(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)))
+    later = candidate(FM6SS, AZ, themes=("cancer", "centres-of-excellence"), place="Rabat")
+    text = RARE.replace("maladies rares", "cancer") * 3
+    ingest(db_url, event("https://b.ma/2", text, later, published=date(2024, 3, 18)))
+    recall = candidate(FM6SS, AZ, themes=("cancer",), recalled=True)
+    text = "Rappel : en mars 2024 un accord sur le cancer. " * 5
+    ingest(db_url, event("https://c.ma/3", text, recall, published=date(2025, 9, 1)))
+    other = (
+        "Un registre national des maladies génétiques sera financé par les deux signataires, qui prévoient "
+        "aussi des bourses doctorales et un laboratoire de séquençage à Marrakech. "
+    )
+    ingest(db_url, event("https://d.ma/rare", other * 3, RARE_AG, published=date(2024, 6, 2)))
+    with transaction(engine(db_url)) as session:
+        pairs = _stored_and_read(Repository(session))
+    assert len(pairs) == 2
+    for stored, read in pairs:
+        assert stored == read
+    # The signing's record sums its three reports: the day, two publication dates (not the recall's).
+    (cancer,) = [stored for stored, _ in pairs if "rabat" in stored.places]
+    assert {d for d, _ in cancer.dates} == {date(2024, 3, 15), date(2024, 3, 18)}
+    assert len(cancer.dates) == 3
+
+
+def test_reports_added_in_the_transaction_count_before_the_summary_is_written(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)))
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        (stored,) = repo.agreements_with_party_set("astrazeneca")
+        article = repo.article_by_canonical_url("https://a.ma/1")
+        assert article is not None and article.id is not None
+        repo.add_evidence(
+            [FieldEvidence(agreement_id=stored.id, article_id=article.id, field="place", value="Rabat")]
+        )
+        assert "rabat" in signings(repo, repo.agreements_with_party_set("astrazeneca"))[stored.id].places
+        session.rollback()
+
+
+def test_an_agreement_stored_without_a_summary_is_read_from_its_evidence(db_url):
+    """Rows written before the summary existed have none: resolution reads their evidence, and the
+    next refresh writes it."""
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)))
+    with transaction(engine(db_url)) as session:
+        session.execute(sa.update(Agreement).values(signing=None))
+    later = candidate(FM6SS, AZ, themes=("cancer", "centres-of-excellence"))
+    text = RARE.replace("maladies rares", "cancer") * 3
+    ingest(db_url, event("https://b.ma/2", text, later, published=date(2024, 3, 19)))
+    assert len(snapshot(db_url)) == 1
+    with transaction(engine(db_url)) as session:
+        ((stored, read),) = _stored_and_read(Repository(session))
+    assert stored == read
