@@ -42,7 +42,7 @@ def attach_candidate(
     reports of that agreement now rule it out, so records keep their ids across parser upgrades.
     """
     assert article.id is not None
-    orgs = [repo.upsert_organization(p) for p in candidate.parties]
+    orgs = repo.upsert_organizations(candidate.parties)
     key = _party_key(candidate)
     partners = sorted(set(key.split("|")))
     for partner in partners:  # in sorted order: two workers never wait on each other crosswise
@@ -75,9 +75,7 @@ def _partial_match(repo: Repository, report: Signing, key: str, partners: list[s
 
 def _widen(repo: Repository, agreement_id: int, key: str, orgs: list[Organization]) -> None:
     """The report's parties join the record's; its party key becomes the union of both."""
-    for org in orgs:
-        assert org.id is not None
-        repo.add_party(agreement_id, org.id)
+    repo.add_parties(agreement_id, (o.id for o in orgs if o.id is not None))
     agreement = repo.get_agreement(agreement_id)
     assert agreement is not None
     union = party_set(set(agreement.party_set.split("|")) | set(key.split("|")))

@@ -33,8 +33,7 @@ def merge_agreements(repo: Repository, keep_id: int, other_id: int) -> None:
     first, second = sorted((keep_id, other_id))  # lock in id order: no deadlock with a reverse merge
     _agreement(repo, first), _agreement(repo, second)
     other = _agreement(repo, other_id)
-    for org_id in repo.party_ids(other_id):
-        repo.add_party(keep_id, org_id)
+    repo.add_parties(keep_id, repo.party_ids(other_id))
     repo.move_sources(other_id, keep_id)
     _pin(repo, keep_id)
     repo.delete_agreement(other_id)

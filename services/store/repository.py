@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, text, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -108,8 +109,18 @@ class _Core:
             self._locks.add(key)
 
     # -- organizations -------------------------------------------------------------------------
-    def upsert_organization(self, ref: OrgRef) -> Organization:
-        org = self.session.exec(select(Organization).where(Organization.key == ref.key)).first()
+    def upsert_organizations(self, refs: Sequence[OrgRef]) -> list[Organization]:
+        """The organizations of these references, in their order: read in one query, then created or
+        given the new aliases as `upsert_organization` does."""
+        keys = list({r.key for r in refs})
+        stmt = select(Organization).where(col(Organization.key).in_(keys))
+        found = {o.key: o for o in self.session.exec(stmt)} if keys else {}
+        return [self.upsert_organization(r, found.get(r.key)) for r in refs]
+
+    def upsert_organization(self, ref: OrgRef, org: Organization | None = None) -> Organization:
+        """`org`: the row of `ref.key` when the caller already read it."""
+        if org is None:
+            org = self.session.exec(select(Organization).where(Organization.key == ref.key)).first()
         if org is None:
             org = Organization(
                 key=ref.key,
@@ -191,7 +202,9 @@ class _Core:
         """A `new` article has no bands yet: nothing to delete first."""
         if not new:
             self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
-        self.session.add_all(ArticleBand(article_id=article_id, band=b, value=v) for b, v in bands)
+        if bands:  # plain rows in one statement: no ORM object per band
+            rows = [{"article_id": article_id, "band": b, "value": v} for b, v in bands]
+            self.session.execute(sa_insert(ArticleBand), rows)
 
     def duplicates_of(self, article_id: int) -> list[Article]:
         return list(self.session.exec(select(Article).where(Article.duplicate_of == article_id)))
@@ -443,9 +456,12 @@ class _Core:
             stmt = stmt.where(col(Agreement.search_text).contains(filters["q"].casefold()))
         return list(self.session.exec(stmt.order_by(col(Agreement.id)).limit(limit)))
 
-    def add_party(self, agreement_id: int, organization_id: int) -> None:
-        if self.session.get(AgreementParty, (agreement_id, organization_id)) is None:
-            self.session.add(AgreementParty(agreement_id=agreement_id, organization_id=organization_id))
+    def add_parties(self, agreement_id: int, organization_ids: Iterable[int]) -> None:
+        missing = set(organization_ids) - set(self.party_ids(agreement_id))
+        if missing:
+            self.session.add_all(
+                AgreementParty(agreement_id=agreement_id, organization_id=o) for o in sorted(missing)
+            )
             self.session.flush()
 
     # -- change feed ---------------------------------------------------------------------------
