@@ -641,13 +641,16 @@ class _Crawl(_Core):
         if self._tally is None:
             return
         tally, self._tally = self._tally, {}
-        for (run_id, name), by in sorted(tally.items()):
-            if by:
-                self._add_count(run_id, name, by)
+        rows = [(run_id, name, by) for (run_id, name), by in sorted(tally.items()) if by]
+        if rows:  # one statement for all; rows in key order, so two batches never lock crosswise
+            self._add_counts(rows)
 
     def _add_count(self, run_id: int, name: str, by: int) -> None:
+        self._add_counts([(run_id, name, by)])
+
+    def _add_counts(self, rows: list[tuple[int, str, int]]) -> None:
         insert = pg_insert if self.postgres else sqlite_insert
-        stmt = insert(RunCount).values(run_id=run_id, name=name, value=by)
+        stmt = insert(RunCount).values([{"run_id": r, "name": n, "value": by} for r, n, by in rows])
         stmt = stmt.on_conflict_do_update(
             index_elements=["run_id", "name"], set_={"value": RunCount.value + stmt.excluded.value}
         )

@@ -93,9 +93,10 @@ _RETRY: dict[str, Any] = {
 def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = ArticleParsed.model_validate(payload)
     with transaction(engine()) as session:
-        repo = Repository(session)
+        repo = Repository(session, tally=True)
         result = ingest_article(repo, event)
         crawling.record_parsed(repo, event.url, event.run_id, result)
+        repo.flush_counts()
     _push_changes()
     return asdict(result)
 
