@@ -6,6 +6,7 @@ The first level of dedup: one page behind several URLs gets one key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
@@ -22,6 +23,7 @@ class InvalidUrl(ValueError):
     pass
 
 
+@lru_cache(maxsize=8192)  # pure, and each step of a page's journey asks it of the same URL again
 def canonical_url(url: str) -> str:
     """Lower-case host without "www.", no fragment, no tracking parameters, no AMP variant, sorted query."""
     url = url.strip()

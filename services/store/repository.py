@@ -95,6 +95,7 @@ class _Core:
         # until `refresh_agreement` writes it again, so resolution reads their evidence instead.
         self.unsettled: set[int] = set()
         self._locks: set[int] = set()  # advisory locks held until this transaction ends
+        self._runs: dict[int, CrawlRun | None] = {}
 
     # -- locks ---------------------------------------------------------------------------------
     def lock(self, name: str) -> None:
@@ -618,7 +619,11 @@ class _Crawl(_Core):
         return run
 
     def run(self, run_id: int) -> CrawlRun | None:
-        return self.session.get(CrawlRun, run_id)
+        """Read once a transaction: the session holds rows weakly, so without this a batch read its run
+        again for every page (and flushed the batch's pages one by one before each read)."""
+        if run_id not in self._runs:
+            self._runs[run_id] = self.session.get(CrawlRun, run_id)
+        return self._runs[run_id]
 
     def runs(self, after: int, limit: int) -> list[CrawlRun]:
         stmt = select(CrawlRun).where(col(CrawlRun.id) > after).order_by(col(CrawlRun.id)).limit(limit)
