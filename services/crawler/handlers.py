@@ -42,8 +42,11 @@ class Deps:
     robots_memo: RulesMemo = field(default_factory=RulesMemo)  # this process's copy, before robots_cache
 
     def close(self) -> None:
-        """Close the HTTP client's pooled connections (tests, a worker shutting down)."""
-        self.fetcher.client.close()
+        """Give back the host slots still held; close the HTTP client's pooled connections."""
+        try:
+            self.limiter.settle()
+        finally:
+            self.fetcher.client.close()
 
     def robots(self) -> Robots:
         s = self.settings

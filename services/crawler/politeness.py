@@ -2,13 +2,15 @@
 
 A delay between two requests to a host (the source's, or the default, raised to robots.txt's
 Crawl-delay), a cap on concurrent requests per host, and a pause after 429/503 Retry-After.
-On Redis, the back-off check and the slot count are one Lua script (one round trip, atomic), and so is
-the release; the delay stays `limits`' moving window, asked only when the host has a delay.
+On Redis, the back-off check and the slot count are one Lua script (one round trip, atomic); a slot
+given back travels with the next one taken, or with `settle()`, which every crawler task calls when it
+ends; the delay stays `limits`' moving window, asked only when the host has a delay.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +29,10 @@ class HostLimiter(Protocol):
         ...
 
     def release(self, host: str) -> None: ...
+
+    def settle(self) -> None:
+        """Send the releases put off until now (the end of a task)."""
+        ...
 
     def back_off(self, host: str, seconds: float) -> None:
         """No request to `host` before `seconds` from now (a server's Retry-After)."""
@@ -56,13 +62,20 @@ class LimitsHostLimiter:
         item = RateLimitItemPerSecond(1, max(1, math.ceil(delay_s)))
         if self.window.hit(item, "delay", host):
             return 0.0
-        self.release(host)
+        self._untake(host)
         reset = self.window.get_window_stats(item, "delay", host).reset_time
         return max(reset - self.clock(), 0.05)
 
     def release(self, host: str) -> None:
         if self.storage.incr(f"busy/{host}", self.lease_s, -1) < 0:
             self.storage.clear(f"busy/{host}")
+
+    def settle(self) -> None:
+        pass
+
+    def _untake(self, host: str) -> None:
+        """Give back at once a slot just taken that cannot be used (the caller is going to wait)."""
+        self.release(host)
 
     def back_off(self, host: str, seconds: float) -> None:
         if seconds <= 0:
@@ -90,9 +103,15 @@ def _full_wait(delay_s: float) -> float:
     return max(min(delay_s, 1.0), 0.2)
 
 
-# KEYS: back-off, busy counter; ARGV: lease (s), concurrency. The same keys and rules as the storage's own
-# get / incr (expiry set when the counter goes from 0 to 1) / clear below zero, in one round trip.
+# KEYS: back-off, busy counter, then busy counters to give one slot back to first; ARGV: lease (s),
+# concurrency. The same keys and rules as the storage's own get / incr (expiry set when the counter goes
+# from 0 to 1) / clear below zero, in one round trip.
 _TAKE_SLOT = b"""
+for i = 3, #KEYS do
+    if redis.call('incrby', KEYS[i], -1) < 0 then
+        redis.call('del', KEYS[i])
+    end
+end
 if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then
     return {1, redis.call('pttl', KEYS[1])}
 end
@@ -109,25 +128,35 @@ end
 return {0, 0}
 """
 _RELEASE = b"""
-if redis.call('incrby', KEYS[1], -1) < 0 then
-    redis.call('del', KEYS[1])
+for i = 1, #KEYS do
+    if redis.call('incrby', KEYS[i], -1) < 0 then
+        redis.call('del', KEYS[i])
+    end
 end
 return 0
 """
 
 
 class RedisHostLimiter(LimitsHostLimiter):
-    """LimitsHostLimiter on Redis: the slot taken and given back in one round trip each."""
+    """LimitsHostLimiter on Redis, in one round trip a request: taking a slot checks the back-off and
+    gives back the slots released since the last call; `settle()` sends what is left (a task's end)."""
 
     def __init__(self, storage: RedisStorage, lease_s: int, clock: Callable[[], float] = time.time) -> None:
         super().__init__(storage, lease_s, clock)
         client = storage.get_connection()
         self._take = client.register_script(_TAKE_SLOT)
         self._give_back = client.register_script(_RELEASE)
+        self._released: list[str] = []  # busy counters to decrement, not sent yet
+        self._lock = threading.Lock()
 
     def _take_slot(self, host: str, delay_s: float, concurrency: int) -> float:
         keys = [self.storage.prefixed_key(f"backoff/{host}"), self.storage.prefixed_key(f"busy/{host}")]
-        outcome, left_ms = self._take(keys, [self.lease_s, concurrency])
+        released = self._drain()
+        try:
+            outcome, left_ms = self._take([*keys, *released], [self.lease_s, concurrency])
+        except BaseException:
+            self._keep(released)
+            raise
         if outcome == 1:  # backing off; no expiry (-1) is read as "soon", as the storage's get_expiry does
             return max(int(left_ms) / 1000, 0.05)
         if outcome == 2:
@@ -135,7 +164,32 @@ class RedisHostLimiter(LimitsHostLimiter):
         return 0.0
 
     def release(self, host: str) -> None:
-        self._give_back([self.storage.prefixed_key(f"busy/{host}")])
+        with self._lock:
+            self._released.append(self.storage.prefixed_key(f"busy/{host}"))
+
+    def settle(self) -> None:
+        released = self._drain()
+        if not released:
+            return
+        try:
+            self._give_back(released)
+        except BaseException:
+            self._keep(released)
+            raise
+
+    def _untake(self, host: str) -> None:
+        self.release(host)
+        self.settle()
+
+    def _drain(self) -> list[str]:
+        with self._lock:
+            released, self._released = self._released, []
+        return released
+
+    def _keep(self, released: list[str]) -> None:
+        """Not sent (Redis failed): kept for the next call."""
+        with self._lock:
+            self._released[:0] = released
 
 
 def make_limiter(redis_url: str | None, lease_s: int) -> LimitsHostLimiter:

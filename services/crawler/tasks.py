@@ -47,8 +47,9 @@ def _retry_or_give_up(task: Task, exc: Retryable) -> None:
 @shared_task(name=DISCOVER_SOURCE, bind=True, acks_late=True, max_retries=None)
 def discover_source_task(self: Task, payload: dict[str, Any]) -> Any:
     command = DiscoverSource.model_validate(payload)
+    deps = bootstrap.deps()
     try:
-        event = handlers.discover(command.source, bootstrap.deps(), run_id=command.run_id)
+        event = handlers.discover(command.source, deps, run_id=command.run_id)
     except Retryable as exc:
         _retry_or_give_up(self, exc)
         event = UrlsDiscovered(
@@ -56,19 +57,24 @@ def discover_source_task(self: Task, payload: dict[str, Any]) -> Any:
         )
     except SoftTimeLimitExceeded:
         event = UrlsDiscovered(source=command.source.name, run_id=command.run_id, error="time_limit")
+    finally:
+        deps.limiter.settle()  # the host slots let go of and not given back yet (see politeness)
     return publish(runtime.app(), RECORD_URLS, event)
 
 
 @shared_task(name=FETCH_PAGE, bind=True, acks_late=True, max_retries=None)
 def fetch_page_task(self: Task, payload: dict[str, Any]) -> Any:
     command = FetchPage.model_validate(payload)
+    deps = bootstrap.deps()
     try:
-        event = handlers.fetch(command, bootstrap.deps())
+        event = handlers.fetch(command, deps)
     except Retryable as exc:
         _retry_or_give_up(self, exc)
         event = handlers.failure(command, "retries_exhausted", str(exc), exc.status, transient=True)
     except SoftTimeLimitExceeded:
         event = handlers.failure(command, "time_limit", transient=True)
+    finally:
+        deps.limiter.settle()
     target = RECORD_FETCH if isinstance(event, PageFetched) else RECORD_FETCH_FAILURE
     return publish(runtime.app(), target, event)
 
@@ -84,24 +90,27 @@ def fetch_pages_task(self: Task, payload: dict[str, Any]) -> Any:
     failed: list[FetchFailed] = []
     alone: list[tuple[FetchPage, float]] = []
     left: tuple[FetchPage, ...] = ()
-    for i, command in enumerate(batch.pages):
-        try:
-            event = handlers.fetch(command, deps)
-        except Retryable as exc:
-            if self.request.is_eager:  # as fetch_page does: reported now, the sweeper tries later
-                failed.append(handlers.failure(command, "retries_exhausted", str(exc), exc.status, True))
+    try:
+        for i, command in enumerate(batch.pages):
+            try:
+                event = handlers.fetch(command, deps)
+            except Retryable as exc:
+                if self.request.is_eager:  # as fetch_page does: reported now, the sweeper tries later
+                    failed.append(handlers.failure(command, "retries_exhausted", str(exc), exc.status, True))
+                else:
+                    s = deps.settings
+                    alone.append((command, backoff(0, s.retry_base_s, s.retry_max_s, exc.delay_s)))
+                continue
+            except SoftTimeLimitExceeded:  # this page is recorded as too slow; the rest go back on the queue
+                failed.append(handlers.failure(command, "time_limit", transient=True))
+                left = batch.pages[i + 1 :]
+                break
+            if isinstance(event, PageFetched):
+                fetched.append(event)
             else:
-                s = deps.settings
-                alone.append((command, backoff(0, s.retry_base_s, s.retry_max_s, exc.delay_s)))
-            continue
-        except SoftTimeLimitExceeded:  # this page is recorded as too slow; the rest go back on the queue
-            failed.append(handlers.failure(command, "time_limit", transient=True))
-            left = batch.pages[i + 1 :]
-            break
-        if isinstance(event, PageFetched):
-            fetched.append(event)
-        else:
-            failed.append(event)
+                failed.append(event)
+    finally:
+        deps.limiter.settle()  # each page's slot goes back with the next page's; the last one here
     result = None
     if fetched or failed:
         result = publish(app, RECORD_FETCHES, PagesFetched(fetched=tuple(fetched), failed=tuple(failed)))

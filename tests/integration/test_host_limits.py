@@ -21,6 +21,7 @@ def host() -> Iterator[str]:
     cleaner = make_limiter(URL, lease_s=60)
     for key in ("busy", "backoff"):
         cleaner.storage.clear(f"{key}/{name}")
+        cleaner.storage.clear(f"{key}/other-{name}")
     cleaner.storage.get_connection().delete(cleaner.storage.prefixed_key(f"LIMITER/delay/{name}/1/3/second"))
 
 
@@ -38,17 +39,42 @@ def counting(limiter: LimitsHostLimiter) -> list[str]:
     return sent
 
 
-def test_a_slot_costs_one_round_trip_and_its_release_one(host: str) -> None:
+def test_a_request_costs_one_round_trip_its_slot_going_back_with_the_next_one(host: str) -> None:
     limiter = make_limiter(URL, lease_s=60)
     assert isinstance(limiter, RedisHostLimiter)
     limiter.acquire(host, 0, 64)  # the first call of a script loads it into Redis
     limiter.release(host)
+    limiter.settle()
     sent = counting(limiter)
+    reader = make_limiter(URL, lease_s=60).storage  # its reads are not counted
+
+    def busy(key: str) -> int:
+        return int(reader.get(key))
+
     assert limiter.acquire(host, 0, 64) == 0.0
-    assert len(sent) == 1
     limiter.release(host)
+    assert len(sent) == 1
+    assert busy(f"busy/{host}") == 1  # held until this worker's next request...
+    assert limiter.acquire(host, 0, 64) == 0.0  # ...which gives it back in its own round trip
     assert len(sent) == 2
+    assert busy(f"busy/{host}") == 1
+    limiter.release(host)
+    limiter.settle()  # what every crawler task does when it ends
+    assert len(sent) == 3
+    assert busy(f"busy/{host}") == 0
+    limiter.settle()
+    assert len(sent) == 3  # nothing left to send
+
+
+def test_a_slot_released_goes_back_before_another_host_is_asked_for(host: str) -> None:
+    limiter, other = make_limiter(URL, lease_s=60), f"other-{host}"
+    limiter.acquire(host, 0, 1)
+    limiter.release(host)
+    limiter.acquire(other, 0, 1)  # refused or not, the first host's slot is given back now
     assert limiter.storage.get(f"busy/{host}") == 0
+    limiter.release(other)
+    limiter.settle()
+    assert limiter.storage.get(f"busy/{other}") == 0
 
 
 def test_workers_share_the_concurrency_cap(host: str) -> None:
@@ -58,13 +84,18 @@ def test_workers_share_the_concurrency_cap(host: str) -> None:
     assert 0.2 <= second.acquire(host, 0, 2) <= 1.0  # full: the refused slot is given back at once
     assert first.storage.get(f"busy/{host}") == 2
     first.release(host)
+    first.settle()
     assert second.acquire(host, 0, 2) == 0.0
     first.release(host)
     second.release(host)
     second.release(host)  # one release too many: the counter does not go below zero
+    first.settle()
+    second.settle()
     assert first.storage.get(f"busy/{host}") == 0
     assert first.acquire(host, 0, 1) == 0.0
     assert second.acquire(host, 0, 1) > 0
+    first.release(host)
+    first.settle()
 
 
 def test_the_lease_is_set_when_the_first_slot_is_taken(host: str) -> None:
@@ -85,8 +116,9 @@ def test_the_delay_between_requests_is_shared(host: str) -> None:
     first, second = make_limiter(URL, lease_s=60), make_limiter(URL, lease_s=60)
     assert first.acquire(host, 3.0, 2) == 0.0
     first.release(host)
+    first.settle()
     assert 2.0 < second.acquire(host, 3.0, 2) <= 3.0
-    assert second.storage.get(f"busy/{host}") == 0
+    assert second.storage.get(f"busy/{host}") == 0  # a slot not usable yet is given back at once
 
 
 def test_workers_of_the_plain_limiter_and_of_the_script_count_the_same_slots(host: str) -> None:
@@ -97,5 +129,6 @@ def test_workers_of_the_plain_limiter_and_of_the_script_count_the_same_slots(hos
     assert plain.acquire(host, 0, 2) > 0
     assert scripted.acquire(host, 0, 2) > 0
     scripted.release(host)
+    scripted.settle()
     plain.release(host)
     assert scripted.storage.get(f"busy/{host}") == 0

@@ -84,6 +84,56 @@ def test_a_batch_reports_all_its_pages_in_one_event(published):
     assert [(e.url, e.reason) for e in event.failed] == [("https://news.example/b", "http_404")]
 
 
+class Settling:
+    """A limiter that records its calls around the in-memory one."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def acquire(self, host, delay_s, concurrency):
+        self.calls.append("acquire")
+        return self.inner.acquire(host, delay_s, concurrency)
+
+    def release(self, host):
+        self.calls.append("release")
+        self.inner.release(host)
+
+    def back_off(self, host, seconds):
+        self.inner.back_off(host, seconds)
+
+    def settle(self):
+        self.calls.append("settle")
+
+
+def test_every_crawler_task_gives_back_the_slots_it_let_go_of_when_it_ends(published, monkeypatch):
+    table = {
+        "https://news.example/a": (200, HTML, b"<p>a</p>"),
+        "https://news.example/sitemap.xml": (404, {}, b""),
+    }
+    deps = make_deps(routes(table))
+    limiter = deps.limiter = Settling(deps.limiter)
+    bootstrap.configure(deps)
+    batch = FetchPages(pages=tuple(FetchPage(url=f"https://news.example/{p}") for p in "ab"))
+    tasks.fetch_pages_task.apply(args=(batch.model_dump(mode="json"),))
+    assert limiter.calls == ["acquire", "release", "acquire", "release", "settle"]
+    limiter.calls.clear()
+    tasks.fetch_page_task.apply(args=(FetchPage(url="https://news.example/a").model_dump(mode="json"),))
+    assert limiter.calls[-1] == "settle"
+    limiter.calls.clear()
+    source = SourceSpec(name="news", kind="sitemap", url="https://news.example/sitemap.xml", outlet="News")
+    tasks.discover_source_task.apply(args=(DiscoverSource(source=source).model_dump(mode="json"),))
+    assert limiter.calls[-1] == "settle"
+    limiter.calls.clear()
+
+    def broken(body):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(deps.archive, "put", broken)
+    with pytest.raises(OSError):
+        tasks.fetch_pages_task.run(batch.model_dump(mode="json"))
+    assert limiter.calls == ["acquire", "release", "settle"]
+
+
 def run_batch(published, monkeypatch, table, paths="ab"):
     """The batch task as a worker runs it (not eager); returns what it published, with countdowns."""
     bootstrap.configure(make_deps(routes(table)))
