@@ -59,6 +59,25 @@ class Stack:
             os.killpg(proc.pid, 9)
             proc.wait(timeout=10)
 
+    def start_api(self, name: str = "api", attempts: int = 5) -> None:
+        """The API on a free port, ready. A port found free can be taken (by an outgoing connection of
+        a worker, say) before the API binds it: the API then exits, and another port is tried."""
+        for _ in range(attempts):
+            port = free_port()
+            self.api_url = f"http://127.0.0.1:{port}"
+            proc = self.start(name, "api", "--port", str(port))
+
+            def ready(proc: subprocess.Popen[bytes] = proc) -> bool:
+                if proc.poll() is not None:
+                    return True
+                return httpx.get(f"{self.api_url}/healthz", timeout=2).status_code == 200
+
+            wait_until(ready, 60, "the API")
+            if proc.poll() is None:
+                return
+            self.procs.pop(name)
+        raise AssertionError(f"the API did not start in {attempts} attempts:\n{self.tail(name)}")
+
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"})
 
@@ -108,15 +127,10 @@ def stack(pg_url: str, tmp_path: Path) -> Iterator[Stack]:
     logs = tmp_path / "logs"
     logs.mkdir()
     running = Stack(env=env, logs=logs)
-    port = free_port()
-    running.api_url = f"http://127.0.0.1:{port}"
     for queue in ("crawler", "parser", "store"):
         running.start(f"worker-{queue}", "worker", "--queues", queue)
-    running.start("api", "api", "--port", str(port))
     try:
-        wait_until(
-            lambda: httpx.get(f"{running.api_url}/healthz", timeout=2).status_code == 200, 60, "the API"
-        )
+        running.start_api()
         yield running
     finally:
         for name in list(running.procs):

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 import redis
 import sqlalchemy as sa
@@ -124,13 +123,10 @@ def running_stack(db_url: str, broker_url: str, tmp: Path, extra: dict[str, str]
     logs = tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     stack = Stack(env=env, logs=logs)
-    port = free_port()
-    stack.api_url = f"http://127.0.0.1:{port}"
     for queue in QUEUES:
         stack.start(f"worker-{queue}", "worker", "--queues", queue)
-    stack.start("api", "api", "--port", str(port))
     try:
-        wait_until(lambda: httpx.get(f"{stack.api_url}/healthz", timeout=2).status_code == 200, 60, "the API")
+        stack.start_api()
         yield stack
     finally:
         for name in list(stack.procs):

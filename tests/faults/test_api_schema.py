@@ -32,7 +32,7 @@ from services.bus.settings import Settings
 from services.store.api import create_api
 from services.store.db import make_engine
 from services.store.repository import Repository
-from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port, wait_until
+from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port
 from tests.faults.conftest import RedisServer, truncate
 
 pytestmark = pytest.mark.faults
@@ -90,10 +90,7 @@ def start_api(base_env: dict[str, str], broker_url: str, tmp: Path, name: str, *
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)
     stack = Stack(env=env, logs=logs)
-    port = free_port()
-    stack.api_url = f"http://127.0.0.1:{port}"
-    stack.start(name, "api", "--port", str(port))
-    wait_until(lambda: httpx.get(f"{stack.api_url}/healthz", timeout=2).status_code == 200, 60, "the API")
+    stack.start_api(name)
     return stack
 
 
