@@ -300,17 +300,19 @@ class _Core:
         return sorted(self.session.exec(stmt))
 
     def add_source(self, agreement_id: int, article_id: int, recalled: bool) -> bool:
-        key = (agreement_id, article_id)
-        if self.session.get(AgreementSource, key) is not None:
+        """False when the article already is a source of the agreement. One statement, no ORM object."""
+        insert = pg_insert if self.postgres else sqlite_insert
+        values = {"agreement_id": agreement_id, "article_id": article_id, "recalled": recalled}
+        stmt = insert(AgreementSource).values(**values, added_at=utcnow()).on_conflict_do_nothing()
+        if not self.session.execute(stmt).rowcount:  # type: ignore[attr-defined]  # a CursorResult
             return False
         self.unsettled.add(agreement_id)
-        self.session.add(AgreementSource(agreement_id=agreement_id, article_id=article_id, recalled=recalled))
-        self.session.flush()
         return True
 
     def sources(self, agreement_id: int) -> list[AgreementSource]:
+        # Rows are written and deleted by plain statements: the session's copies are read again.
         stmt = select(AgreementSource).where(AgreementSource.agreement_id == agreement_id)
-        return list(self.session.exec(stmt))
+        return list(self.session.exec(stmt.execution_options(populate_existing=True)))
 
     def agreement_ids_of_article(self, article_id: int) -> list[int]:
         stmt = select(AgreementSource.agreement_id).where(AgreementSource.article_id == article_id)
@@ -325,15 +327,16 @@ class _Core:
         return touched
 
     def add_evidence(self, rows: Iterable[FieldEvidence]) -> None:
-        seen: set[tuple[int, int, str, str]] = set()
+        """Written as plain rows in one statement (the objects are not added to the session)."""
+        values: dict[tuple[int, int, str, str], dict[str, Any]] = {}
         for row in rows:
             key = (row.agreement_id, row.article_id, row.field, row.value)
-            if key in seen:
-                continue
-            seen.add(key)
-            self.unsettled.add(row.agreement_id)
-            self.session.add(row)
-        self.session.flush()
+            values.setdefault(key, row.model_dump(exclude={"id"}))
+        if values:
+            self.unsettled.update(k[0] for k in values)
+            # render_nulls: rows with and without a precision go in one statement, not one each
+            insert = sa_insert(FieldEvidence).execution_options(render_nulls=True)
+            self.session.execute(insert, list(values.values()))
 
     def evidence(self, agreement_id: int) -> list[tuple[FieldEvidence, Article]]:
         stmt = (
@@ -468,13 +471,12 @@ class _Core:
     # -- change feed ---------------------------------------------------------------------------
     def record_change(
         self, entity: str, entity_id: int, action: str, version: int | None, payload: dict[str, Any]
-    ) -> Change:
+    ) -> None:
         if self.postgres:
             self._lock(_CHANGE_FEED_LOCK)
-        change = Change(entity=entity, entity_id=entity_id, action=action, version=version, payload=payload)
-        self.session.add(change)
-        self.session.flush()
-        return change
+        row = {"entity": entity, "entity_id": entity_id, "action": action, "version": version}
+        insert = sa_insert(Change).execution_options(render_nulls=True)
+        self.session.execute(insert, [{**row, "payload": payload, "created_at": utcnow()}])
 
     def preload_rejections(self, urls: Sequence[str]) -> None:
         stmt = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(set(urls)))
