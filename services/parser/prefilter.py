@@ -25,6 +25,7 @@ import ahocorasick
 from services.parser.orgs import catalog
 
 # Scripts (but JSON-LD, which may carry the article body), styles and comments hold no words a reader sees.
+# The specification of `strip_hidden`, which gives the same text faster (the tests compare the two).
 _HIDDEN = re.compile(
     r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>|<!--.*?-->",
     re.IGNORECASE | re.DOTALL,
@@ -56,9 +57,45 @@ _STEMS = (
 )
 
 
+# `_HIDDEN` in two steps: find an opening, then its end with a plain search. One pattern with a lazy `.*?`
+# tried the end at every character of a script (0.4 ms on a 33 KB page with a 15 KB script; now 0.05).
+_OPEN = re.compile(r"<script(?![^>]*ld\+json)[^>]*>|<style[^>]*>|<!--", re.IGNORECASE)
+_END = {
+    "<s": re.compile(r"</script\s*>", re.IGNORECASE),
+    "<st": re.compile(r"</style\s*>", re.IGNORECASE),
+    "<!": re.compile(r"-->"),
+}
+
+
+def _end_key(opening: str) -> str:
+    head = opening[:3].lower()
+    return "<st" if head == "<st" else head[:2]
+
+
+def strip_hidden(page: str) -> str:
+    """What `_HIDDEN.sub(" ", page)` gives: each script (but JSON-LD), style and comment, from its
+    opening to the first end after it, becomes a space; an opening with no end is left as it is."""
+    out: list[str] = []
+    pos = 0
+    unended: set[str] = set()  # no end after some point: none after any later point either
+    while (found := _OPEN.search(page, pos)) is not None:
+        key = _end_key(found.group())
+        end = None if key in unended else _END[key].search(page, found.end())
+        if end is None:
+            unended.add(key)
+            out.append(page[pos : found.start() + 1])
+            pos = found.start() + 1
+            continue
+        out.append(page[pos : found.start()])
+        out.append(" ")
+        pos = end.end()
+    out.append(page[pos:])
+    return "".join(out)
+
+
 def words(page: str) -> str:
     """The page's words as a reader sees them: markup, scripts, styles and comments dropped."""
-    text = _TAG.sub(" ", _HIDDEN.sub(" ", page))
+    text = _TAG.sub(" ", strip_hidden(page))
     return html.unescape(text) if "&" in text else text
 
 

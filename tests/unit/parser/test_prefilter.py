@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.parser.matcher import find_mentions
-from services.parser.prefilter import may_concern_family, quick_fold
+from services.parser.prefilter import _HIDDEN, may_concern_family, quick_fold, strip_hidden
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = [
@@ -157,3 +157,38 @@ def test_random_bytes_are_off_topic():
     from services.parser.pipeline import decode
 
     assert not any(may_concern_family(decode(os.urandom(200_000))) for _ in range(20))
+
+
+# Pieces that make scripts, styles and comments open and end, closed or not, in any case and order.
+_PIECES = st.sampled_from(
+    [
+        "<script>",
+        "<SCRIPT src=x>",
+        "<scripts>",
+        "<script type='application/ld+json'>",
+        "</script>",
+        "</Script\n>",
+        "<style a=1>",
+        "</STYLE >",
+        "<!--",
+        "-->",
+        "<",
+        ">",
+        "-",
+        "ld+json",
+        "texte ",
+        "نص",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_hidden_parts_are_stripped_as_the_single_pattern_does(page):
+    assert strip_hidden(page) == _HIDDEN.sub(" ", page)
+
+
+def test_a_script_without_its_end_stays_and_the_rest_is_still_read():
+    page = "<p>Avant</p><script>var a = 1;<!-- note --><p>Après</p><style>p{}</style>"
+    assert strip_hidden(page) == "<p>Avant</p><script>var a = 1; <p>Après</p> "
