@@ -111,17 +111,18 @@ class _Core:
 
     # -- organizations -------------------------------------------------------------------------
     def upsert_organizations(self, refs: Sequence[OrgRef]) -> list[Organization]:
-        """The organizations of these references, in their order: read in one query, then created or
-        given the new aliases as `upsert_organization` does."""
+        """The organizations of these references, in their order: read in one query, then each created,
+        or given the reference's new aliases."""
         keys = list({r.key for r in refs})
         stmt = select(Organization).where(col(Organization.key).in_(keys))
         found = {o.key: o for o in self.session.exec(stmt)} if keys else {}
-        return [self.upsert_organization(r, found.get(r.key)) for r in refs]
+        out = []
+        for ref in refs:  # a key named twice is created once: the second finds the first
+            found[ref.key] = self._upsert_organization(ref, found.get(ref.key))
+            out.append(found[ref.key])
+        return out
 
-    def upsert_organization(self, ref: OrgRef, org: Organization | None = None) -> Organization:
-        """`org`: the row of `ref.key` when the caller already read it."""
-        if org is None:
-            org = self.session.exec(select(Organization).where(Organization.key == ref.key)).first()
+    def _upsert_organization(self, ref: OrgRef, org: Organization | None) -> Organization:
         if org is None:
             org = Organization(
                 key=ref.key,
@@ -140,9 +141,6 @@ class _Core:
             org.aliases = aliases
             self.session.add(org)
         return org
-
-    def organization_by_key(self, key: str) -> Organization | None:
-        return self.session.exec(select(Organization).where(Organization.key == key)).first()
 
     def organizations(self, ids: Iterable[int]) -> list[Organization]:
         ids = list(ids)
@@ -252,9 +250,7 @@ class _Core:
     # -- agreements ----------------------------------------------------------------------------
     def agreements_with_party_set(self, party_set: str) -> list[StoredSigning]:
         """The candidates of resolution: id, party key and signing summary, no other column."""
-        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing))
-        stmt = stmt.where(col(Agreement.party_set) == party_set).order_by(col(Agreement.id))
-        return [StoredSigning(*row) for row in self.session.execute(stmt)]
+        return self._stored_signings(col(Agreement.party_set) == party_set)
 
     def agreements_with_partners(self, keys: Sequence[str]) -> list[StoredSigning]:
         """Agreements one of whose parties has one of these organization keys."""
@@ -263,9 +259,11 @@ class _Core:
             .join(Organization, col(Organization.id) == AgreementParty.organization_id)
             .where(col(Organization.key).in_(list(keys)))
         )
-        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing))
-        stmt = stmt.where(col(Agreement.id).in_(ids)).order_by(col(Agreement.id))
-        return [StoredSigning(*row) for row in self.session.execute(stmt)]
+        return self._stored_signings(col(Agreement.id).in_(ids))
+
+    def _stored_signings(self, where: Any) -> list[StoredSigning]:
+        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing)).where(where)
+        return [StoredSigning(*row) for row in self.session.execute(stmt.order_by(col(Agreement.id)))]
 
     def create_agreement(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
         agreement = Agreement(party_set=party_set, version=0)
@@ -411,14 +409,6 @@ class _Core:
             .order_by(col(FieldEvidence.id))
         )
         return [MergeEvidence(*row) for row in self.session.execute(stmt)]
-
-    def upsert_person(self, key: str, name: str) -> Person:
-        person = self.session.exec(select(Person).where(Person.key == key)).first()
-        if person is None:
-            person = Person(key=key, name=name)
-            self.session.add(person)
-            self.session.flush()
-        return person
 
     def replace_people(self, agreement_id: int, people: Iterable[AgreementPerson]) -> None:
         self.session.execute(delete(AgreementPerson).where(col(AgreementPerson.agreement_id) == agreement_id))

@@ -352,3 +352,10 @@ def test_an_agreement_stored_without_a_summary_is_read_from_its_evidence(db_url)
     with transaction(engine(db_url)) as session:
         ((stored, read),) = _stored_and_read(Repository(session))
     assert stored == read
+
+
+def test_a_party_named_twice_in_a_report_is_one_organization(db_url):
+    twice = candidate(FM6SS, AZ, AZ, signed_on=date(2024, 3, 15), precision="day", themes=("cancer",))
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, twice, published=date(2024, 3, 15)))
+    (agreement,) = snapshot(db_url)
+    assert sorted(p["name"] for p in agreement["parties"]) == sorted([FM6SS.name, AZ.name])
