@@ -59,17 +59,15 @@ _STEMS = (
 
 # `_HIDDEN` in two steps: find an opening, then its end with a plain search. One pattern with a lazy `.*?`
 # tried the end at every character of a script (0.4 ms on a 33 KB page with a 15 KB script; now 0.05).
-_OPEN = re.compile(r"<script(?![^>]*ld\+json)[^>]*>|<style[^>]*>|<!--", re.IGNORECASE)
+# The "<" outside the named groups: the engine then scans for it, instead of trying each group everywhere.
+_OPEN = re.compile(
+    r"<(?:(?P<script>script(?![^>]*ld\+json)[^>]*>)|(?P<style>style[^>]*>)|(?P<comment>!--))", re.IGNORECASE
+)
 _END = {
-    "<s": re.compile(r"</script\s*>", re.IGNORECASE),
-    "<st": re.compile(r"</style\s*>", re.IGNORECASE),
-    "<!": re.compile(r"-->"),
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+    "comment": re.compile(r"-->"),
 }
-
-
-def _end_key(opening: str) -> str:
-    head = opening[:3].lower()
-    return "<st" if head == "<st" else head[:2]
 
 
 def strip_hidden(page: str) -> str:
@@ -79,7 +77,8 @@ def strip_hidden(page: str) -> str:
     pos = 0
     unended: set[str] = set()  # no end after some point: none after any later point either
     while (found := _OPEN.search(page, pos)) is not None:
-        key = _end_key(found.group())
+        key = found.lastgroup
+        assert key is not None
         end = None if key in unended else _END[key].search(page, found.end())
         if end is None:
             unended.add(key)
