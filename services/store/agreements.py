@@ -14,8 +14,8 @@ from typing import Any
 from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
 from services.store.merging import Support, merge
-from services.store.models import Agreement, AgreementPerson, Article, FieldEvidence, Organization, utcnow
-from services.store.repository import MergeEvidence, Repository, SigningRow, StoredSigning
+from services.store.models import Agreement, AgreementPerson, Article, Organization, utcnow
+from services.store.repository import EvidenceRow, MergeEvidence, Repository, SigningRow, StoredSigning
 from services.store.resolution import (
     FAMILY_PARTY,
     PARTIAL_PARTIES_THRESHOLD,
@@ -35,11 +35,13 @@ def attach_candidate(
     article: Article,
     previous: frozenset[int] = frozenset(),
     sole: bool = True,
+    linked: bool = True,
 ) -> tuple[int, bool]:
     """Attach the report to the agreement it describes, or create one. Returns (agreement id, created).
 
     A re-parsed article goes back to the agreement it supported before (`previous`) unless the other
     reports of that agreement now rule it out, so records keep their ids across parser upgrades.
+    `linked=False` says the article is stored in this transaction: no operator can have linked it yet.
     """
     assert article.id is not None
     orgs = repo.upsert_organizations(candidate.parties)
@@ -49,7 +51,8 @@ def attach_candidate(
         repo.lock(f"partner:{partner}")
     report = signing_of_candidate(candidate, article.published)
     summaries = signings(repo, repo.agreements_with_party_set(key))
-    match = _manual_match(repo, article.id, key, sole) or next(
+    manual = _manual_match(repo, article.id, key, sole) if linked else None
+    match = manual or next(
         (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
         None,
     )
@@ -160,7 +163,7 @@ def _signing(rows: list[SigningRow]) -> Signing:
     )
 
 
-def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Article) -> list[FieldEvidence]:
+def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Article) -> list[EvidenceRow]:
     assert article.id is not None
     found = {(e.field, e.value): e for e in candidate.evidence}
     by_field = {e.field: e for e in candidate.evidence}
@@ -188,15 +191,10 @@ def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Art
     out = []
     for name, value, precision, key in rows:
         ev = found.get((name, key)) or by_field.get(name)
+        confidence = ev.confidence if ev else 0.5
         out.append(
-            FieldEvidence(
-                agreement_id=agreement_id,
-                article_id=article.id,
-                field=name,
-                value=value,
-                precision=precision,
-                sentence=ev.sentence if ev else None,
-                confidence=ev.confidence if ev else 0.5,
+            EvidenceRow(
+                agreement_id, article.id, name, value, precision, ev.sentence if ev else None, confidence
             )
         )
     return out
@@ -225,14 +223,8 @@ def attach_copy(
             repo.add_evidence(evidence_rows(own, agreement_id, copy))
         else:
             repo.add_evidence(
-                FieldEvidence(
-                    agreement_id=agreement_id,
-                    article_id=copy.id,
-                    field=row.field,
-                    value=row.value,
-                    precision=row.precision,
-                    sentence=row.sentence,
-                    confidence=row.confidence,
+                EvidenceRow(
+                    agreement_id, copy.id, row.field, row.value, row.precision, row.sentence, row.confidence
                 )
                 for row, _ in repo.evidence(agreement_id)
                 if row.article_id == original_id
@@ -246,7 +238,9 @@ def _party_key(candidate: AgreementCandidate) -> str:
 
 
 def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False) -> bool:
-    """Settle the agreement's fields from all its evidence; bump its version and log a change if any."""
+    """Settle the agreement's fields from all its evidence; bump its version and log a change if any.
+
+    Everything is read before the record is changed, so its row is written once, not at each read."""
     agreement = repo.get_agreement(agreement_id, for_update=True)
     if agreement is None:
         return False
@@ -256,10 +250,11 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
         repo.record_change("agreement", agreement_id, "deleted", agreement.version + 1, {})
         return True
     evidence = repo.merge_evidence(agreement_id)
+    people = _apply_people(repo, agreement_id, evidence, created)
+    orgs = repo.parties(agreement_id)
+    parties = [o.id for o in orgs if o.id is not None]
     _apply_fields(agreement, evidence)
-    people = _apply_people(repo, agreement_id, evidence)
-    parties = repo.party_ids(agreement_id)
-    agreement.search_text = _search_text(repo, agreement, parties)
+    agreement.search_text = _search_text(agreement, orgs)
     recalled = {s.article_id: s.recalled for s in sources}
     rows = [
         SigningRow(
@@ -267,23 +262,20 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
         )
         for e in evidence
     ]
-    signing = signing_to_json(_signing(rows))
-    if signing != agreement.signing:
-        agreement.signing = signing
-        repo.save_agreement(agreement)
+    agreement.signing = signing_to_json(_signing(rows))
     repo.unsettled.discard(agreement_id)
     state = _public_state(agreement, parties, people, sorted(s.article_id for s in sources))
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
-    if digest == agreement.digest:
-        return False
-    agreement.digest = digest
-    agreement.version += 1
-    agreement.updated_at = utcnow()
-    repo.save_agreement(agreement)
-    repo.record_change(
-        "agreement", agreement_id, "created" if created else "updated", agreement.version, state
-    )
-    return True
+    changed = digest != agreement.digest
+    if changed:
+        agreement.digest = digest
+        agreement.version += 1
+        agreement.updated_at = utcnow()
+    repo.save_agreement(agreement)  # one UPDATE of the columns that changed, or none
+    if changed:
+        action = "created" if created else "updated"
+        repo.record_change("agreement", agreement_id, action, agreement.version, state)
+    return changed
 
 
 def _apply_fields(agreement: Agreement, evidence: list[MergeEvidence]) -> None:
@@ -310,10 +302,11 @@ def _apply_fields(agreement: Agreement, evidence: list[MergeEvidence]) -> None:
 
 
 def _apply_people(
-    repo: Repository, agreement_id: int, evidence: list[MergeEvidence]
+    repo: Repository, agreement_id: int, evidence: list[MergeEvidence], created: bool = False
 ) -> list[tuple[int, str | None, bool]]:
-    """Settle who was there from the person mentions; the rows are rewritten only when they changed.
-    Returns the people as the public record lists them: (person id, role, signed), by name."""
+    """Settle who was there from the person mentions; the rows are rewritten only when they changed
+    (a record `created` in this transaction has none yet). Returns the people as the public record lists
+    them: (person id, role, signed), by name."""
     people: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in evidence:
         if row.field == "person":
@@ -343,7 +336,8 @@ def _apply_people(
                 signed=any(m.get("signed") for m in mentions),
             )
         )
-    current = {(p.person_id, p.role, p.organization_id, p.signed) for p, _ in repo.people(agreement_id)}
+    stored = [] if created else repo.people(agreement_id)
+    current = {(p.person_id, p.role, p.organization_id, p.signed) for p, _ in stored}
     if current != {(p.person_id, p.role, p.organization_id, p.signed) for p in rows}:
         repo.replace_people(agreement_id, rows)
     name_of = {p.id: p.name for p in persons.values()}
@@ -353,9 +347,9 @@ def _apply_people(
     ]
 
 
-def _search_text(repo: Repository, agreement: Agreement, parties: list[int]) -> str:
+def _search_text(agreement: Agreement, parties: list[Organization]) -> str:
     parts: list[str] = []
-    for org in repo.organizations(parties):
+    for org in parties:
         parts.extend([org.name, org.acronym or "", *org.aliases])
     parts.extend(x for x in (agreement.kind, agreement.place, agreement.event) if x)
     parts.extend(agreement.themes)

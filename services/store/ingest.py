@@ -28,7 +28,7 @@ class IngestResult:
 
 def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
     repo.lock(f"article:{event.canonical_url}")
-    existing = repo.article_by_canonical_url(event.canonical_url)
+    existing, same_text = repo.article_and_original(event.canonical_url, event.text_hash)
     if existing is not None and _unchanged(existing, event):
         assert existing.id is not None
         return IngestResult(existing.id, "unchanged", existing.relevant)
@@ -37,7 +37,7 @@ def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
         assert existing.id is not None
         touched.update(repo.detach_article(existing.id))
     previous = frozenset(touched)
-    original, status = _find_original(repo, event, existing)
+    original, status = _find_original(repo, event, existing, same_text)
     article = _save_article(repo, event, existing, original)
     assert article.id is not None
     created: set[int] = set()
@@ -47,7 +47,9 @@ def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
     elif event.relevant:
         reportable = _reportable(event.agreements)
         for candidate in reportable:
-            agreement_id, is_new = attach_candidate(repo, candidate, article, previous, len(reportable) == 1)
+            agreement_id, is_new = attach_candidate(
+                repo, candidate, article, previous, len(reportable) == 1, linked=existing is not None
+            )
             touched.add(agreement_id)
             if is_new:
                 created.add(agreement_id)
@@ -70,13 +72,13 @@ def _reportable(candidates: tuple[AgreementCandidate, ...]) -> list[AgreementCan
 
 
 def _find_original(
-    repo: Repository, event: ArticleParsed, existing: Article | None
+    repo: Repository, event: ArticleParsed, existing: Article | None, exact: Article | None
 ) -> tuple[Article | None, Status]:
-    """Exact copy first (normalized-text hash), then a near copy through the MinHash bands."""
-    exclude = existing.id if existing is not None else None
-    exact = repo.original_by_text_hash(event.text_hash)
-    if exact is not None and exact.id != exclude:
+    """Exact copy first (`exact`: an original with the same normalized-text hash), then a near copy
+    through the MinHash bands."""
+    if exact is not None:
         return exact, "duplicate"
+    exclude = existing.id if existing is not None else None
     signature = event.minhash
     best: tuple[float, int] | None = None
     for candidate_id, packed in repo.band_candidates(dedup.bands(signature), exclude):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, text, update
+from sqlalchemy import and_, delete, event, func, or_, text, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -71,6 +71,18 @@ class MergeEvidence(NamedTuple):
     canonical_url: str
 
 
+class EvidenceRow(NamedTuple):
+    """A value an article gives for an agreement field, as it is written (`FieldEvidence` without id)."""
+
+    agreement_id: int
+    article_id: int
+    field: str
+    value: str
+    precision: str | None = None
+    sentence: str | None = None
+    confidence: float = 1.0
+
+
 class StoredSigning(NamedTuple):
     """An agreement as resolution weighs it: its party key and its stored signing summary."""
 
@@ -83,8 +95,8 @@ class _Core:
     """Organizations, articles, agreements, evidence and the change feed."""
 
     def __init__(self, session: Session, tally: bool = False) -> None:
-        """With `tally`, run counters are summed in memory and written by `flush_counts` (a batch
-        updates each counter row once, in name order, instead of once a page)."""
+        """With `tally`, run counters are summed in memory and written at commit, or earlier by
+        `flush_counts` (a batch updates each counter row once, in name order, instead of once a page)."""
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._tally: dict[tuple[int, str], int] | None = {} if tally else None
@@ -96,6 +108,28 @@ class _Core:
         self.unsettled: set[int] = set()
         self._locks: set[int] = set()  # advisory locks held until this transaction ends
         self._runs: dict[int, CrawlRun | None] = {}
+        # Agreements created in this transaction: held here, as the session holds its rows weakly, so
+        # their refresh finds them without reading them back (their inserts already lock them).
+        self._created: dict[int, Agreement] = {}
+        # Change rows wait for the end of the transaction: one statement for all, and the change feed's
+        # lock is taken only then, so concurrent writers wait on it for the commit alone.
+        self._changes: list[dict[str, Any]] = []
+        event.listen(session, "before_commit", self._before_commit)
+        event.listen(session, "after_transaction_end", self._after_transaction)
+
+    def _before_commit(self, _session: Session) -> None:
+        """What this repository kept for the end of the transaction is written before it commits."""
+        self.flush_changes()
+
+    def _after_transaction(self, _session: Session, transaction: Any) -> None:
+        """Locks, rows held and rows kept belong to one transaction: a next one starts without them."""
+        if transaction.parent is None:
+            self._locks.clear()
+            self._created.clear()
+            self._changes.clear()
+            self.unsettled.clear()
+            if self._tally is not None:
+                self._tally.clear()
 
     # -- locks ---------------------------------------------------------------------------------
     def lock(self, name: str) -> None:
@@ -161,9 +195,20 @@ class _Core:
     def article_by_canonical_url(self, url: str) -> Article | None:
         return self.session.exec(select(Article).where(Article.canonical_url == url)).first()
 
-    def original_by_text_hash(self, text_hash: str) -> Article | None:
-        stmt = select(Article).where(Article.text_hash == text_hash, col(Article.duplicate_of).is_(None))
-        return self.session.exec(stmt).first()
+    def article_and_original(
+        self, canonical_url: str, text_hash: str
+    ) -> tuple[Article | None, Article | None]:
+        """In one query: the article stored under this URL, and the first original (not a copy) with
+        this text hash that is not that article."""
+        same_text = and_(col(Article.text_hash) == text_hash, col(Article.duplicate_of).is_(None))
+        stmt = select(Article).where(or_(col(Article.canonical_url) == canonical_url, same_text))
+        found = list(self.session.exec(stmt.order_by(col(Article.id))))
+        existing = next((a for a in found if a.canonical_url == canonical_url), None)
+        original = next(
+            (a for a in found if a is not existing and a.text_hash == text_hash and a.duplicate_of is None),
+            None,
+        )
+        return existing, original
 
     def band_candidates(
         self, bands: Sequence[tuple[int, int]], exclude: int | None
@@ -201,9 +246,9 @@ class _Core:
         """A `new` article has no bands yet: nothing to delete first."""
         if not new:
             self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
-        if bands:  # plain rows in one statement: no ORM object per band
+        if bands:  # one INSERT of several rows (executemany sent one statement per row)
             rows = [{"article_id": article_id, "band": b, "value": v} for b, v in bands]
-            self.session.execute(sa_insert(ArticleBand), rows)
+            self.session.execute(sa_insert(ArticleBand).values(rows))
 
     def duplicates_of(self, article_id: int) -> list[Article]:
         return list(self.session.exec(select(Article).where(Article.duplicate_of == article_id)))
@@ -270,6 +315,7 @@ class _Core:
         self.session.add(agreement)
         self.session.flush()
         assert agreement.id is not None
+        self._created[agreement.id] = agreement
         self.session.add_all(
             AgreementParty(agreement_id=agreement.id, organization_id=o)
             for o in sorted(set(organization_ids))
@@ -277,7 +323,10 @@ class _Core:
         return agreement
 
     def get_agreement(self, agreement_id: int, for_update: bool = False) -> Agreement | None:
-        """`for_update` locks the row until commit (PostgreSQL), so two writers never lose a version."""
+        """`for_update` locks the row until commit (PostgreSQL), so two writers never lose a version;
+        one created in this transaction is locked already and is not read again."""
+        if agreement_id in self._created:
+            return self._created[agreement_id]
         if not for_update:
             return self.session.get(Agreement, agreement_id)
         stmt = select(Agreement).where(Agreement.id == agreement_id).with_for_update()
@@ -289,6 +338,7 @@ class _Core:
 
     def delete_agreement(self, agreement_id: int) -> None:
         self.unsettled.discard(agreement_id)
+        self._created.pop(agreement_id, None)
         for table in (FieldEvidence, AgreementSource, AgreementPerson, AgreementParty):
             self.session.execute(delete(table).where(col(table.agreement_id) == agreement_id))
         self.session.execute(delete(Agreement).where(col(Agreement.id) == agreement_id))
@@ -296,6 +346,16 @@ class _Core:
     def party_ids(self, agreement_id: int) -> list[int]:
         stmt = select(AgreementParty.organization_id).where(AgreementParty.agreement_id == agreement_id)
         return sorted(self.session.exec(stmt))
+
+    def parties(self, agreement_id: int) -> list[Organization]:
+        """The agreement's parties, by id, in one query."""
+        stmt = (
+            select(Organization)
+            .join(AgreementParty, col(AgreementParty.organization_id) == Organization.id)
+            .where(AgreementParty.agreement_id == agreement_id)
+            .order_by(col(Organization.id))
+        )
+        return list(self.session.exec(stmt))
 
     def add_source(self, agreement_id: int, article_id: int, recalled: bool) -> bool:
         """False when the article already is a source of the agreement. One statement, no ORM object."""
@@ -324,17 +384,14 @@ class _Core:
         self.session.execute(delete(AgreementSource).where(col(AgreementSource.article_id) == article_id))
         return touched
 
-    def add_evidence(self, rows: Iterable[FieldEvidence]) -> None:
-        """Written as plain rows in one statement (the objects are not added to the session)."""
+    def add_evidence(self, rows: Iterable[EvidenceRow]) -> None:
+        """Written in one INSERT of several rows; a value given twice is written once."""
         values: dict[tuple[int, int, str, str], dict[str, Any]] = {}
         for row in rows:
-            key = (row.agreement_id, row.article_id, row.field, row.value)
-            values.setdefault(key, row.model_dump(exclude={"id"}))
+            values.setdefault((row.agreement_id, row.article_id, row.field, row.value), row._asdict())
         if values:
             self.unsettled.update(k[0] for k in values)
-            # render_nulls: rows with and without a precision go in one statement, not one each
-            insert = sa_insert(FieldEvidence).execution_options(render_nulls=True)
-            self.session.execute(insert, list(values.values()))
+            self.session.execute(sa_insert(FieldEvidence).values(list(values.values())))
 
     def evidence(self, agreement_id: int) -> list[tuple[FieldEvidence, Article]]:
         stmt = (
@@ -462,11 +519,19 @@ class _Core:
     def record_change(
         self, entity: str, entity_id: int, action: str, version: int | None, payload: dict[str, Any]
     ) -> None:
+        """Kept until the transaction ends (`flush_changes`, called before every commit)."""
+        row = {"entity": entity, "entity_id": entity_id, "action": action, "version": version}
+        self._changes.append({**row, "payload": payload, "created_at": utcnow()})
+
+    def flush_changes(self) -> None:
+        """Write the change rows kept so far, in the order they were recorded, in one statement."""
+        if not self._changes:
+            return
+        rows, self._changes = self._changes, []
         if self.postgres:
             self._lock(_CHANGE_FEED_LOCK)
-        row = {"entity": entity, "entity_id": entity_id, "action": action, "version": version}
         insert = sa_insert(Change).execution_options(render_nulls=True)
-        self.session.execute(insert, [{**row, "payload": payload, "created_at": utcnow()}])
+        self.session.execute(insert, rows)
 
     def preload_rejections(self, urls: Sequence[str]) -> None:
         stmt = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(set(urls)))
@@ -632,6 +697,10 @@ class _Crawl(_Core):
             self._tally[(run_id, name)] = self._tally.get((run_id, name), 0) + by
             return
         self._add_count(run_id, name, by)
+
+    def _before_commit(self, session: Session) -> None:
+        super()._before_commit(session)
+        self.flush_counts()
 
     def flush_counts(self) -> None:
         """Write the tallied counters (a repository made without `tally` writes them as it goes)."""

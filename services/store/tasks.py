@@ -95,8 +95,7 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
         result = ingest_article(repo, event)
-        crawling.record_parsed(repo, event.url, event.run_id, result)
-        repo.flush_counts()
+        crawling.record_parsed(repo, event.url, event.run_id, result)  # counters written at commit
     _push_changes()
     return asdict(result)
 
@@ -115,7 +114,6 @@ def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
         commands = crawling.record_urls(repo, event, crawling.RefetchPolicy())
-        repo.flush_counts()
     for batch in crawling.batches(commands, runtime.settings().batch_size):
         publish(runtime.app(), FETCH_PAGES, batch)
     return {"status": "recorded", "fetches": len(commands)}
@@ -131,7 +129,6 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
         commands = [c for e in event.fetched if (c := crawling.record_fetch(repo, e)) is not None]
         for failure in event.failed:
             crawling.record_fetch_failure(repo, failure)
-        repo.flush_counts()
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
         publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
@@ -147,7 +144,6 @@ def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
         repo.preload_rejections([p.url for p in event.pages])
         for rejected in event.pages:
             crawling.record_rejected(repo, rejected)
-        repo.flush_counts()
     return {"status": "rejected", "pages": len(event.pages)}
 
 

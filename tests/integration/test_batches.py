@@ -104,6 +104,17 @@ def test_a_batch_of_outcomes_is_one_transaction_and_its_parses_one_batch(sent, d
     assert states == dict(zip(urls, ["done", "done", "done", "parsing", "failed"], strict=True))
 
 
+def test_tallied_counts_are_written_at_commit_and_dropped_with_a_rollback(sent, db_url):
+    run_id = start(db_url)
+    with transaction(engine(db_url)) as session:
+        Repository(session, tally=True).count(run_id, "pages_fetched", 2)  # no flush_counts: the commit
+    with pytest.raises(RuntimeError), transaction(engine(db_url)) as session:
+        Repository(session, tally=True).count(run_id, "pages_fetched", 5)
+        raise RuntimeError("the batch fails")
+    with transaction(engine(db_url)) as session:
+        assert Repository(session).counts_of_run(run_id) == {"pages_fetched": 2}
+
+
 def test_tallied_counts_are_written_once_at_flush(sent, db_url):
     run_id = start(db_url)
     with transaction(engine(db_url)) as session:

@@ -13,8 +13,8 @@ from services.parser.fingerprint import minhash_signature, text_hash
 from services.store.agreements import signing_of_agreement, signings
 from services.store.db import transaction
 from services.store.ingest import ingest_article
-from services.store.models import Agreement, FieldEvidence
-from services.store.repository import Repository
+from services.store.models import Agreement
+from services.store.repository import EvidenceRow, Repository
 from services.store.resolution import signing_from_json
 from services.store.views import agreement_out
 from tests.conftest import engine
@@ -333,7 +333,7 @@ def test_reports_added_in_the_transaction_count_before_the_summary_is_written(db
         article = repo.article_by_canonical_url("https://a.ma/1")
         assert article is not None and article.id is not None
         repo.add_evidence(
-            [FieldEvidence(agreement_id=stored.id, article_id=article.id, field="place", value="Rabat")]
+            [EvidenceRow(agreement_id=stored.id, article_id=article.id, field="place", value="Rabat")]
         )
         assert "rabat" in signings(repo, repo.agreements_with_party_set("astrazeneca"))[stored.id].places
         session.rollback()
@@ -359,3 +359,36 @@ def test_a_party_named_twice_in_a_report_is_one_organization(db_url):
     ingest(db_url, event("https://a.ma/1", CANCER * 3, twice, published=date(2024, 3, 15)))
     (agreement,) = snapshot(db_url)
     assert sorted(p["name"] for p in agreement["parties"]) == sorted([FM6SS.name, AZ.name])
+
+
+def test_change_rows_are_written_at_commit_in_the_order_they_were_recorded(db_url):
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG))
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        before = repo.last_change_seq()
+        for i in range(3):
+            repo.record_change("article", 100 + i, "updated", None, {"n": i})
+        assert repo.last_change_seq() == before  # kept until the transaction ends
+    with pytest.raises(RuntimeError), transaction(engine(db_url)) as session:
+        Repository(session).record_change("article", 200, "updated", None, {})
+        raise RuntimeError("rolled back: its change row is never written")
+    with transaction(engine(db_url)) as session:
+        rows = Repository(session).changes_after(before, 10)
+    assert [(c.entity_id, c.payload) for c in rows] == [(100 + i, {"n": i}) for i in range(3)]
+
+
+def test_an_article_whose_text_another_original_has_is_its_copy_even_if_it_had_that_text(db_url):
+    """The URL's stored article and the original with the same text come from one query: the article
+    itself is never taken for its own original."""
+    ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG))
+    again = ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, version="2"))  # same text
+    copy = ingest(db_url, event("https://b.ma/1", CANCER * 3, CANCER_AG))
+    assert (again.status, copy.status) == ("updated", "duplicate")
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        itself, none = repo.article_and_original("https://a.ma/1", text_hash(CANCER * 3))
+        existing, original = repo.article_and_original("https://b.ma/1", text_hash(CANCER * 3))
+    assert itself is not None and itself.duplicate_of is None and none is None
+    assert existing is not None and original is not None
+    assert (existing.canonical_url, original.canonical_url) == ("https://b.ma/1", "https://a.ma/1")
+    assert existing.duplicate_of == original.id
