@@ -8,14 +8,16 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, event, func, or_, text, update
+from sqlalchemy import and_, bindparam, delete, event, func, or_, text, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlalchemy.sql import Executable
+from sqlmodel import Session, SQLModel, col, select
 
 from services.bus.messages import OrgRef
 from services.store.models import (
@@ -49,6 +51,115 @@ def _off_topic_since(since: datetime | None) -> list[Any]:
     """The rejections `fm6ss reparse` sends again: off-topic, body archived, recorded since `since`."""
     where = [col(Rejection.reason).startswith(OFF_TOPIC_PREFIX), col(Rejection.archive_key).is_not(None)]
     return where if since is None else [*where, col(Rejection.created_at) >= since]
+
+
+# The statements of ingest and of the crawl batches, built once: building a statement (and its cache
+# key) cost more than running it (0.6-0.9 of 1.0 ms on a simple select); a built one is run with its
+# parameters. `_many` marks a list bound as an IN list.
+def _many(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_ORGANIZATIONS_BY_KEY = select(Organization).where(col(Organization.key).in_(_many("keys")))
+_ARTICLE_AND_ORIGINAL = (
+    select(Article)
+    .where(
+        or_(
+            col(Article.canonical_url) == bindparam("url"),
+            and_(col(Article.text_hash) == bindparam("hash"), col(Article.duplicate_of).is_(None)),
+        )
+    )
+    .order_by(col(Article.id))
+)
+_ORIGINALS_MINHASH = (
+    sa_select(col(Article.id), col(Article.minhash))
+    .where(col(Article.id).in_(_many("ids")), col(Article.duplicate_of).is_(None))
+    .order_by(col(Article.id))
+)
+_INSERT_BANDS = sa_insert(ArticleBand)
+_SIGNINGS = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing)).order_by(
+    col(Agreement.id)
+)
+_SIGNINGS_BY_PARTY_SET = _SIGNINGS.where(col(Agreement.party_set) == bindparam("party_set"))
+_SIGNINGS_BY_PARTNER = _SIGNINGS.where(
+    col(Agreement.id).in_(
+        select(AgreementParty.agreement_id)
+        .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+        .where(col(Organization.key).in_(_many("keys")))
+    )
+)
+_PARTY_IDS = select(AgreementParty.organization_id).where(AgreementParty.agreement_id == bindparam("id"))
+_PARTIES = (
+    select(Organization)
+    .join(AgreementParty, col(AgreementParty.organization_id) == Organization.id)
+    .where(AgreementParty.agreement_id == bindparam("id"))
+    .order_by(col(Organization.id))
+)
+_SOURCES = (
+    select(AgreementSource)
+    .where(AgreementSource.agreement_id == bindparam("id"))
+    # Rows are written and deleted by plain statements: the session's copies are read again.
+    .execution_options(populate_existing=True)
+)
+_SOURCE_VALUES: dict[str, Any] = {
+    "agreement_id": bindparam("agreement_id"),
+    "article_id": bindparam("article_id"),
+    "recalled": bindparam("recalled"),
+    "added_at": bindparam("added_at"),
+}
+_SOURCE_TABLE = SQLModel.metadata.tables["agreement_source"]  # the table, not the entity: a Core INSERT
+_ADD_SOURCE = {
+    True: pg_insert(_SOURCE_TABLE).values(_SOURCE_VALUES).on_conflict_do_nothing(),
+    False: sqlite_insert(_SOURCE_TABLE).values(_SOURCE_VALUES).on_conflict_do_nothing(),
+}
+_INSERT_EVIDENCE = sa_insert(FieldEvidence).execution_options(render_nulls=True)  # one statement
+_MERGE_EVIDENCE = (
+    sa_select(
+        col(FieldEvidence.field),
+        col(FieldEvidence.value),
+        col(FieldEvidence.precision),
+        col(FieldEvidence.confidence),
+        col(FieldEvidence.article_id),
+        col(Article.published),
+        col(Article.canonical_url),
+    )
+    .join(Article, col(Article.id) == FieldEvidence.article_id)
+    .where(col(FieldEvidence.agreement_id) == bindparam("id"))
+    .order_by(col(FieldEvidence.id))
+)
+_PEOPLE = (
+    select(AgreementPerson, Person)
+    .join(Person, col(Person.id) == AgreementPerson.person_id)
+    .where(AgreementPerson.agreement_id == bindparam("id"))
+    .order_by(col(Person.name))
+)
+_MANUAL_LINKS = select(ManualLink.agreement_id).where(ManualLink.article_id == bindparam("id"))
+# render_nulls: rows with and without a version go in one statement, not one each
+_INSERT_CHANGES = sa_insert(Change).execution_options(render_nulls=True)
+_PAGES = select(Page).where(col(Page.canonical_url).in_(_many("keys"))).order_by(col(Page.canonical_url))
+_PAGES_FOR_UPDATE = _PAGES.with_for_update()
+_REJECTIONS = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(_many("urls")))
+
+
+@cache
+def _add_counts_statement(postgres: bool) -> Executable:
+    insert = pg_insert if postgres else sqlite_insert
+    stmt = insert(RunCount).values(run_id=bindparam("run_id"), name=bindparam("name"), value=bindparam("by"))
+    return stmt.on_conflict_do_update(
+        index_elements=["run_id", "name"], set_={"value": RunCount.value + stmt.excluded.value}
+    )
+
+
+@cache
+def _band_probe(count: int) -> Executable:
+    """The articles sharing one of `count` (band, value) pairs, bound as b0, v0, b1, v1, ...: an OR of
+    pairs, not a row-value IN, which SQLite only probes the index for."""
+    pairs = (
+        and_(col(ArticleBand.band) == bindparam(f"b{i}"), col(ArticleBand.value) == bindparam(f"v{i}"))
+        for i in range(count)
+    )
+    return sa_select(col(ArticleBand.article_id)).where(or_(*pairs))
 
 
 class SigningRow(NamedTuple):
@@ -140,7 +251,7 @@ class _Core:
     def _lock(self, key: int) -> None:
         """A repository lives for one transaction, so a lock it took is still held: not asked twice."""
         if key not in self._locks:
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            self.session.execute(_LOCK, {"k": key})
             self._locks.add(key)
 
     # -- organizations -------------------------------------------------------------------------
@@ -148,8 +259,11 @@ class _Core:
         """The organizations of these references, in their order: read in one query, then each created,
         or given the reference's new aliases."""
         keys = list({r.key for r in refs})
-        stmt = select(Organization).where(col(Organization.key).in_(keys))
-        found = {o.key: o for o in self.session.exec(stmt)} if keys else {}
+        found = (
+            {o.key: o for o in self.session.exec(_ORGANIZATIONS_BY_KEY, params={"keys": keys})}
+            if keys
+            else {}
+        )
         out = []
         for ref in refs:  # a key named twice is created once: the second finds the first
             found[ref.key] = self._upsert_organization(ref, found.get(ref.key))
@@ -200,9 +314,8 @@ class _Core:
     ) -> tuple[Article | None, Article | None]:
         """In one query: the article stored under this URL, and the first original (not a copy) with
         this text hash that is not that article."""
-        same_text = and_(col(Article.text_hash) == text_hash, col(Article.duplicate_of).is_(None))
-        stmt = select(Article).where(or_(col(Article.canonical_url) == canonical_url, same_text))
-        found = list(self.session.exec(stmt.order_by(col(Article.id))))
+        params = {"url": canonical_url, "hash": text_hash}
+        found = list(self.session.exec(_ARTICLE_AND_ORIGINAL, params=params))
         existing = next((a for a in found if a.canonical_url == canonical_url), None)
         original = next(
             (a for a in found if a is not existing and a.text_hash == text_hash and a.duplicate_of is None),
@@ -217,21 +330,13 @@ class _Core:
         templated outlet can put dozens of its articles in one band."""
         if not bands:
             return []
-        # OR of (band, value) pairs, not a row-value IN: SQLite only probes the index for the former.
-        probes = [and_(col(ArticleBand.band) == b, col(ArticleBand.value) == v) for b, v in bands]
+        probe = {f"{k}{i}": x for i, pair in enumerate(bands) for k, x in zip("bv", pair, strict=True)}
         # Two statements: the band probes first, then primary-key lookups. As one (IN a subquery),
         # PostgreSQL with stale statistics walked every original and probed the bands for each.
-        ids = sorted(
-            set(self.session.execute(sa_select(col(ArticleBand.article_id)).where(or_(*probes))).scalars())
-        )
+        ids = set(self.session.execute(_band_probe(len(bands)), probe).scalars()) - {exclude}
         if not ids:
             return []
-        stmt = sa_select(col(Article.id), col(Article.minhash)).where(
-            col(Article.id).in_(ids), col(Article.duplicate_of).is_(None)
-        )
-        if exclude is not None:
-            stmt = stmt.where(col(Article.id) != exclude)
-        return [(i, m) for i, m in self.session.execute(stmt.order_by(col(Article.id)))]
+        return [(i, m) for i, m in self.session.execute(_ORIGINALS_MINHASH, {"ids": sorted(ids)})]
 
     def get_article(self, article_id: int) -> Article | None:
         return self.session.get(Article, article_id)
@@ -246,9 +351,9 @@ class _Core:
         """A `new` article has no bands yet: nothing to delete first."""
         if not new:
             self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
-        if bands:  # one INSERT of several rows (executemany sent one statement per row)
+        if bands:  # plain rows, no ORM object per band
             rows = [{"article_id": article_id, "band": b, "value": v} for b, v in bands]
-            self.session.execute(sa_insert(ArticleBand).values(rows))
+            self.session.execute(_INSERT_BANDS, rows)
 
     def duplicates_of(self, article_id: int) -> list[Article]:
         return list(self.session.exec(select(Article).where(Article.duplicate_of == article_id)))
@@ -295,20 +400,14 @@ class _Core:
     # -- agreements ----------------------------------------------------------------------------
     def agreements_with_party_set(self, party_set: str) -> list[StoredSigning]:
         """The candidates of resolution: id, party key and signing summary, no other column."""
-        return self._stored_signings(col(Agreement.party_set) == party_set)
+        return self._stored_signings(_SIGNINGS_BY_PARTY_SET, {"party_set": party_set})
 
     def agreements_with_partners(self, keys: Sequence[str]) -> list[StoredSigning]:
         """Agreements one of whose parties has one of these organization keys."""
-        ids = (
-            select(AgreementParty.agreement_id)
-            .join(Organization, col(Organization.id) == AgreementParty.organization_id)
-            .where(col(Organization.key).in_(list(keys)))
-        )
-        return self._stored_signings(col(Agreement.id).in_(ids))
+        return self._stored_signings(_SIGNINGS_BY_PARTNER, {"keys": list(keys)})
 
-    def _stored_signings(self, where: Any) -> list[StoredSigning]:
-        stmt = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing)).where(where)
-        return [StoredSigning(*row) for row in self.session.execute(stmt.order_by(col(Agreement.id)))]
+    def _stored_signings(self, stmt: Executable, params: dict[str, Any]) -> list[StoredSigning]:
+        return [StoredSigning(*row) for row in self.session.execute(stmt, params)]
 
     def create_agreement(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
         agreement = Agreement(party_set=party_set, version=0)
@@ -344,33 +443,23 @@ class _Core:
         self.session.execute(delete(Agreement).where(col(Agreement.id) == agreement_id))
 
     def party_ids(self, agreement_id: int) -> list[int]:
-        stmt = select(AgreementParty.organization_id).where(AgreementParty.agreement_id == agreement_id)
-        return sorted(self.session.exec(stmt))
+        return sorted(self.session.exec(_PARTY_IDS, params={"id": agreement_id}))
 
     def parties(self, agreement_id: int) -> list[Organization]:
         """The agreement's parties, by id, in one query."""
-        stmt = (
-            select(Organization)
-            .join(AgreementParty, col(AgreementParty.organization_id) == Organization.id)
-            .where(AgreementParty.agreement_id == agreement_id)
-            .order_by(col(Organization.id))
-        )
-        return list(self.session.exec(stmt))
+        return list(self.session.exec(_PARTIES, params={"id": agreement_id}))
 
     def add_source(self, agreement_id: int, article_id: int, recalled: bool) -> bool:
         """False when the article already is a source of the agreement. One statement, no ORM object."""
-        insert = pg_insert if self.postgres else sqlite_insert
         values = {"agreement_id": agreement_id, "article_id": article_id, "recalled": recalled}
-        stmt = insert(AgreementSource).values(**values, added_at=utcnow()).on_conflict_do_nothing()
-        if not self.session.execute(stmt).rowcount:  # type: ignore[attr-defined]  # a CursorResult
+        result = self.session.execute(_ADD_SOURCE[self.postgres], {**values, "added_at": utcnow()})
+        if not result.rowcount:  # type: ignore[attr-defined]  # a CursorResult
             return False
         self.unsettled.add(agreement_id)
         return True
 
     def sources(self, agreement_id: int) -> list[AgreementSource]:
-        # Rows are written and deleted by plain statements: the session's copies are read again.
-        stmt = select(AgreementSource).where(AgreementSource.agreement_id == agreement_id)
-        return list(self.session.exec(stmt.execution_options(populate_existing=True)))
+        return list(self.session.exec(_SOURCES, params={"id": agreement_id}))
 
     def agreement_ids_of_article(self, article_id: int) -> list[int]:
         stmt = select(AgreementSource.agreement_id).where(AgreementSource.article_id == article_id)
@@ -391,7 +480,7 @@ class _Core:
             values.setdefault((row.agreement_id, row.article_id, row.field, row.value), row._asdict())
         if values:
             self.unsettled.update(k[0] for k in values)
-            self.session.execute(sa_insert(FieldEvidence).values(list(values.values())))
+            self.session.execute(_INSERT_EVIDENCE, list(values.values()))
 
     def evidence(self, agreement_id: int) -> list[tuple[FieldEvidence, Article]]:
         stmt = (
@@ -451,21 +540,7 @@ class _Core:
 
     def merge_evidence(self, agreement_id: int) -> list[MergeEvidence]:
         """An agreement's evidence with what merging needs of each report (no article bodies)."""
-        stmt = (
-            sa_select(
-                col(FieldEvidence.field),
-                col(FieldEvidence.value),
-                col(FieldEvidence.precision),
-                col(FieldEvidence.confidence),
-                col(FieldEvidence.article_id),
-                col(Article.published),
-                col(Article.canonical_url),
-            )
-            .join(Article, col(Article.id) == FieldEvidence.article_id)
-            .where(col(FieldEvidence.agreement_id) == agreement_id)
-            .order_by(col(FieldEvidence.id))
-        )
-        return [MergeEvidence(*row) for row in self.session.execute(stmt)]
+        return [MergeEvidence(*row) for row in self.session.execute(_MERGE_EVIDENCE, {"id": agreement_id})]
 
     def replace_people(self, agreement_id: int, people: Iterable[AgreementPerson]) -> None:
         self.session.execute(delete(AgreementPerson).where(col(AgreementPerson.agreement_id) == agreement_id))
@@ -473,13 +548,7 @@ class _Core:
         self.session.flush()
 
     def people(self, agreement_id: int) -> list[tuple[AgreementPerson, Person]]:
-        stmt = (
-            select(AgreementPerson, Person)
-            .join(Person, col(Person.id) == AgreementPerson.person_id)
-            .where(AgreementPerson.agreement_id == agreement_id)
-            .order_by(col(Person.name))
-        )
-        return [(ap, p) for ap, p in self.session.exec(stmt)]
+        return [(ap, p) for ap, p in self.session.exec(_PEOPLE, params={"id": agreement_id})]
 
     def list_agreements(self, filters: dict[str, Any], after: int, limit: int) -> list[Agreement]:
         stmt = select(Agreement).where(col(Agreement.id) > after)
@@ -530,12 +599,11 @@ class _Core:
         rows, self._changes = self._changes, []
         if self.postgres:
             self._lock(_CHANGE_FEED_LOCK)
-        insert = sa_insert(Change).execution_options(render_nulls=True)
-        self.session.execute(insert, rows)
+        self.session.execute(_INSERT_CHANGES, rows)
 
     def preload_rejections(self, urls: Sequence[str]) -> None:
-        stmt = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(set(urls)))
-        self._rejections = {(u, k) for u, k in self.session.exec(stmt)}
+        found = self.session.exec(_REJECTIONS, params={"urls": sorted(set(urls))})
+        self._rejections = {(u, k) for u, k in found}
 
     def record_rejection(self, url: str, reason: str, archive_key: str | None, run_id: int | None) -> None:
         if self._rejections is not None:
@@ -626,11 +694,9 @@ class _Crawl(_Core):
         """Read a batch's pages in one query (locked, in key order, when for update); `page` then answers
         from memory for these keys."""
         keys = sorted(set(canonical_urls))
-        stmt = select(Page).where(col(Page.canonical_url).in_(keys)).order_by(col(Page.canonical_url))
-        if for_update:
-            stmt = stmt.with_for_update()
+        stmt = _PAGES_FOR_UPDATE if for_update else _PAGES
         self._pages = dict.fromkeys(keys)
-        self._pages.update({p.canonical_url: p for p in self.session.exec(stmt)})
+        self._pages.update({p.canonical_url: p for p in self.session.exec(stmt, params={"keys": keys})})
 
     def page(self, canonical_url: str, for_update: bool = False) -> Page | None:
         if canonical_url in self._pages:
@@ -715,12 +781,8 @@ class _Crawl(_Core):
         self._add_counts([(run_id, name, by)])
 
     def _add_counts(self, rows: list[tuple[int, str, int]]) -> None:
-        insert = pg_insert if self.postgres else sqlite_insert
-        stmt = insert(RunCount).values([{"run_id": r, "name": n, "value": by} for r, n, by in rows])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["run_id", "name"], set_={"value": RunCount.value + stmt.excluded.value}
-        )
-        self.session.execute(stmt)
+        params = [{"run_id": r, "name": n, "by": by} for r, n, by in rows]
+        self.session.execute(_add_counts_statement(self.postgres), params)
 
     def run_count_totals(self) -> dict[str, int]:
         stmt = select(RunCount.name, func.sum(RunCount.value)).group_by(col(RunCount.name))
@@ -746,8 +808,7 @@ class Repository(_Crawl):
     agreements, which resolution must respect."""
 
     def manual_links(self, article_id: int) -> list[int]:
-        stmt = select(ManualLink.agreement_id).where(ManualLink.article_id == article_id)
-        return sorted(self.session.exec(stmt))
+        return sorted(self.session.exec(_MANUAL_LINKS, params={"id": article_id}))
 
     def set_manual_link(self, article_id: int, agreement_id: int) -> None:
         self.session.execute(delete(ManualLink).where(col(ManualLink.article_id) == article_id))
