@@ -77,7 +77,6 @@ _ORIGINALS_MINHASH = (
     .where(col(Article.id).in_(_many("ids")), col(Article.duplicate_of).is_(None))
     .order_by(col(Article.id))
 )
-_INSERT_BANDS = sa_insert(ArticleBand)
 _SIGNINGS = sa_select(col(Agreement.id), col(Agreement.party_set), col(Agreement.signing)).order_by(
     col(Agreement.id)
 )
@@ -152,6 +151,16 @@ def _add_counts_statement(postgres: bool) -> Executable:
 
 
 @cache
+def _insert_bands(count: int) -> Executable:
+    """An article's `count` bands in one INSERT of several rows, bound as a, b0, v0, b1, v1, ..."""
+    rows: list[dict[str, Any]] = [
+        {"article_id": bindparam("a"), "band": bindparam(f"b{i}"), "value": bindparam(f"v{i}")}
+        for i in range(count)
+    ]
+    return sa_insert(SQLModel.metadata.tables["article_band"]).values(rows)  # Core, not ORM bulk
+
+
+@cache
 def _band_probe(count: int) -> Executable:
     """The articles sharing one of `count` (band, value) pairs, bound as b0, v0, b1, v1, ...: an OR of
     pairs, not a row-value IN, which SQLite only probes the index for."""
@@ -160,6 +169,10 @@ def _band_probe(count: int) -> Executable:
         for i in range(count)
     )
     return sa_select(col(ArticleBand.article_id)).where(or_(*pairs))
+
+
+def _band_params(bands: Sequence[tuple[int, int]]) -> dict[str, int]:
+    return {f"{k}{i}": x for i, pair in enumerate(bands) for k, x in zip("bv", pair, strict=True)}
 
 
 class SigningRow(NamedTuple):
@@ -330,7 +343,7 @@ class _Core:
         templated outlet can put dozens of its articles in one band."""
         if not bands:
             return []
-        probe = {f"{k}{i}": x for i, pair in enumerate(bands) for k, x in zip("bv", pair, strict=True)}
+        probe = _band_params(bands)
         # Two statements: the band probes first, then primary-key lookups. As one (IN a subquery),
         # PostgreSQL with stale statistics walked every original and probed the bands for each.
         ids = set(self.session.execute(_band_probe(len(bands)), probe).scalars()) - {exclude}
@@ -352,8 +365,7 @@ class _Core:
         if not new:
             self.session.execute(delete(ArticleBand).where(col(ArticleBand.article_id) == article_id))
         if bands:  # plain rows, no ORM object per band
-            rows = [{"article_id": article_id, "band": b, "value": v} for b, v in bands]
-            self.session.execute(_INSERT_BANDS, rows)
+            self.session.execute(_insert_bands(len(bands)), {"a": article_id, **_band_params(bands)})
 
     def duplicates_of(self, article_id: int) -> list[Article]:
         return list(self.session.exec(select(Article).where(Article.duplicate_of == article_id)))
