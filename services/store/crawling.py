@@ -5,6 +5,7 @@ Handlers run inside one transaction and return the commands to publish once it h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -193,10 +194,24 @@ def record_parsed(repo: Repository, url: str, run_id: int | None, result: Ingest
 
 
 def record_rejected(repo: Repository, event: PageRejected) -> None:
-    _finish_page(repo, event.url)
-    reason = OFF_TOPIC_PREFIX + event.reason if event.off_topic else event.reason
-    repo.record_rejection(event.url, reason, event.archive_key, event.run_id)
-    repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
+    record_rejections(repo, [event])
+
+
+def record_rejections(repo: Repository, events: Sequence[PageRejected]) -> None:
+    """A batch of rejected pages: the pages closed, the rejections written, in one statement each."""
+    keys = []
+    for event in events:
+        try:
+            keys.append(canonical_url(event.url))
+        except InvalidUrl:
+            continue
+    repo.finish_pages(keys)
+    rows = []
+    for event in events:
+        reason = OFF_TOPIC_PREFIX + event.reason if event.off_topic else event.reason
+        rows.append((event.url, reason, event.archive_key, event.run_id))
+        repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
+    repo.record_rejections(rows)
 
 
 def _finish_page(repo: Repository, url: str) -> None:

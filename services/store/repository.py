@@ -139,6 +139,14 @@ _INSERT_CHANGES = sa_insert(Change).execution_options(render_nulls=True)
 _PAGES = select(Page).where(col(Page.canonical_url).in_(_many("keys"))).order_by(col(Page.canonical_url))
 _PAGES_FOR_UPDATE = _PAGES.with_for_update()
 _REJECTIONS = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(_many("urls")))
+_INSERT_REJECTIONS = sa_insert(SQLModel.metadata.tables["rejection"])  # Core: plain rows, no ORM objects
+# The parsed pages of a batch closed in one statement; PostgreSQL scans (and locks) an IN list in key
+# order, as `preload_pages` does, so batches never lock crosswise.
+_FINISH_PAGES = (
+    update(SQLModel.metadata.tables["page"])
+    .where(col(Page.canonical_url).in_(_many("keys")), col(Page.state) == "parsing")
+    .values(state="done")
+)
 
 
 @cache
@@ -224,9 +232,8 @@ class _Core:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._tally: dict[tuple[int, str], int] | None = {} if tally else None
-        # A batch loads its pages and rejections in one query each (`preload_*`); None: known missing.
+        # A batch loads its pages in one query (`preload_pages`); None: known missing.
         self._pages: dict[str, Page | None] = {}
-        self._rejections: set[tuple[str, str | None]] | None = None
         # Agreements whose reports changed in this transaction: their stored signing summary is stale
         # until `refresh_agreement` writes it again, so resolution reads their evidence instead.
         self.unsettled: set[int] = set()
@@ -613,22 +620,24 @@ class _Core:
             self._lock(_CHANGE_FEED_LOCK)
         self.session.execute(_INSERT_CHANGES, rows)
 
-    def preload_rejections(self, urls: Sequence[str]) -> None:
-        found = self.session.exec(_REJECTIONS, params={"urls": sorted(set(urls))})
-        self._rejections = {(u, k) for u, k in found}
+    def record_rejections(self, rows: Sequence[tuple[str, str, str | None, int | None]]) -> None:
+        """Rejections (url, reason, archive key, run) in one statement, but those already recorded
+        with the same body (read in one query first) or named twice in the batch."""
+        known = {
+            (u, k) for u, k in self.session.exec(_REJECTIONS, params={"urls": sorted({r[0] for r in rows})})
+        }
+        new: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for url, reason, archive_key, run_id in rows:
+            if (url, archive_key) not in known:
+                values = {"url": url, "reason": reason, "archive_key": archive_key, "run_id": run_id}
+                new.setdefault((url, archive_key), {**values, "created_at": utcnow()})
+        if new:
+            self.session.execute(_INSERT_REJECTIONS, list(new.values()))
 
-    def record_rejection(self, url: str, reason: str, archive_key: str | None, run_id: int | None) -> None:
-        if self._rejections is not None:
-            exists = (url, archive_key) in self._rejections
-        else:
-            stmt = select(Rejection.id).where(Rejection.url == url, Rejection.archive_key == archive_key)
-            exists = self.session.exec(stmt).first() is not None
-        if not exists:
-            self.session.add(Rejection(url=url, reason=reason, archive_key=archive_key, run_id=run_id))
-            if self._rejections is not None:
-                self._rejections.add((url, archive_key))
-            else:
-                self.session.flush()
+    def finish_pages(self, canonical_urls: Sequence[str]) -> None:
+        """Pages waiting for their parse are done, in one statement (pages in another state stay)."""
+        if canonical_urls:
+            self.session.execute(_FINISH_PAGES, {"keys": sorted(set(canonical_urls))})
 
     def add_dead_letter(self, task: str, payload: dict[str, Any], error: str, retries: int) -> DeadLetter:
         row = DeadLetter(task=task, payload=payload, error=error, retries=retries)

@@ -139,11 +139,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
     with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        crawling.preload(repo, [p.url for p in event.pages])
-        repo.preload_rejections([p.url for p in event.pages])
-        for rejected in event.pages:
-            crawling.record_rejected(repo, rejected)
+        crawling.record_rejections(Repository(session, tally=True), event.pages)
     return {"status": "rejected", "pages": len(event.pages)}
 
 

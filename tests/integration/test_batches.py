@@ -97,6 +97,9 @@ def test_a_batch_of_outcomes_is_one_transaction_and_its_parses_one_batch(sent, d
     )
     store_tasks.record_rejections_task.apply(args=(rejected.model_dump(mode="json"),))
     assert counts(db_url, run_id)["pages_off_topic"] == 3
+    # Redelivered, and with a page named twice: each (page, body) is recorded once.
+    again = PagesRejected(pages=(*rejected.pages, rejected.pages[0]))
+    store_tasks.record_rejections_task.apply(args=(again.model_dump(mode="json"),))
     with transaction(engine(db_url)) as session:
         repo = Repository(session)
         states = {p.canonical_url: p.state for u in urls if (p := repo.page(u)) is not None}
