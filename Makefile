@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl clean
+.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl bench-ingest clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +49,9 @@ bench-dedup: install
 
 bench-crawl: install
 	$(RUN) python -m bench.crawl
+
+bench-ingest: install
+	$(RUN) python -m bench.ingest
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
