@@ -5,7 +5,7 @@ Handlers run inside one transaction and return the commands to publish once it h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -172,20 +172,25 @@ def record_fetch_failure(repo: Repository, event: FetchFailed) -> None:
     repo.count(event.run_id, f"pages_failed:{page.failure}")
 
 
-def preload(repo: Repository, urls: list[str]) -> None:
-    """A batch's pages read (and locked) in one query before its events are recorded one by one."""
+def _keys(urls: Iterable[str]) -> list[str]:
+    """The pages' keys of these URLs; a URL without a canonical form has no page and is left out."""
     keys = []
     for url in urls:
         try:
             keys.append(canonical_url(url))
         except InvalidUrl:
             continue
-    repo.preload_pages(keys, for_update=True)
+    return keys
+
+
+def preload(repo: Repository, urls: list[str]) -> None:
+    """A batch's pages read (and locked) in one query before its events are recorded one by one."""
+    repo.preload_pages(_keys(urls), for_update=True)
 
 
 def record_parsed(repo: Repository, url: str, run_id: int | None, result: IngestResult) -> None:
     """Close the page's cycle and count what the article gave."""
-    _finish_page(repo, url)
+    repo.finish_pages(_keys([url]))
     repo.count(run_id, f"articles_{result.status}")
     if result.status in ("new", "updated") and not result.relevant:
         repo.count(run_id, "articles_irrelevant")
@@ -193,35 +198,15 @@ def record_parsed(repo: Repository, url: str, run_id: int | None, result: Ingest
     repo.count(run_id, "agreements_updated", len(result.agreements_updated))
 
 
-def record_rejected(repo: Repository, event: PageRejected) -> None:
-    record_rejections(repo, [event])
-
-
 def record_rejections(repo: Repository, events: Sequence[PageRejected]) -> None:
-    """A batch of rejected pages: the pages closed, the rejections written, in one statement each."""
-    keys = []
-    for event in events:
-        try:
-            keys.append(canonical_url(event.url))
-        except InvalidUrl:
-            continue
-    repo.finish_pages(keys)
+    """Rejected pages (a batch, or one): the pages closed, the rejections written, in one statement each."""
+    repo.finish_pages(_keys(event.url for event in events))
     rows = []
     for event in events:
         reason = OFF_TOPIC_PREFIX + event.reason if event.off_topic else event.reason
         rows.append((event.url, reason, event.archive_key, event.run_id))
         repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
     repo.record_rejections(rows)
-
-
-def _finish_page(repo: Repository, url: str) -> None:
-    try:
-        page = repo.page(canonical_url(url), for_update=True)
-    except InvalidUrl:
-        return
-    if page is not None and page.state == "parsing":
-        page.state = "done"
-        repo.save_page(page)
 
 
 def _page_of(repo: Repository, url: str, source: str | None) -> Page:

@@ -104,7 +104,7 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_rejected(Repository(session), event)
+        crawling.record_rejections(Repository(session), [event])
     return {"status": "rejected", "reason": event.reason}
 
 
