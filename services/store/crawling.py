@@ -23,7 +23,7 @@ from services.bus.messages import (
 from services.bus.urls import InvalidUrl, canonical_url
 from services.store.ingest import IngestResult
 from services.store.models import Page, utcnow
-from services.store.repository import OFF_TOPIC_PREFIX, Repository
+from services.store.repository import OFF_TOPIC_PREFIX, NewPage, Repository
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,19 @@ def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) 
         return []
     repo.count(event.run_id, "urls_discovered", len(event.urls))
     repo.preload_pages([found.url for found in event.urls], for_update=True)
-    commands = []
+    commands, new = [], {}
     for found in event.urls:
         page = repo.page(found.url, for_update=True)
         if page is None:
-            page = Page(
-                canonical_url=found.url,
-                url=found.found_as,
-                source=event.source,
-                hints=found.hints.model_dump(exclude_none=True),
-            )
-        elif not policy.due(page, now, force):
-            continue
-        commands.append(_queue(repo, page, event.run_id, now))
+            if found.url not in new:  # a sitemap may list a URL twice
+                hints = found.hints.model_dump(exclude_none=True)
+                new[found.url] = NewPage(found.url, found.found_as, event.source, hints, event.run_id)
+                commands.append(
+                    FetchPage(url=found.found_as, source=event.source, run_id=event.run_id, hints=found.hints)
+                )
+        elif policy.due(page, now, force):
+            commands.append(_queue(repo, page, event.run_id, now))
+    repo.add_pages(list(new.values()))
     repo.count(event.run_id, "fetches_queued", len(commands))
     return commands
 

@@ -140,6 +140,7 @@ _PAGES = select(Page).where(col(Page.canonical_url).in_(_many("keys"))).order_by
 _PAGES_FOR_UPDATE = _PAGES.with_for_update()
 _REJECTIONS = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(_many("urls")))
 _INSERT_REJECTIONS = sa_insert(SQLModel.metadata.tables["rejection"])  # Core: plain rows, no ORM objects
+_INSERT_PAGES = sa_insert(SQLModel.metadata.tables["page"])
 # The parsed pages of a batch closed in one statement; PostgreSQL scans (and locks) an IN list in key
 # order, as `preload_pages` does, so batches never lock crosswise.
 _FINISH_PAGES = (
@@ -160,12 +161,10 @@ def _add_counts_statement(postgres: bool) -> Executable:
 
 @cache
 def _insert_bands(count: int) -> Executable:
-    """An article's `count` bands in one INSERT of several rows, bound as a, b0, v0, b1, v1, ..."""
-    rows: list[dict[str, Any]] = [
-        {"article_id": bindparam("a"), "band": bindparam(f"b{i}"), "value": bindparam(f"v{i}")}
-        for i in range(count)
-    ]
-    return sa_insert(SQLModel.metadata.tables["article_band"]).values(rows)  # Core, not ORM bulk
+    """An article's `count` bands in one INSERT of several rows, bound as a, b0, v0, b1, v1, ... Written as
+    text: SQLAlchemy gives a multi-row VALUES no cache key, so it would be compiled again at every call."""
+    rows = ", ".join(f"(:a, :b{i}, :v{i})" for i in range(count))
+    return text(f"INSERT INTO article_band (article_id, band, value) VALUES {rows}")
 
 
 @cache
@@ -181,6 +180,16 @@ def _band_probe(count: int) -> Executable:
 
 def _band_params(bands: Sequence[tuple[int, int]]) -> dict[str, int]:
     return {f"{k}{i}": x for i, pair in enumerate(bands) for k, x in zip("bv", pair, strict=True)}
+
+
+class NewPage(NamedTuple):
+    """A page's first row: what discovery knows of it."""
+
+    canonical_url: str
+    url: str
+    source: str | None
+    hints: dict[str, Any]
+    run_id: int | None
 
 
 class SigningRow(NamedTuple):
@@ -726,6 +735,25 @@ class _Crawl(_Core):
         if for_update:
             stmt = stmt.with_for_update()
         return self.session.exec(stmt).first()
+
+    def add_pages(self, rows: Sequence[NewPage]) -> None:
+        """Pages the store has never seen, queued for their first fetch, in one statement: plain rows, no
+        ORM object a page (building one cost more than its share of the INSERT)."""
+        if rows:
+            now = utcnow()
+            self.session.execute(
+                _INSERT_PAGES,
+                [
+                    {
+                        **row._asdict(),
+                        "state": "queued",
+                        "attempts": 0,
+                        "discovered_at": now,
+                        "queued_at": now,
+                    }
+                    for row in rows
+                ],
+            )
 
     def save_page(self, page: Page) -> Page:
         self.session.add(page)

@@ -11,6 +11,7 @@ from services.bus.messages import (
     FetchFailed,
     FetchPage,
     PageFetched,
+    PageHints,
     PageRejected,
     PagesFetched,
     PagesRejected,
@@ -105,6 +106,40 @@ def test_a_batch_of_outcomes_is_one_transaction_and_its_parses_one_batch(sent, d
         states = {p.canonical_url: p.state for u in urls if (p := repo.page(u)) is not None}
         assert len(repo.off_topic_pages_since(None, 0, 10)) == 3
     assert states == dict(zip(urls, ["done", "done", "done", "parsing", "failed"], strict=True))
+
+
+def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, db_url):
+    run_id = start(db_url)
+    first = DiscoveredUrl(
+        url="https://news.example/fm6ss-accord",
+        found_as="https://news.example/fm6ss-accord?utm_source=rss",
+        hints=PageHints(title="La FM6SS signe un accord", lang="fr"),
+    )
+    second = DiscoveredUrl(url="https://news.example/autre", found_as="https://news.example/autre")
+    event = UrlsDiscovered(source="news", run_id=run_id, urls=(first, second, first))  # listed twice
+    with transaction(engine(db_url)) as session:
+        commands = crawling.record_urls(Repository(session), event, crawling.RefetchPolicy())
+    assert [(c.url, c.source, c.run_id, c.hints.title) for c in commands] == [
+        (first.found_as, "news", run_id, "La FM6SS signe un accord"),
+        (second.found_as, "news", run_id, None),
+    ]
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        page = repo.page(first.url)
+        assert page is not None
+        assert (page.url, page.source, page.state, page.run_id, page.attempts) == (
+            first.found_as,
+            "news",
+            "queued",
+            run_id,
+            0,
+        )
+        assert page.hints == {"title": "La FM6SS signe un accord", "lang": "fr"}
+        assert page.queued_at is not None and page.discovered_at is not None
+        # Listed again (outside any run): the pages are in flight, nothing is sent.
+        again = UrlsDiscovered(source="news", urls=event.urls)
+        assert crawling.record_urls(repo, again, crawling.RefetchPolicy()) == []
+    assert counts(db_url, run_id)["fetches_queued"] == 2
 
 
 def test_tallied_counts_are_written_at_commit_and_dropped_with_a_rollback(sent, db_url):
