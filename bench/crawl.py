@@ -148,6 +148,49 @@ class Memory:
         }
 
 
+class Cpu:
+    """CPU seconds spent during the pipeline by who spent them: the worker trees, PostgreSQL's processes, the
+    redis-server, this process (the fixture site and the run's polling), and the machine's busy and idle
+    time (from /proc/stat), so the figures show whether the cores were saturated and by what."""
+
+    def __init__(self, workers: list[int]) -> None:
+        self.workers = workers
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        out = dict.fromkeys(("workers", "postgres", "redis", "bench"), 0.0)
+        tree = {p for w in self.workers for p in _tree(w)}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+            pid = int(entry.name)
+            if pid in tree:
+                out["workers"] += seconds
+            elif comm == "postgres":
+                out["postgres"] += seconds
+            elif comm.startswith("redis-server"):
+                out["redis"] += seconds
+            elif pid == os.getpid():
+                out["bench"] += seconds
+        cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        ticks = [int(x) / self.tick for x in cpu]
+        out["machine_idle"] = ticks[3] + ticks[4]
+        out["machine_busy"] = sum(ticks[:8]) - out["machine_idle"]
+        return out
+
+    def stop(self) -> dict[str, float]:
+        """Seconds since the start (PostgreSQL's backends that ended in between are not counted)."""
+        end = self._sample()
+        return {k: round(end[k] - self.start[k], 1) for k in end}
+
+
 def _tree(pid: int) -> list[int]:
     out = [pid]
     try:
@@ -256,7 +299,7 @@ def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
             client = redis.Redis.from_url(broker)
             noop_rate(broker, 30)  # both workers up and consuming
             noop = noop_rate(broker, site.corpus.pages)
-            memory = Memory([p.pid for p in procs])
+            memory, cpu = Memory([p.pid for p in procs]), Cpu([p.pid for p in procs])
             start = time.perf_counter()
             subprocess.run([FM6SS, "recrawl", "--all"], env=env, check=True, capture_output=True)
             status: dict[str, Any] | None = None
@@ -266,7 +309,7 @@ def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
                 if status and status["status"] == "finished" and idle(client):
                     break
             elapsed = time.perf_counter() - start
-            peaks = memory.stop()
+            peaks, cpu_seconds = memory.stop(), cpu.stop()
             counts = table_counts(db_url)
             tasks = task_seconds(client)
         finally:
@@ -283,6 +326,7 @@ def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
         "rows": counts,
         "run_counts": {k: v for k, v in status["counts"].items() if v},
         "memory": peaks,
+        "cpu_seconds": cpu_seconds,
         "task_seconds": tasks,
     }
 
