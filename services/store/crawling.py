@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from services.bus.messages import (
@@ -23,7 +24,7 @@ from services.bus.messages import (
 from services.bus.urls import InvalidUrl, canonical_url
 from services.store.ingest import IngestResult
 from services.store.models import Page, utcnow
-from services.store.repository import OFF_TOPIC_PREFIX, NewPage, Repository
+from services.store.repository import FETCH_COLUMNS, OFF_TOPIC_PREFIX, NewPage, Repository
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,12 @@ def fetch_command(page: Page) -> FetchPage:
 
 def parse_command(page: Page) -> ParsePage:
     assert page.archive_key is not None
+    return _parse(page.url, page.archive_key, page.hints, page.run_id)
+
+
+def _parse(url: str, archive_key: str, hints: dict[str, Any], run_id: int | None) -> ParsePage:
     return ParsePage(
-        url=page.url,
-        archive_key=page.archive_key,
-        content_kind="html",
-        hints=PageHints(**page.hints),
-        run_id=page.run_id,
+        url=url, archive_key=archive_key, content_kind="html", hints=PageHints(**hints), run_id=run_id
     )
 
 
@@ -136,40 +137,51 @@ def queue_url(repo: Repository, url: str, run_id: int | None, source: str | None
     return _queue(repo, page, run_id, utcnow())
 
 
-def record_fetch(repo: Repository, event: PageFetched) -> ParsePage | None:
-    """Keep the validators; stop on 304 or an identical body; otherwise ask the parser."""
-    page = _page_of(repo, event.url, event.source)
-    run = repo.run(event.run_id) if event.run_id else None
-    page.fetched_at = utcnow()
-    page.etag, page.last_modified = event.etag or page.etag, event.last_modified or page.last_modified
-    page.failure = page.failure_detail = None
-    page.attempts = 0
-    # Same body as stored: nothing to parse, unless the page still waits for its parse (this message
-    # redelivered after a commit whose ParsePage was never published).
-    unchanged = event.archive_key == page.archive_key and page.state != "parsing"
-    if event.archive_key is None or (unchanged and not (run and run.force)):
-        page.state = "done"
-        repo.save_page(page)
-        repo.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
-        return None
-    page.archive_key = event.archive_key
-    page.state = "parsing"
-    page.queued_at = utcnow()
-    page.run_id = event.run_id
-    repo.save_page(page)
-    repo.count(event.run_id, "pages_fetched")
-    return parse_command(page)
+def record_fetches(
+    repo: Repository, fetched: Sequence[PageFetched], failed: Sequence[FetchFailed] = ()
+) -> list[ParsePage]:
+    """A batch of fetch outcomes (or one): the pages read and locked in one query, changed as plain rows,
+    written in one statement. A fetched page keeps its validators and stops on 304 or an identical body;
+    otherwise it waits for its parse, and its parse command is returned."""
+    pages = repo.page_rows([canonical_url(e.url) for e in fetched] + [canonical_url(e.url) for e in failed])
+    # canonical_url is cached: asking it again below costs a dict lookup
+    now, commands = utcnow(), []
+    for event in fetched:
+        page = _row_of(pages, event.url, event.source, now)
+        run = repo.run(event.run_id) if event.run_id else None
+        page["fetched_at"] = now
+        page["etag"] = event.etag or page["etag"]
+        page["last_modified"] = event.last_modified or page["last_modified"]
+        page["failure"] = page["failure_detail"] = None
+        page["attempts"] = 0
+        # Same body as stored: nothing to parse, unless the page still waits for its parse (this message
+        # redelivered after a commit whose ParsePage was never published).
+        unchanged = event.archive_key == page["archive_key"] and page["state"] != "parsing"
+        if event.archive_key is None or (unchanged and not (run and run.force)):
+            page["state"] = "done"
+            repo.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
+            continue
+        page.update(archive_key=event.archive_key, state="parsing", queued_at=now, run_id=event.run_id)
+        repo.count(event.run_id, "pages_fetched")
+        commands.append(_parse(page["url"], event.archive_key, page["hints"], event.run_id))
+    for failure in failed:
+        page = _row_of(pages, failure.url, failure.source, now)
+        page.update(state="failed", failure=failure.reason[:80], failure_detail=failure.detail[:1000] or None)
+        page["attempts"] += 1
+        page["fetched_at"] = now
+        repo.count(failure.run_id, f"pages_failed:{page['failure']}")
+    repo.write_pages(list(pages.values()))
+    return commands
 
 
-def record_fetch_failure(repo: Repository, event: FetchFailed) -> None:
-    page = _page_of(repo, event.url, event.source)
-    page.state = "failed"
-    page.failure = event.reason[:80]
-    page.failure_detail = event.detail[:1000] or None
-    page.attempts += 1
-    page.fetched_at = utcnow()
-    repo.save_page(page)
-    repo.count(event.run_id, f"pages_failed:{page.failure}")
+def _row_of(pages: dict[str, dict[str, Any]], url: str, source: str | None, now: datetime) -> dict[str, Any]:
+    """The page of a fetched URL; one the store never queued (fetched by hand) is created."""
+    key = canonical_url(url)
+    if key not in pages:
+        blank = dict.fromkeys(("id", *FETCH_COLUMNS))
+        pages[key] = blank | {"canonical_url": key, "url": url, "source": source, "hints": {}}
+        pages[key] |= {"state": "new", "attempts": 0, "discovered_at": now}
+    return pages[key]
 
 
 def _keys(urls: Iterable[str]) -> list[str]:
@@ -181,11 +193,6 @@ def _keys(urls: Iterable[str]) -> list[str]:
         except InvalidUrl:
             continue
     return keys
-
-
-def preload(repo: Repository, urls: list[str]) -> None:
-    """A batch's pages read (and locked) in one query before its events are recorded one by one."""
-    repo.preload_pages(_keys(urls), for_update=True)
 
 
 def record_parsed(repo: Repository, url: str, run_id: int | None, result: IngestResult) -> None:
@@ -207,9 +214,3 @@ def record_rejections(repo: Repository, events: Sequence[PageRejected]) -> None:
         rows.append((event.url, reason, event.archive_key, event.run_id))
         repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
     repo.record_rejections(rows)
-
-
-def _page_of(repo: Repository, url: str, source: str | None) -> Page:
-    key = canonical_url(url)
-    page = repo.page(key, for_update=True)
-    return page if page is not None else Page(canonical_url=key, url=url, source=source)

@@ -140,7 +140,32 @@ _PAGES = select(Page).where(col(Page.canonical_url).in_(_many("keys"))).order_by
 _PAGES_FOR_UPDATE = _PAGES.with_for_update()
 _REJECTIONS = select(Rejection.url, Rejection.archive_key).where(col(Rejection.url).in_(_many("urls")))
 _INSERT_REJECTIONS = sa_insert(SQLModel.metadata.tables["rejection"])  # Core: plain rows, no ORM objects
-_INSERT_PAGES = sa_insert(SQLModel.metadata.tables["page"])
+_PAGE_TABLE = SQLModel.metadata.tables["page"]
+_INSERT_PAGES = sa_insert(_PAGE_TABLE)
+_PAGE_ROWS = (
+    sa_select(_PAGE_TABLE)
+    .where(_PAGE_TABLE.c.canonical_url.in_(_many("keys")))
+    .order_by(_PAGE_TABLE.c.canonical_url)
+    .with_for_update()
+)
+# What a fetch's outcome changes on a page; bound as p_<column> (a bound name may not be a column's).
+FETCH_COLUMNS = (
+    "state",
+    "etag",
+    "last_modified",
+    "archive_key",
+    "failure",
+    "failure_detail",
+    "attempts",
+    "run_id",
+    "queued_at",
+    "fetched_at",
+)
+_UPDATE_PAGES = (
+    update(_PAGE_TABLE)
+    .where(_PAGE_TABLE.c.id == bindparam("p_id"))
+    .values({c: bindparam(f"p_{c}") for c in FETCH_COLUMNS})
+)
 # The parsed pages of a batch closed in one statement; PostgreSQL scans (and locks) an IN list in key
 # order, as `preload_pages` does, so batches never lock crosswise.
 _FINISH_PAGES = (
@@ -754,6 +779,21 @@ class _Crawl(_Core):
                     for row in rows
                 ],
             )
+
+    def page_rows(self, canonical_urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """A batch's pages as plain dicts by key, read and locked in key order in one query."""
+        rows = self.session.execute(_PAGE_ROWS, {"keys": sorted(set(canonical_urls))}).mappings()
+        return {row["canonical_url"]: dict(row) for row in rows}
+
+    def write_pages(self, pages: Sequence[dict[str, Any]]) -> None:
+        """The pages of `page_rows`, changed in their FETCH_COLUMNS, written in one statement; those
+        without an id (not stored yet) inserted in another."""
+        changed = [{f"p_{c}": page[c] for c in ("id", *FETCH_COLUMNS)} for page in pages if page["id"]]
+        if changed:
+            self.session.execute(_UPDATE_PAGES, changed)
+        new = [{k: v for k, v in page.items() if k != "id"} for page in pages if not page["id"]]
+        if new:
+            self.session.execute(_INSERT_PAGES, new)
 
     def save_page(self, page: Page) -> Page:
         self.session.add(page)

@@ -125,10 +125,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesFetched.model_validate(payload)
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
-        crawling.preload(repo, [e.url for e in event.fetched] + [e.url for e in event.failed])
-        commands = [c for e in event.fetched if (c := crawling.record_fetch(repo, e)) is not None]
-        for failure in event.failed:
-            crawling.record_fetch_failure(repo, failure)
+        commands = crawling.record_fetches(repo, event.fetched, event.failed)
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
         publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
@@ -147,10 +144,10 @@ def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageFetched.model_validate(payload)
     with transaction(engine()) as session:
-        command = crawling.record_fetch(Repository(session), event)
-    if command is None:
+        commands = crawling.record_fetches(Repository(session), [event])
+    if not commands:
         return {"status": "unchanged"}
-    publish(runtime.app(), PARSE_PAGE, command)
+    publish(runtime.app(), PARSE_PAGE, commands[0])
     return {"status": "parsing"}
 
 
@@ -158,7 +155,7 @@ def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = FetchFailed.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_fetch_failure(Repository(session), event)
+        crawling.record_fetches(Repository(session), (), [event])
     return {"status": "failed", "reason": event.reason}
 
 

@@ -142,6 +142,44 @@ def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, d
     assert counts(db_url, run_id)["fetches_queued"] == 2
 
 
+def test_outcomes_of_pages_never_queued_create_their_pages(sent, db_url):
+    """A URL fetched by hand (no page yet) gets its page from its outcome, as the queued ones do."""
+    done = PageFetched(
+        url="https://presse.example/accord#haut",
+        final_url="https://presse.example/accord",
+        status=200,
+        archive_key="k1",
+        source="presse",
+    )
+    lost = FetchFailed(url="https://presse.example/absent", reason="http_404", detail="Not Found", status=404)
+    with transaction(engine(db_url)) as session:
+        commands = crawling.record_fetches(Repository(session), [done], [lost])
+    assert [(c.url, c.archive_key) for c in commands] == [(done.url, "k1")]
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        fetched, failed = repo.page("https://presse.example/accord"), repo.page(lost.url)
+        assert fetched is not None and failed is not None
+        assert (fetched.url, fetched.source, fetched.state, fetched.archive_key) == (
+            done.url,
+            "presse",
+            "parsing",
+            "k1",
+        )
+        assert (failed.state, failed.failure, failed.failure_detail, failed.attempts) == (
+            "failed",
+            "http_404",
+            "Not Found",
+            1,
+        )
+        assert fetched.fetched_at is not None and failed.fetched_at is not None
+    # The same failure again: the stored page counts a second attempt.
+    with transaction(engine(db_url)) as session:
+        assert crawling.record_fetches(Repository(session), [], [lost]) == []
+    with transaction(engine(db_url)) as session:
+        again = Repository(session).page(lost.url)
+        assert again is not None and again.attempts == 2
+
+
 def test_tallied_counts_are_written_at_commit_and_dropped_with_a_rollback(sent, db_url):
     run_id = start(db_url)
     with transaction(engine(db_url)) as session:
