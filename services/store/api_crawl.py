@@ -34,7 +34,7 @@ from services.store.dead_letters import DeadLetterOut, NoSuchLetter, dead_letter
 from services.store.reparse import reparse_commands
 from services.store.repository import Repository
 from services.store.runs import RunOut, run_out
-from services.store.scheduling import ScopeError, spec_of, start_recrawl
+from services.store.scheduling import ScopeError, public_spec, spec_of, start_recrawl
 
 router = APIRouter()
 operators = APIRouter(
@@ -133,7 +133,8 @@ def get_run(run_id: Id, r: Repo) -> Any:
 
 @router.get("/sources", response_model=list[SourceSpec], tags=["crawling"])
 def list_sources(r: Repo) -> Any:
-    return [spec_of(s) for s in r.list_sources()]
+    """Every source; a login in a source's URL (`user:password@`) is shown as `***@`."""
+    return [public_spec(s) for s in r.list_sources()]
 
 
 @operators.post(

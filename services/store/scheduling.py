@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from services.bus.messages import DiscoverSource, Message, SourceSpec
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
@@ -34,6 +35,17 @@ def spec_of(source: Source) -> SourceSpec:
         delay_s=source.delay_s,
         max_concurrency=source.max_concurrency,
     )
+
+
+def public_spec(source: Source) -> SourceSpec:
+    """A source as anyone reading the API sees it: the user and password a URL may carry (a paid feed's
+    login) replaced by `***`. Operators' own answers and the CLI show the URL as stored."""
+    spec = spec_of(source)
+    parts = urlsplit(spec.url)
+    if "@" not in parts.netloc:
+        return spec
+    host = parts.netloc.rsplit("@", 1)[1]
+    return spec.model_copy(update={"url": urlunsplit(parts._replace(netloc=f"***@{host}"))})
 
 
 def _due(source: Source, now: datetime) -> bool:

@@ -185,3 +185,18 @@ def test_a_source_must_fit_the_table(api):
 def test_a_recrawl_url_too_long_once_canonicalized_is_a_422(api):
     url = "https://assabah.ma/" + "ص" * 400  # 419 characters, 2419 once percent-encoded
     assert api.post("/recrawls", json={"url": url}, headers=AUTH).status_code == 422
+
+
+def test_a_login_in_a_source_url_is_not_shown_to_readers(api):
+    paid = {
+        "name": "wire-fr",
+        "kind": "rss",
+        "url": "https://abonne:s3cret@fil.example/fm6ss.rss",
+        "lang": "fr",
+    }
+    assert api.put("/sources/wire-fr", json=paid, headers=AUTH).json()["url"] == paid["url"]  # the operator's
+    free = {"name": "hespress", "kind": "rss", "url": "https://hespress.example/feed?u=a@b", "lang": "ar"}
+    assert api.put("/sources/hespress", json=free, headers=AUTH).status_code == 200
+    listed = {s["name"]: s["url"] for s in api.get("/sources").json()}
+    assert listed == {"wire-fr": "https://***@fil.example/fm6ss.rss", "hespress": free["url"]}
+    assert "s3cret" not in api.get("/sources").text
