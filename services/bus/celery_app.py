@@ -82,8 +82,27 @@ def send_payload(
             if throw:
                 raise error
         return result.result if not result.failed() else None
-    app.send_task(task_name, args=(payload,), queue=queue_of(task_name), countdown=countdown)
+    app.send_task(
+        task_name,
+        args=(payload,),
+        queue=queue_of(task_name),
+        countdown=countdown,
+        argsrepr=argsrepr(payload),
+        kwargsrepr="{}",
+    )
     return None
+
+
+def argsrepr(payload: dict[str, Any]) -> str:
+    """What worker logs and monitors show of a message: its short fields, and the size of its lists. Celery
+    would otherwise build a safe repr of the whole payload at each send (0.35 ms for an article's report,
+    a third of the cost of sending it)."""
+    shown = {
+        k: (f"<{len(v)} items>" if isinstance(v, list | tuple) else v)
+        for k, v in payload.items()
+        if isinstance(v, list | tuple) or (isinstance(v, str | int | float | bool) and len(str(v)) <= 200)
+    }
+    return f"({shown!r},)"
 
 
 log = logging.getLogger(__name__)
