@@ -62,6 +62,9 @@ def _many(name: str) -> Any:
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _ORGANIZATIONS_BY_KEY = select(Organization).where(col(Organization.key).in_(_many("keys")))
+_INSERT_ORGANIZATION_IF_NEW = pg_insert(SQLModel.metadata.tables["organization"]).on_conflict_do_nothing(
+    index_elements=["key"]
+)
 _ARTICLE_AND_ORIGINAL = (
     select(Article)
     .where(
@@ -325,6 +328,8 @@ class _Core:
         return out
 
     def _upsert_organization(self, ref: OrgRef, org: Organization | None) -> Organization:
+        if org is None and self.postgres:
+            org = self._create_organization(ref)
         if org is None:
             org = Organization(
                 key=ref.key,
@@ -343,6 +348,23 @@ class _Core:
             org.aliases = aliases
             self.session.add(org)
         return org
+
+    def _create_organization(self, ref: OrgRef) -> Organization:
+        """A new organization on PostgreSQL, where two workers may name it at once: the second waits for the
+        first to commit, then finds the first's row (and adds its own aliases to it) instead of failing on
+        the unique key and being retried."""
+        values = {
+            "key": ref.key,
+            "name": ref.name,
+            "acronym": ref.acronym,
+            "aliases": sorted(set(ref.aliases)),
+            "kind": ref.kind,
+            "country": ref.country,
+            "family": ref.family,
+            "created_at": utcnow(),
+        }
+        self.session.execute(_INSERT_ORGANIZATION_IF_NEW, values)
+        return self.session.exec(_ORGANIZATIONS_BY_KEY, params={"keys": [ref.key]}).one()
 
     def organizations(self, ids: Iterable[int]) -> list[Organization]:
         ids = list(ids)

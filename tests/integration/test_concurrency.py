@@ -63,3 +63,37 @@ def test_two_store_processes_make_one_agreement(pg_url):
         assert len(repo.sources(agreements[0].id)) == 12
         versions = [c.version for c in repo.changes_after(0, 1000) if c.entity == "agreement"]
         assert versions == sorted(versions) and len(set(versions)) == len(versions)
+
+
+def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
+    """The second waits for the first's commit and finds its row: no unique-key error, no retry."""
+    import threading
+
+    from services.bus.messages import OrgRef
+    from services.store.db import transaction
+    from services.store.repository import Repository
+    from tests.conftest import engine
+
+    first = OrgRef(key="universite-euromed-de-fes", name="Université Euromed de Fès", aliases=("UEMF",))
+    second = OrgRef(key=first.key, name="جامعة الأورومتوسطية بفاس", aliases=("Euromed Fès",))
+    created, holding, release = {}, threading.Event(), threading.Event()
+
+    def hold_open() -> None:
+        with transaction(engine(pg_url)) as session:
+            created["first"] = Repository(session).upsert_organizations([first])[0].id
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold_open)
+    thread.start()
+    assert holding.wait(30)
+    threading.Timer(0.5, release.set).start()  # the first commits while the second waits on its row
+    with transaction(engine(pg_url)) as session:
+        org = Repository(session).upsert_organizations([second])[0]
+        created["second"] = org.id
+    thread.join(30)
+    assert created["first"] == created["second"]
+    with transaction(engine(pg_url)) as session:
+        (stored,) = Repository(session).organizations([created["first"]])
+        assert stored.name == first.name  # the first to commit names it; the second adds its names
+        assert set(stored.aliases) == {"UEMF", "Euromed Fès", "جامعة الأورومتوسطية بفاس"}
