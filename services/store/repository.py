@@ -210,6 +210,20 @@ def _band_params(bands: Sequence[tuple[int, int]]) -> dict[str, int]:
     return {f"{k}{i}": x for i, pair in enumerate(bands) for k, x in zip("bv", pair, strict=True)}
 
 
+def _organization_values(ref: OrgRef) -> dict[str, Any]:
+    """A new organization's row, as a reference names it."""
+    return {
+        "key": ref.key,
+        "name": ref.name,
+        "acronym": ref.acronym,
+        "aliases": sorted(set(ref.aliases)),
+        "kind": ref.kind,
+        "country": ref.country,
+        "family": ref.family,
+        "created_at": utcnow(),
+    }
+
+
 class NewPage(NamedTuple):
     """A page's first row: what discovery knows of it."""
 
@@ -328,43 +342,26 @@ class _Core:
         return out
 
     def _upsert_organization(self, ref: OrgRef, org: Organization | None) -> Organization:
-        if org is None and self.postgres:
-            org = self._create_organization(ref)
         if org is None:
-            org = Organization(
-                key=ref.key,
-                name=ref.name,
-                acronym=ref.acronym,
-                aliases=sorted(set(ref.aliases)),
-                kind=ref.kind,
-                country=ref.country,
-                family=ref.family,
-            )
-            self.session.add(org)
-            self.session.flush()
-            return org
+            values = _organization_values(ref)
+            if not self.postgres:  # SQLite runs one writer at a time: no one else can be creating it
+                org = Organization(**values)
+                self.session.add(org)
+                self.session.flush()
+                return org
+            org = self._create_organization(values)
         aliases = sorted(set(org.aliases) | set(ref.aliases) | ({ref.name} - {org.name}))
         if aliases != org.aliases:
             org.aliases = aliases
             self.session.add(org)
         return org
 
-    def _create_organization(self, ref: OrgRef) -> Organization:
+    def _create_organization(self, values: dict[str, Any]) -> Organization:
         """A new organization on PostgreSQL, where two workers may name it at once: the second waits for the
         first to commit, then finds the first's row (and adds its own aliases to it) instead of failing on
         the unique key and being retried."""
-        values = {
-            "key": ref.key,
-            "name": ref.name,
-            "acronym": ref.acronym,
-            "aliases": sorted(set(ref.aliases)),
-            "kind": ref.kind,
-            "country": ref.country,
-            "family": ref.family,
-            "created_at": utcnow(),
-        }
         self.session.execute(_INSERT_ORGANIZATION_IF_NEW, values)
-        return self.session.exec(_ORGANIZATIONS_BY_KEY, params={"keys": [ref.key]}).one()
+        return self.session.exec(_ORGANIZATIONS_BY_KEY, params={"keys": [values["key"]]}).one()
 
     def organizations(self, ids: Iterable[int]) -> list[Organization]:
         ids = list(ids)
