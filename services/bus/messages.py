@@ -246,6 +246,12 @@ class ParsePages(Message):
     pages: tuple[ParsePage, ...] = Field(min_length=1, max_length=BATCH_MAX)
 
 
+class ArticlesParsed(Message):
+    """Event from the parser to the store: the articles of one `ParsePages`, stored in one transaction."""
+
+    articles: tuple[ArticleParsed, ...] = Field(min_length=1, max_length=BATCH_MAX)
+
+
 class PagesRejected(Message):
     """Event from the parser to the store: the pages of one `ParsePages` that gave no article."""
 

@@ -25,6 +25,7 @@ FETCH_PAGES: Final = "crawler.fetch_pages"
 RECORD_FETCHES: Final = "store.record_fetches"
 PARSE_PAGES: Final = "parser.parse_pages"
 RECORD_REJECTIONS: Final = "store.record_rejections"
+INGEST_ARTICLES: Final = "store.ingest_articles"
 PING: Final = "bus.ping"  # does nothing, on whichever queue it is sent to: the broker round trip alone
 
 TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")

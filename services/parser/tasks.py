@@ -11,8 +11,22 @@ from celery.exceptions import SoftTimeLimitExceeded
 from services.bus import runtime
 from services.bus.archive import FileArchive
 from services.bus.celery_app import publish
-from services.bus.messages import ArticleParsed, PageRejected, PagesRejected, ParsePage, ParsePages
-from services.bus.routing import INGEST_ARTICLE, PARSE_PAGE, PARSE_PAGES, RECORD_REJECTION, RECORD_REJECTIONS
+from services.bus.messages import (
+    ArticleParsed,
+    ArticlesParsed,
+    PageRejected,
+    PagesRejected,
+    ParsePage,
+    ParsePages,
+)
+from services.bus.routing import (
+    INGEST_ARTICLE,
+    INGEST_ARTICLES,
+    PARSE_PAGE,
+    PARSE_PAGES,
+    RECORD_REJECTION,
+    RECORD_REJECTIONS,
+)
 from services.parser.pipeline import parse_page
 
 log = logging.getLogger(__name__)
@@ -28,12 +42,13 @@ def parse_page_task(payload: dict[str, Any]) -> Any:
 
 @shared_task(name=PARSE_PAGES, acks_late=True)
 def parse_pages_task(payload: dict[str, Any]) -> Any:
-    """A batch of pages: each article goes to the store on its own (one ingest transaction each), the
-    pages that gave none go as one event. A page whose parse fails leaves the batch as a task of its
-    own, which fails (and ends as a dead letter) alone; so does the page being parsed when the soft time
+    """A batch of pages: the articles go to the store as one event (stored in one transaction), the
+    pages that gave none as another. A page whose parse fails leaves the batch as a task of its own,
+    which fails (and ends as a dead letter) alone; so does the page being parsed when the soft time
     limit strikes, and the pages after it are queued again as a batch."""
     batch = ParsePages.model_validate(payload)
     app, archive = runtime.app(), FileArchive(runtime.settings().archive_dir)
+    articles: list[ArticleParsed] = []
     rejected: list[PageRejected] = []
     alone: list[ParsePage] = []
     left: tuple[ParsePage, ...] = ()
@@ -49,13 +64,15 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
             alone.append(message)
             continue
         if isinstance(result, ArticleParsed):
-            publish(app, INGEST_ARTICLE, result)
+            articles.append(result)
         else:
             rejected.append(result)
+    if articles:
+        publish(app, INGEST_ARTICLES, ArticlesParsed(articles=tuple(articles)))
     if rejected:
         publish(app, RECORD_REJECTIONS, PagesRejected(pages=tuple(rejected)))
     for message in alone:
         publish(app, PARSE_PAGE, message)
     if left:
         publish(app, PARSE_PAGES, ParsePages(pages=left))
-    return {"articles": len(batch.pages) - len(rejected) - len(alone) - len(left), "rejected": len(rejected)}
+    return {"articles": len(articles), "rejected": len(rejected)}

@@ -47,8 +47,7 @@ def attach_candidate(
     orgs = repo.upsert_organizations(candidate.parties)
     key = _party_key(candidate)
     partners = sorted(set(key.split("|")))
-    for partner in partners:  # in sorted order: two workers never wait on each other crosswise
-        repo.lock(f"partner:{partner}")
+    repo.lock_all(partner_locks(candidate))
     report = signing_of_candidate(candidate, article.published)
     summaries = signings(repo, repo.agreements_with_party_set(key))
     manual = _manual_match(repo, article.id, key, sole) if linked else None
@@ -235,6 +234,12 @@ def attach_copy(
 
 def _party_key(candidate: AgreementCandidate) -> str:
     return party_set(FAMILY_PARTY if p.family else p.key for p in candidate.parties)
+
+
+def partner_locks(candidate: AgreementCandidate) -> set[str]:
+    """The locks attaching this report takes: one per partner, so two workers never settle reports of
+    the same partner at once (FM6SS's family is a partner of every agreement the store keeps)."""
+    return {f"partner:{partner}" for partner in _party_key(candidate).split("|")}
 
 
 def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False) -> bool:

@@ -5,12 +5,13 @@ Idempotent: the same message twice changes nothing. Called by the store's Celery
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from services.bus.messages import AgreementCandidate, ArticleParsed
 from services.store import dedup
-from services.store.agreements import attach_candidate, attach_copy, refresh_agreement
+from services.store.agreements import attach_candidate, attach_copy, partner_locks, refresh_agreement
 from services.store.models import Article
 from services.store.repository import Repository
 
@@ -27,7 +28,7 @@ class IngestResult:
 
 
 def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
-    repo.lock(f"article:{event.canonical_url}")
+    repo.lock_all(lock_names(event))
     existing, same_text = repo.article_and_original(event.canonical_url, event.text_hash)
     if existing is not None and _unchanged(existing, event):
         assert existing.id is not None
@@ -60,6 +61,22 @@ def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
     return IngestResult(
         article.id, final, article.relevant, sorted(created), [a for a in updated if a not in created]
     )
+
+
+def ingest_articles(repo: Repository, events: Sequence[ArticleParsed]) -> list[IngestResult]:
+    """Several reports in one transaction, in their order. Every lock any of them needs is taken first,
+    all at once, so two batches sharing a page or a partner never hold one each and wait crosswise."""
+    repo.lock_all(name for event in events for name in lock_names(event))
+    return [ingest_article(repo, event) for event in events]
+
+
+def lock_names(event: ArticleParsed) -> set[str]:
+    """The locks storing this report takes: its page's, and the partners' of each agreement it may
+    attach (taken at the start, with the page's, in one ordered request)."""
+    names = {f"article:{event.canonical_url}"}
+    for candidate in _reportable(event.agreements):
+        names |= partner_locks(candidate)
+    return names
 
 
 def _unchanged(article: Article, event: ArticleParsed) -> bool:

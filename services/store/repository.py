@@ -61,6 +61,8 @@ def _many(name: str) -> Any:
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+# A volatile function in the select list runs after the sort: the locks are taken in key order.
+_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
 _ORGANIZATIONS_BY_KEY = select(Organization).where(col(Organization.key).in_(_many("keys")))
 _INSERT_ORGANIZATION_IF_NEW = pg_insert(SQLModel.metadata.tables["organization"]).on_conflict_do_nothing(
     index_elements=["key"]
@@ -314,13 +316,18 @@ class _Core:
                 self._tally.clear()
 
     # -- locks ---------------------------------------------------------------------------------
-    def lock(self, name: str) -> None:
-        """A transaction-scoped lock (PostgreSQL); SQLite already runs one writer at a time."""
+    def lock_all(self, names: Iterable[str]) -> None:
+        """Transaction-scoped locks (PostgreSQL; SQLite already runs one writer at a time), taken in one
+        statement in the order of their keys, and not asked again while held (a repository lives for one
+        transaction). Transactions that take all their locks this way, before any other, never wait on
+        each other crosswise."""
         if self.postgres:
-            self._lock(zlib.crc32(name.encode("utf-8")))
+            keys = sorted({zlib.crc32(name.encode("utf-8")) for name in names} - self._locks)
+            if keys:
+                self.session.execute(_LOCKS, {"keys": keys})
+                self._locks.update(keys)
 
     def _lock(self, key: int) -> None:
-        """A repository lives for one transaction, so a lock it took is still held: not asked twice."""
         if key not in self._locks:
             self.session.execute(_LOCK, {"k": key})
             self._locks.add(key)

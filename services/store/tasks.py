@@ -19,9 +19,10 @@ from celery import Task, shared_task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.bus import runtime
-from services.bus.celery_app import publish
+from services.bus.celery_app import publish, send_payload
 from services.bus.messages import (
     ArticleParsed,
+    ArticlesParsed,
     FetchFailed,
     PageFetched,
     PageRejected,
@@ -37,6 +38,7 @@ from services.bus.messages import (
 from services.bus.routing import (
     FETCH_PAGES,
     INGEST_ARTICLE,
+    INGEST_ARTICLES,
     PARSE_PAGE,
     PARSE_PAGES,
     RECORD_DEAD_LETTER,
@@ -52,7 +54,7 @@ from services.bus.routing import (
 )
 from services.store import crawling, scheduling
 from services.store.db import transaction
-from services.store.ingest import ingest_article
+from services.store.ingest import ingest_article, ingest_articles
 from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
 from services.store.repository import Repository
 from services.store.runtime import engine
@@ -95,9 +97,34 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
     with transaction(engine()) as session:
         repo = Repository(session, tally=True)
         result = ingest_article(repo, event)
-        crawling.record_parsed(repo, event.url, event.run_id, result)  # counters written at commit
+        crawling.record_parsed(repo, [(event, result)])  # counters written at commit
     _push_changes()
     return asdict(result)
+
+
+@shared_task(name=INGEST_ARTICLES, **_RETRY)
+def ingest_articles_task(payload: dict[str, Any]) -> dict[str, Any]:
+    """The articles of one parse batch in one transaction. A database error retries the batch (every
+    ingest is idempotent); any other error rolls it back and sends each article as a task of its own,
+    so the one that fails ends as a dead letter alone and the others are stored."""
+    batch = ArticlesParsed.model_validate(payload)
+    try:
+        with transaction(engine()) as session:
+            repo = Repository(session, tally=True)
+            results = ingest_articles(repo, batch.articles)
+            crawling.record_parsed(repo, list(zip(batch.articles, results, strict=True)))
+    except (OperationalError, IntegrityError):
+        raise
+    except Exception:
+        log.warning("ingest failed in a batch of %d; each sent alone", len(batch.articles), exc_info=True)
+        for event in batch.articles:  # embedded, one that fails is a dead letter and the rest still run
+            send_payload(runtime.app(), INGEST_ARTICLE, event.model_dump(mode="json"), throw=False)
+        return {"status": "split", "articles": len(batch.articles)}
+    _push_changes()
+    statuses: dict[str, int] = {}
+    for result in results:
+        statuses[result.status] = statuses.get(result.status, 0) + 1
+    return {"status": "stored", "articles": statuses}
 
 
 @shared_task(name=RECORD_REJECTION, **_RETRY)

@@ -57,7 +57,7 @@ def test_worker_killed_mid_batch(
         # Mid-batch: the target worker holds a message it has not acknowledged, and the run is not over.
         # The batch is the pages: a fetch, a parse, an ingest (a lost discovery comes back only by
         # broker redelivery; see README).
-        wanted = {"crawler": "crawler.fetch_page", "store": "store.ingest_article"}.get(queue)
+        wanted = {"crawler": "crawler.fetch_page", "store": "store.ingest_articles"}.get(queue)
         wait_until(
             lambda: [t for t in held(client, queue) if wanted in (None, t)],
             60,

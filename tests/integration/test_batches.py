@@ -4,9 +4,12 @@ rejections are each recorded in one transaction with each run counter written on
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from services.bus import runtime
 from services.bus.messages import (
+    ArticleParsed,
+    ArticlesParsed,
     DiscoveredUrl,
     FetchFailed,
     FetchPage,
@@ -18,7 +21,7 @@ from services.bus.messages import (
     ParsePages,
     UrlsDiscovered,
 )
-from services.bus.routing import FETCH_PAGES, PARSE_PAGES
+from services.bus.routing import FETCH_PAGES, INGEST_ARTICLE, PARSE_PAGES
 from services.bus.settings import Settings
 from services.store import crawling
 from services.store import tasks as store_tasks
@@ -201,3 +204,98 @@ def test_tallied_counts_are_written_once_at_flush(sent, db_url):
         assert repo.counts_of_run(run_id) == {}
         repo.flush_counts()
         assert repo.counts_of_run(run_id) == {"pages_fetched": 3}
+
+
+def _parsed(db_url: str, urls: list[str]) -> int:
+    """A run whose pages were fetched and now wait for their parse."""
+    run_id = start(db_url)
+    fetched = [
+        PageFetched(url=u, final_url=u, status=200, archive_key=f"k{i}", run_id=run_id)
+        for i, u in enumerate(urls)
+    ]
+    with transaction(engine(db_url)) as session:
+        crawling.record_fetches(Repository(session), fetched)
+    return run_id
+
+
+def test_a_parse_batch_s_articles_are_stored_in_one_transaction(sent, db_url):
+    from tests.integration.test_ingest import AZ, CANCER, FM6SS, MSPS, RARE, candidate, event
+
+    urls = [
+        "https://presse.example/cancer",
+        "https://autre.example/cancer-copie",
+        "https://presse.example/rares",
+    ]
+    run_id = _parsed(db_url, urls)
+    reports = [
+        event(urls[0], CANCER * 3, candidate(FM6SS, AZ, themes=("cancer",))),
+        event(urls[1], CANCER * 3, candidate(FM6SS, AZ, themes=("cancer",))),  # the same text elsewhere
+        event(urls[2], RARE * 3, candidate(FM6SS, MSPS)),
+    ]
+    batch = ArticlesParsed(articles=tuple(r.model_copy(update={"run_id": run_id}) for r in reports))
+    commits: list[object] = []
+
+    def committed(conn):
+        commits.append(conn)
+
+    sa.event.listen(sa.engine.Engine, "commit", committed)
+    try:
+        result = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
+    finally:
+        sa.event.remove(sa.engine.Engine, "commit", committed)
+    assert result == {"status": "stored", "articles": {"new": 2, "duplicate": 1}}
+    assert len(commits) == 1
+    found = counts(db_url, run_id)
+    assert {k: v for k, v in found.items() if k.startswith(("articles", "agreements"))} == {
+        "articles_new": 2,
+        "articles_duplicate": 1,
+        "agreements_new": 2,
+        "agreements_updated": 1,  # the copy is a second source of the first
+    }
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done"] * 3
+        assert len(repo.list_agreements({}, 0, 10)) == 2
+    # Delivered again: every report is unchanged, nothing is added.
+    again = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
+    assert again == {"status": "stored", "articles": {"unchanged": 3}}
+    assert counts(db_url, run_id)["articles_new"] == 2
+    with transaction(engine(db_url)) as session:
+        assert len(Repository(session).list_agreements({}, 0, 10)) == 2
+
+
+def test_an_article_that_fails_in_a_batch_is_sent_alone_with_each_of_the_others(sent, db_url, monkeypatch):
+    """The batch is rolled back, nothing of it is stored; each article goes as a task of its own, so only
+    the failing one ends as a dead letter."""
+    from services.store import ingest as ingest_module
+    from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event
+
+    urls = ["https://presse.example/bon", "https://presse.example/piege"]
+    run_id = _parsed(db_url, urls)
+    original = ingest_module.ingest_article
+
+    def failing(repo, report):
+        if report.url == urls[1]:
+            raise ValueError("a report the store cannot read")
+        return original(repo, report)
+
+    monkeypatch.setattr(ingest_module, "ingest_article", failing)
+    alone: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        store_tasks, "send_payload", lambda app, name, payload, **kw: alone.append((name, payload))
+    )
+    batch = ArticlesParsed(
+        articles=(
+            event(urls[0], CANCER * 3, candidate(FM6SS, AZ)).model_copy(update={"run_id": run_id}),
+            event(urls[1], RARE * 3, candidate(FM6SS, AZ)).model_copy(update={"run_id": run_id}),
+        )
+    )
+    result = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
+    assert result == {"status": "split", "articles": 2}
+    assert [(name, payload["url"]) for name, payload in alone] == [(INGEST_ARTICLE, u) for u in urls]
+    assert ArticleParsed.model_validate(alone[0][1]) == batch.articles[0]
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        assert repo.list_agreements({}, 0, 10) == []
+        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["parsing"] * 2
+    assert not any(k.startswith("articles") for k in counts(db_url, run_id))

@@ -97,3 +97,48 @@ def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
         (stored,) = Repository(session).organizations([created["first"]])
         assert stored.name == first.name  # the first to commit names it; the second adds its names
         assert set(stored.aliases) == {"UEMF", "Euromed Fès", "جامعة الأورومتوسطية بفاس"}
+
+
+def test_two_batches_of_the_same_reports_in_opposite_orders_do_not_deadlock(pg_url, monkeypatch):
+    """A batch takes every lock its reports need at its start, in one ordered request: the second batch
+    waits for the first's commit, instead of holding one report's lock while the first waits for it (a
+    deadlock PostgreSQL would break by failing one of them)."""
+    import threading
+    import time
+
+    from services.store import ingest as ingest_module
+    from services.store.db import transaction
+    from services.store.repository import Repository
+    from tests.conftest import engine
+    from tests.integration.test_ingest import MSPS, RARE
+
+    a = event("https://un.ma/cancer", CANCER * 3, candidate(FM6SS, AZ, themes=("cancer",)))
+    b = event("https://deux.ma/rares", RARE * 3, candidate(FM6SS, MSPS))
+    original, first_half = ingest_module.ingest_article, threading.Event()
+
+    def paced(repo, report):
+        result = original(repo, report)
+        if threading.current_thread().name == "first" and report is a:
+            first_half.set()  # the second batch starts while the first is between its two reports
+            time.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(ingest_module, "ingest_article", paced)
+    statuses: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, reports: list) -> None:
+        try:
+            with transaction(engine(pg_url)) as session:
+                done = ingest_module.ingest_articles(Repository(session), reports)
+            statuses[name] = [r.status for r in done]
+        except BaseException as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=run, args=("first", [a, b]), name="first")
+    first.start()
+    assert first_half.wait(30)
+    run("second", [b, a])
+    first.join(30)
+    assert errors == []
+    assert statuses == {"first": ["new", "new"], "second": ["unchanged", "unchanged"]}

@@ -1,12 +1,12 @@
-"""The parser's batch task: articles go to the store one by one, pages with none as one event, and a page
+"""The parser's batch task: articles go to the store as one event, pages with none as another, and a page
 whose parse fails leaves the batch alone (so it fails, and ends as a dead letter, by itself)."""
 
 from __future__ import annotations
 
 from services.bus import runtime
 from services.bus.archive import FileArchive
-from services.bus.messages import ArticleParsed, PagesRejected, ParsePage, ParsePages
-from services.bus.routing import INGEST_ARTICLE, PARSE_PAGE, RECORD_REJECTIONS
+from services.bus.messages import ArticlesParsed, PagesRejected, ParsePage, ParsePages
+from services.bus.routing import INGEST_ARTICLES, PARSE_PAGE, RECORD_REJECTIONS
 from services.bus.settings import Settings
 from services.parser import tasks
 
@@ -35,9 +35,10 @@ def test_a_batch_splits_by_outcome(env, monkeypatch):
     )
     tasks.parse_pages_task.apply(args=(ParsePages(pages=pages).model_dump(mode="json"),))
     names = [name for name, _ in sent]
-    assert names == [INGEST_ARTICLE, RECORD_REJECTIONS, PARSE_PAGE]
-    article, rejected, alone = (m for _, m in sent)
-    assert isinstance(article, ArticleParsed) and article.relevant
+    assert names == [INGEST_ARTICLES, RECORD_REJECTIONS, PARSE_PAGE]
+    articles, rejected, alone = (m for _, m in sent)
+    assert isinstance(articles, ArticlesParsed)
+    assert [(a.url, a.relevant) for a in articles.articles] == [("https://a.example/convention", True)]
     assert isinstance(rejected, PagesRejected)
     assert [(p.url, p.off_topic) for p in rejected.pages] == [
         ("https://a.example/sport-1", True),
