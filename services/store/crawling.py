@@ -196,16 +196,14 @@ def _keys(urls: Iterable[str]) -> list[str]:
     return keys
 
 
-def record_parsed(repo: Repository, parsed: Sequence[tuple[ArticleParsed, IngestResult]]) -> None:
-    """Close the pages' cycle (one statement) and count what each article gave."""
-    repo.finish_pages(_keys(event.url for event, _ in parsed))
-    for event, result in parsed:
-        run_id = event.run_id
-        repo.count(run_id, f"articles_{result.status}")
-        if result.status in ("new", "updated") and not result.relevant:
-            repo.count(run_id, "articles_irrelevant")
-        repo.count(run_id, "agreements_new", len(result.agreements_created))
-        repo.count(run_id, "agreements_updated", len(result.agreements_updated))
+def record_parsed(repo: Repository, event: ArticleParsed, result: IngestResult) -> None:
+    """Close the page's cycle and count what the article gave."""
+    repo.finish_pages(_keys([event.url]))
+    repo.count(event.run_id, f"articles_{result.status}")
+    if result.status in ("new", "updated") and not result.relevant:
+        repo.count(event.run_id, "articles_irrelevant")
+    repo.count(event.run_id, "agreements_new", len(result.agreements_created))
+    repo.count(event.run_id, "agreements_updated", len(result.agreements_updated))
 
 
 def record_rejections(repo: Repository, events: Sequence[PageRejected]) -> None:

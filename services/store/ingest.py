@@ -5,7 +5,6 @@ Idempotent: the same message twice changes nothing. Called by the store's Celery
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,13 +60,6 @@ def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
     return IngestResult(
         article.id, final, article.relevant, sorted(created), [a for a in updated if a not in created]
     )
-
-
-def ingest_articles(repo: Repository, events: Sequence[ArticleParsed]) -> list[IngestResult]:
-    """Several reports in one transaction, in their order. Every lock any of them needs is taken first,
-    all at once, so two batches sharing a page or a partner never hold one each and wait crosswise."""
-    repo.lock_all(name for event in events for name in lock_names(event))
-    return [ingest_article(repo, event) for event in events]
 
 
 def lock_names(event: ArticleParsed) -> set[str]:

@@ -54,7 +54,7 @@ from services.bus.routing import (
 )
 from services.store import crawling, scheduling
 from services.store.db import transaction
-from services.store.ingest import ingest_article, ingest_articles
+from services.store.ingest import IngestResult, ingest_article
 from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
 from services.store.repository import Repository
 from services.store.runtime import engine
@@ -93,38 +93,45 @@ _RETRY: dict[str, Any] = {
 
 @shared_task(name=INGEST_ARTICLE, **_RETRY)
 def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
-    event = ArticleParsed.model_validate(payload)
-    with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        result = ingest_article(repo, event)
-        crawling.record_parsed(repo, [(event, result)])  # counters written at commit
+    result = _ingest(ArticleParsed.model_validate(payload))
     _push_changes()
     return asdict(result)
 
 
-@shared_task(name=INGEST_ARTICLES, **_RETRY)
-def ingest_articles_task(payload: dict[str, Any]) -> dict[str, Any]:
-    """The articles of one parse batch in one transaction. A database error retries the batch (every
-    ingest is idempotent); any other error rolls it back and sends each article as a task of its own,
-    so the one that fails ends as a dead letter alone and the others are stored."""
+def _ingest(event: ArticleParsed) -> IngestResult:
+    """One article in one transaction, its page closed and the run's counters written at the commit."""
+    with transaction(engine()) as session:
+        repo = Repository(session, tally=True)
+        result = ingest_article(repo, event)
+        crawling.record_parsed(repo, event, result)
+    return result
+
+
+@shared_task(name=INGEST_ARTICLES, bind=True, **_RETRY)
+def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """The articles of one parse batch, one message, each in a transaction of its own: a transaction
+    holds only its report's page and partners, so the other worker waits on it only when its report
+    names one of the same partners (the whole batch in one transaction would hold the partners of all of
+    them). A database error retries the articles not stored yet; any other error sends that article as a
+    task of its own (it fails, and ends as a dead letter, alone) and the batch goes on."""
     batch = ArticlesParsed.model_validate(payload)
-    try:
-        with transaction(engine()) as session:
-            repo = Repository(session, tally=True)
-            results = ingest_articles(repo, batch.articles)
-            crawling.record_parsed(repo, list(zip(batch.articles, results, strict=True)))
-    except (OperationalError, IntegrityError):
-        raise
-    except Exception:
-        log.warning("ingest failed in a batch of %d; each sent alone", len(batch.articles), exc_info=True)
-        for event in batch.articles:  # embedded, one that fails is a dead letter and the rest still run
-            send_payload(runtime.app(), INGEST_ARTICLE, event.model_dump(mode="json"), throw=False)
-        return {"status": "split", "articles": len(batch.articles)}
-    _push_changes()
     statuses: dict[str, int] = {}
-    for result in results:
+    for i, event in enumerate(batch.articles):
+        try:
+            result = _ingest(event)
+        except (OperationalError, IntegrityError) as exc:
+            _push_changes()
+            rest = ArticlesParsed(articles=batch.articles[i:])
+            raise self.retry(args=(rest.model_dump(mode="json"),), exc=exc) from exc
+        except Exception:
+            log.warning("ingest failed in a batch; sent alone: %s", event.url, exc_info=True)
+            # embedded, the article's task runs here: it is a dead letter, and the batch goes on
+            send_payload(runtime.app(), INGEST_ARTICLE, event.model_dump(mode="json"), throw=False)
+            statuses["sent_alone"] = statuses.get("sent_alone", 0) + 1
+            continue
         statuses[result.status] = statuses.get(result.status, 0) + 1
-    return {"status": "stored", "articles": statuses}
+    _push_changes()
+    return statuses
 
 
 @shared_task(name=RECORD_REJECTION, **_RETRY)

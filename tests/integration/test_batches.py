@@ -218,7 +218,9 @@ def _parsed(db_url: str, urls: list[str]) -> int:
     return run_id
 
 
-def test_a_parse_batch_s_articles_are_stored_in_one_transaction(sent, db_url):
+def test_a_parse_batch_s_articles_come_in_one_message_and_are_stored_one_transaction_each(sent, db_url):
+    """A transaction holds only its own report's locks, so the other worker waits on it only for a
+    report of the same partner."""
     from tests.integration.test_ingest import AZ, CANCER, FM6SS, MSPS, RARE, candidate, event
 
     urls = [
@@ -243,8 +245,8 @@ def test_a_parse_batch_s_articles_are_stored_in_one_transaction(sent, db_url):
         result = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
     finally:
         sa.event.remove(sa.engine.Engine, "commit", committed)
-    assert result == {"status": "stored", "articles": {"new": 2, "duplicate": 1}}
-    assert len(commits) == 1
+    assert result == {"new": 2, "duplicate": 1}
+    assert len(commits) == 3
     found = counts(db_url, run_id)
     assert {k: v for k, v in found.items() if k.startswith(("articles", "agreements"))} == {
         "articles_new": 2,
@@ -258,44 +260,76 @@ def test_a_parse_batch_s_articles_are_stored_in_one_transaction(sent, db_url):
         assert len(repo.list_agreements({}, 0, 10)) == 2
     # Delivered again: every report is unchanged, nothing is added.
     again = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
-    assert again == {"status": "stored", "articles": {"unchanged": 3}}
+    assert again == {"unchanged": 3}
     assert counts(db_url, run_id)["articles_new"] == 2
     with transaction(engine(db_url)) as session:
         assert len(Repository(session).list_agreements({}, 0, 10)) == 2
 
 
-def test_an_article_that_fails_in_a_batch_is_sent_alone_with_each_of_the_others(sent, db_url, monkeypatch):
-    """The batch is rolled back, nothing of it is stored; each article goes as a task of its own, so only
-    the failing one ends as a dead letter."""
-    from services.store import ingest as ingest_module
-    from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event
+def _two_reports(db_url: str) -> tuple[list[str], int, ArticlesParsed]:
+    from tests.integration.test_ingest import AZ, CANCER, FM6SS, MSPS, RARE, candidate, event
 
     urls = ["https://presse.example/bon", "https://presse.example/piege"]
     run_id = _parsed(db_url, urls)
-    original = ingest_module.ingest_article
+    batch = ArticlesParsed(
+        articles=(
+            event(urls[0], CANCER * 3, candidate(FM6SS, AZ)).model_copy(update={"run_id": run_id}),
+            event(urls[1], RARE * 3, candidate(FM6SS, MSPS)).model_copy(update={"run_id": run_id}),
+        )
+    )
+    return urls, run_id, batch
+
+
+def test_an_article_that_fails_in_a_batch_is_sent_alone_and_the_others_are_stored(sent, db_url, monkeypatch):
+    """Only the failing article leaves the batch: as a task of its own, it fails (and ends as a dead
+    letter) alone."""
+    from services.store import tasks as module
+
+    urls, run_id, batch = _two_reports(db_url)
+    original = module.ingest_article
 
     def failing(repo, report):
         if report.url == urls[1]:
             raise ValueError("a report the store cannot read")
         return original(repo, report)
 
-    monkeypatch.setattr(ingest_module, "ingest_article", failing)
+    monkeypatch.setattr(module, "ingest_article", failing)
     alone: list[tuple[str, dict]] = []
     monkeypatch.setattr(
         store_tasks, "send_payload", lambda app, name, payload, **kw: alone.append((name, payload))
     )
-    batch = ArticlesParsed(
-        articles=(
-            event(urls[0], CANCER * 3, candidate(FM6SS, AZ)).model_copy(update={"run_id": run_id}),
-            event(urls[1], RARE * 3, candidate(FM6SS, AZ)).model_copy(update={"run_id": run_id}),
-        )
-    )
     result = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
-    assert result == {"status": "split", "articles": 2}
-    assert [(name, payload["url"]) for name, payload in alone] == [(INGEST_ARTICLE, u) for u in urls]
-    assert ArticleParsed.model_validate(alone[0][1]) == batch.articles[0]
+    assert result == {"new": 1, "sent_alone": 1}
+    assert [(name, payload["url"]) for name, payload in alone] == [(INGEST_ARTICLE, urls[1])]
+    assert ArticleParsed.model_validate(alone[0][1]) == batch.articles[1]
     with transaction(engine(db_url)) as session:
         repo = Repository(session)
-        assert repo.list_agreements({}, 0, 10) == []
-        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["parsing"] * 2
-    assert not any(k.startswith("articles") for k in counts(db_url, run_id))
+        assert len(repo.list_agreements({}, 0, 10)) == 1
+        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done", "parsing"]
+    assert counts(db_url, run_id)["articles_new"] == 1
+
+
+def test_a_database_error_in_a_batch_retries_only_the_articles_not_stored(sent, db_url, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from services.store import tasks as module
+
+    urls, run_id, batch = _two_reports(db_url)
+    original, calls = module.ingest_article, []
+    monkeypatch.setattr(module, "retry_delay", lambda retries, rand=None: 0)
+
+    def flaky(repo, report):
+        calls.append(report.url)
+        if calls == [urls[0], urls[1]]:  # the second article's first try
+            raise OperationalError("INSERT ...", {}, Exception("server closed the connection"))
+        return original(repo, report)
+
+    monkeypatch.setattr(module, "ingest_article", flaky)
+    retried = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),), throw=False)
+    assert retried.get() == {"new": 1}  # the retry's own result: the article it was sent with
+    assert calls == [urls[0], urls[1], urls[1]]  # the first, stored, is not sent again
+    found = counts(db_url, run_id)
+    assert {k: v for k, v in found.items() if k.startswith("articles")} == {"articles_new": 2}
+    with transaction(engine(db_url)) as session:
+        repo = Repository(session)
+        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done", "done"]

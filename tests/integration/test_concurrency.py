@@ -99,46 +99,51 @@ def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
         assert set(stored.aliases) == {"UEMF", "Euromed Fès", "جامعة الأورومتوسطية بفاس"}
 
 
-def test_two_batches_of_the_same_reports_in_opposite_orders_do_not_deadlock(pg_url, monkeypatch):
-    """A batch takes every lock its reports need at its start, in one ordered request: the second batch
-    waits for the first's commit, instead of holding one report's lock while the first waits for it (a
-    deadlock PostgreSQL would break by failing one of them)."""
+def test_a_report_waits_only_for_reports_that_name_one_of_its_partners(pg_url):
+    """While one transaction stores a report on AstraZeneca, a report on the ministry is stored at once,
+    and another report on AstraZeneca waits for the first's commit (FM6SS's family, a party of both, is
+    not a partner key: it would make every report wait for every other)."""
     import threading
-    import time
 
-    from services.store import ingest as ingest_module
+    import sqlalchemy as sa
+    from sqlalchemy.exc import OperationalError
+
     from services.store.db import transaction
+    from services.store.ingest import ingest_article
     from services.store.repository import Repository
     from tests.conftest import engine
     from tests.integration.test_ingest import MSPS, RARE
 
-    a = event("https://un.ma/cancer", CANCER * 3, candidate(FM6SS, AZ, themes=("cancer",)))
-    b = event("https://deux.ma/rares", RARE * 3, candidate(FM6SS, MSPS))
-    original, first_half = ingest_module.ingest_article, threading.Event()
+    first = event("https://un.ma/cancer", CANCER * 3, candidate(FM6SS, AZ, themes=("cancer",)))
+    other_partner = event("https://deux.ma/rares", RARE * 3, candidate(FM6SS, MSPS))
+    imaging = (
+        "Une convention a été signée avec le laboratoire pour équiper les hôpitaux universitaires en "
+        "imagerie médicale et former des radiologues, annonce un communiqué publié lundi. "
+    )
+    same_partner = event("https://trois.ma/az", imaging * 3, candidate(FM6SS, AZ, kind="convention"))
+    holding, release = threading.Event(), threading.Event()
 
-    def paced(repo, report):
-        result = original(repo, report)
-        if threading.current_thread().name == "first" and report is a:
-            first_half.set()  # the second batch starts while the first is between its two reports
-            time.sleep(0.5)
-        return result
+    def hold_open() -> None:
+        with transaction(engine(pg_url)) as session:
+            ingest_article(Repository(session), first)
+            holding.set()
+            release.wait(30)
 
-    monkeypatch.setattr(ingest_module, "ingest_article", paced)
-    statuses: dict[str, list[str]] = {}
-    errors: list[BaseException] = []
+    def store(report, wait_s: float) -> str:
+        with transaction(engine(pg_url)) as session:
+            session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(wait_s * 1000)}ms'"))
+            return ingest_article(Repository(session), report).status
 
-    def run(name: str, reports: list) -> None:
-        try:
-            with transaction(engine(pg_url)) as session:
-                done = ingest_module.ingest_articles(Repository(session), reports)
-            statuses[name] = [r.status for r in done]
-        except BaseException as exc:
-            errors.append(exc)
-
-    first = threading.Thread(target=run, args=("first", [a, b]), name="first")
-    first.start()
-    assert first_half.wait(30)
-    run("second", [b, a])
-    first.join(30)
-    assert errors == []
-    assert statuses == {"first": ["new", "new"], "second": ["unchanged", "unchanged"]}
+    with transaction(engine(pg_url)) as session:  # known already: a new one is waited on by all who name it
+        Repository(session).upsert_organizations([FM6SS, AZ, MSPS])
+    thread = threading.Thread(target=hold_open)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert store(other_partner, 5) == "new"
+        with pytest.raises(OperationalError, match="lock timeout"):
+            store(same_partner, 0.5)
+    finally:
+        release.set()
+        thread.join(30)
+    assert store(same_partner, 5) == "new"

@@ -10,6 +10,9 @@ from services.store.tasks import MAX_RETRIES, StoreTask, retry_delay
 
 STORE_TASKS = [
     tasks.ingest_article_task,
+    tasks.ingest_articles_task,
+    tasks.record_fetches_task,
+    tasks.record_rejections_task,
     tasks.record_rejection_task,
     tasks.record_urls_task,
     tasks.record_fetch_task,
