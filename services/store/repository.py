@@ -67,6 +67,9 @@ _ORGANIZATIONS_BY_KEY = select(Organization).where(col(Organization.key).in_(_ma
 _INSERT_ORGANIZATION_IF_NEW = pg_insert(SQLModel.metadata.tables["organization"]).on_conflict_do_nothing(
     index_elements=["key"]
 )
+_INSERT_PEOPLE_IF_NEW = pg_insert(SQLModel.metadata.tables["person"]).on_conflict_do_nothing(
+    index_elements=["key"]
+)
 _ARTICLE_AND_ORIGINAL = (
     select(Article)
     .where(
@@ -342,11 +345,11 @@ class _Core:
             if keys
             else {}
         )
-        out = []
-        for ref in refs:  # a key named twice is created once: the second finds the first
+        # In key order, so two workers creating the same new ones never wait on each other crosswise; a key
+        # named twice is created once: the second finds the first.
+        for ref in sorted(refs, key=lambda r: r.key):
             found[ref.key] = self._upsert_organization(ref, found.get(ref.key))
-            out.append(found[ref.key])
-        return out
+        return [found[ref.key] for ref in refs]
 
     def _upsert_organization(self, ref: OrgRef, org: Organization | None) -> Organization:
         if org is None:
@@ -603,11 +606,21 @@ class _Core:
         if not names:
             return {}
         found = {p.key: p for p in self.session.exec(select(Person).where(col(Person.key).in_(list(names))))}
-        missing = [Person(key=key, name=name) for key, name in sorted(names.items()) if key not in found]
-        if missing:
-            self.session.add_all(missing)
+        missing = sorted(key for key in names if key not in found)
+        if not missing:
+            return found
+        if self.postgres:
+            # Two workers may name a new person at once (two partners' reports, one signatory): the second
+            # waits for the first's commit and finds its row, instead of failing on the unique key. In key
+            # order, so two such inserts never wait on each other crosswise.
+            self.session.execute(_INSERT_PEOPLE_IF_NEW, [{"key": k, "name": names[k]} for k in missing])
+            created = self.session.exec(select(Person).where(col(Person.key).in_(missing)))
+            found.update((p.key, p) for p in created)
+        else:  # SQLite runs one writer at a time
+            rows = [Person(key=key, name=names[key]) for key in missing]
+            self.session.add_all(rows)
             self.session.flush()
-            found.update((p.key, p) for p in missing)
+            found.update((p.key, p) for p in rows)
         return found
 
     def organization_ids(self, keys: Iterable[str]) -> dict[str, int]:

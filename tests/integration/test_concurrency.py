@@ -65,10 +65,35 @@ def test_two_store_processes_make_one_agreement(pg_url):
         assert versions == sorted(versions) and len(set(versions)) == len(versions)
 
 
-def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
-    """The second waits for the first's commit and finds its row: no unique-key error, no retry."""
+def _at_once(pg_url: str, first, second):
+    """`first(repo)` runs in a transaction held open; `second(repo)` starts while it is open, and the first
+    commits half a second later. Both results."""
     import threading
 
+    from services.store.db import transaction
+    from services.store.repository import Repository
+    from tests.conftest import engine
+
+    out, holding, release = {}, threading.Event(), threading.Event()
+
+    def hold_open() -> None:
+        with transaction(engine(pg_url)) as session:
+            out["first"] = first(Repository(session))
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold_open)
+    thread.start()
+    assert holding.wait(30)
+    threading.Timer(0.5, release.set).start()  # the first commits while the second waits on its rows
+    with transaction(engine(pg_url)) as session:
+        out["second"] = second(Repository(session))
+    thread.join(30)
+    return out["first"], out["second"]
+
+
+def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
+    """The second waits for the first's commit and finds its row: no unique-key error, no retry."""
     from services.bus.messages import OrgRef
     from services.store.db import transaction
     from services.store.repository import Repository
@@ -76,27 +101,40 @@ def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
 
     first = OrgRef(key="universite-euromed-de-fes", name="Université Euromed de Fès", aliases=("UEMF",))
     second = OrgRef(key=first.key, name="جامعة الأورومتوسطية بفاس", aliases=("Euromed Fès",))
-    created, holding, release = {}, threading.Event(), threading.Event()
-
-    def hold_open() -> None:
-        with transaction(engine(pg_url)) as session:
-            created["first"] = Repository(session).upsert_organizations([first])[0].id
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold_open)
-    thread.start()
-    assert holding.wait(30)
-    threading.Timer(0.5, release.set).start()  # the first commits while the second waits on its row
+    ids = _at_once(
+        pg_url,
+        lambda repo: repo.upsert_organizations([first])[0].id,
+        lambda repo: repo.upsert_organizations([second])[0].id,
+    )
+    assert ids[0] == ids[1]
     with transaction(engine(pg_url)) as session:
-        org = Repository(session).upsert_organizations([second])[0]
-        created["second"] = org.id
-    thread.join(30)
-    assert created["first"] == created["second"]
-    with transaction(engine(pg_url)) as session:
-        (stored,) = Repository(session).organizations([created["first"]])
+        (stored,) = Repository(session).organizations([ids[0]])
         assert stored.name == first.name  # the first to commit names it; the second adds its names
         assert set(stored.aliases) == {"UEMF", "Euromed Fès", "جامعة الأورومتوسطية بفاس"}
+
+
+def test_two_workers_naming_a_new_person_at_once_share_one_row(pg_url):
+    """Reports of two partners, stored at once, name the same signatory for the first time: the second
+    waits for the first's commit and finds the person, instead of failing on the unique key."""
+    from services.store.db import transaction
+    from services.store.repository import Repository
+    from tests.conftest import engine
+
+    def ids(names: dict[str, str]):
+        return lambda repo: {k: p.id for k, p in repo.upsert_people(names).items()}
+
+    first, second = _at_once(
+        pg_url,
+        ids({"amina-tazi": "Amina Tazi", "karim-idrissi": "Karim Idrissi"}),
+        ids({"karim-idrissi": "K. Idrissi", "salma-alaoui": "Salma Alaoui"}),
+    )
+    assert second["karim-idrissi"] == first["karim-idrissi"]
+    with transaction(engine(pg_url)) as session:
+        stored = Repository(session).upsert_people({"karim-idrissi": "autre", "salma-alaoui": "autre"})
+        assert {k: p.name for k, p in stored.items()} == {
+            "karim-idrissi": "Karim Idrissi",  # the first to commit names them
+            "salma-alaoui": "Salma Alaoui",
+        }
 
 
 def test_a_report_waits_only_for_reports_that_name_one_of_its_partners(pg_url):
