@@ -1,6 +1,7 @@
 """Crawl throughput: the generated site (bench/crawl_site.py) crawled by real worker processes.
 
     python -m bench.crawl [--pages 5000] [--hosts 20] [--mixes a,b] [--workers 2] [--no-embedded]
+                          [--store-free]
 
 For each mix, on a fresh PostgreSQL schema and a private redis-server, with `--workers` processes each
 consuming every queue (concurrency 1) and politeness off, it measures in the same run:
@@ -14,6 +15,10 @@ consuming every queue (concurrency 1) and politeness off, it measures in the sam
   the run is finished: pages and articles a second, peak memory (VmHWM) of each worker process tree,
   CPU seconds by process group;
 - with `--embedded`, the same crawl by `fm6ss run` in one process on SQLite.
+
+With `--store-free` the workers' ingest stores nothing (bench/store_free.py; no embedded run): the
+pipeline's pages a second are then the ceiling that fetch, parse, the bus and the page bookkeeping leave
+to any store.
 
 Prints one JSON object a mix; bench/RESULTS.md keeps the figures.
 """
@@ -278,7 +283,7 @@ def table_counts(db_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
+def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
     with private_redis() as broker, pg_schema() as db_url:
@@ -290,8 +295,12 @@ def pipeline(site: Site, workers: int, work: Path) -> dict[str, Any]:
         )
         procs = [
             subprocess.Popen(
-                [FM6SS, "worker", "--queues", ",".join(QUEUES), "--concurrency", "1"],
+                [
+                    *([sys.executable, "-m", "bench.store_free"] if store_free else [FM6SS]),
+                    *("worker", "--queues", ",".join(QUEUES), "--concurrency", "1"),
+                ],
                 env=env,
+                cwd=ROOT,  # where `bench` is importable
                 stdout=subprocess.DEVNULL,
                 stderr=open(work / f"worker{i}.log", "wb"),  # noqa: SIM115 (closed with the process)
                 start_new_session=True,
@@ -381,6 +390,7 @@ def main() -> None:
     parser.add_argument("--mixes", default="a,b")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--store-free", action="store_true", help="workers whose ingest stores nothing")
     args = parser.parse_args()
     for mix in args.mixes.split(","):
         corpus = Corpus(args.pages, args.hosts, mix)
@@ -394,13 +404,14 @@ def main() -> None:
                     "hosts": args.hosts,
                     "agreement_pages": corpus.agreements(),
                     "workers": args.workers,
+                    "store_free": args.store_free,
                     "mean_page_kib": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
                     "extraction_alone_pages_per_s": round(extraction_alone(pages, args.workers), 1),
                     "extraction_alone_1_process_pages_per_s": round(extraction_alone(pages, 1), 1),
                 }
                 del pages
-                result["pipeline"] = pipeline(site, args.workers, work)
-                if args.embedded:
+                result["pipeline"] = pipeline(site, args.workers, work, args.store_free)
+                if args.embedded and not args.store_free:
                     result["embedded"] = embedded(site, work)
             print(json.dumps(result, ensure_ascii=False), flush=True)
         finally:
