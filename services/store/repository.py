@@ -288,7 +288,8 @@ class _Core:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._tally: dict[tuple[int, str], int] | None = {} if tally else None
-        # A batch loads its pages in one query (`preload_pages`); None: known missing.
+        # A batch loads its pages in one query (`preload_pages`); None: known missing (until the end of
+        # the transaction, as everything below).
         self._pages: dict[str, Page | None] = {}
         # Agreements whose reports changed in this transaction: their stored signing summary is stale
         # until `refresh_agreement` writes it again, so resolution reads their evidence instead.
@@ -312,6 +313,8 @@ class _Core:
         """Locks, rows held and rows kept belong to one transaction: a next one starts without them."""
         if transaction.parent is None:
             self._locks.clear()
+            self._pages.clear()
+            self._runs.clear()
             self._created.clear()
             self._changes.clear()
             self.unsettled.clear()

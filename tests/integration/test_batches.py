@@ -333,3 +333,19 @@ def test_a_database_error_in_a_batch_retries_only_the_articles_not_stored(sent, 
     with transaction(engine(db_url)) as session:
         repo = Repository(session)
         assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done", "done"]
+
+
+def test_a_repository_forgets_the_pages_it_read_when_its_transaction_ends(sent, db_url):
+    """A page known missing in one transaction is found in the next once another has created it."""
+    from sqlmodel import Session
+
+    url = "https://presse.example/plus-tard"
+    with Session(engine(db_url)) as session:
+        repo = Repository(session)
+        with session.begin():
+            repo.preload_pages([url])
+            assert repo.page(url) is None
+        _parsed(db_url, [url])  # another transaction records its fetch
+        with session.begin():
+            page = repo.page(url)
+            assert page is not None and page.state == "parsing"
