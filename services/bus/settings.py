@@ -28,7 +28,13 @@ class Settings(BaseSettings):
     task_time_limit_s: int = 360
     task_max_retries: int = 5
     batch_size: int = Field(
-        default=20, ge=1, le=100, description="pages a fetch or parse task takes at once (one host a batch)"
+        default=20,
+        ge=1,
+        le=100,
+        description=(
+            "pages a fetch or parse task takes at once (one host a batch); a parse batch's articles go to"
+            " the store as one message"
+        ),
     )
     redis_url: str | None = Field(
         default=None, description="change stream, locks; defaults to a redis broker"
