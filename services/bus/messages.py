@@ -247,7 +247,8 @@ class ParsePages(Message):
 
 
 class ArticlesParsed(Message):
-    """Event from the parser to the store: the articles of one `ParsePages`, stored in one transaction."""
+    """Event from the parser to the store: the articles of one `ParsePages`, each stored in a transaction
+    of its own."""
 
     articles: tuple[ArticleParsed, ...] = Field(min_length=1, max_length=BATCH_MAX)
 

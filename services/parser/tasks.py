@@ -42,8 +42,8 @@ def parse_page_task(payload: dict[str, Any]) -> Any:
 
 @shared_task(name=PARSE_PAGES, acks_late=True)
 def parse_pages_task(payload: dict[str, Any]) -> Any:
-    """A batch of pages: the articles go to the store as one event (stored in one transaction), the
-    pages that gave none as another. A page whose parse fails leaves the batch as a task of its own,
+    """A batch of pages: the articles go to the store as one event (each stored in its own transaction),
+    the pages that gave none as another. A page whose parse fails leaves the batch as a task of its own,
     which fails (and ends as a dead letter) alone; so does the page being parsed when the soft time
     limit strikes, and the pages after it are queued again as a batch."""
     batch = ParsePages.model_validate(payload)

@@ -42,12 +42,13 @@ def attach_candidate(
     A re-parsed article goes back to the agreement it supported before (`previous`) unless the other
     reports of that agreement now rule it out, so records keep their ids across parser upgrades.
     `linked=False` says the article is stored in this transaction: no operator can have linked it yet.
+    The caller holds the report's `partner_locks`, taken at the start of its transaction with its others
+    (`ingest.lock_names`), so that no two workers settle reports of the same partner at once.
     """
     assert article.id is not None
     orgs = repo.upsert_organizations(candidate.parties)
     key = _party_key(candidate)
     partners = sorted(set(key.split("|")))
-    repo.lock_all(partner_locks(candidate))
     report = signing_of_candidate(candidate, article.published)
     summaries = signings(repo, repo.agreements_with_party_set(key))
     manual = _manual_match(repo, article.id, key, sole) if linked else None
@@ -237,8 +238,9 @@ def _party_key(candidate: AgreementCandidate) -> str:
 
 
 def partner_locks(candidate: AgreementCandidate) -> set[str]:
-    """The locks attaching this report takes: one per partner, so two workers never settle reports of
-    the same partner at once (FM6SS's family is a partner of every agreement the store keeps)."""
+    """The locks attaching this report needs: one per partner of its party key. FM6SS's family is not
+    one of them unless it is the only party: it is a party of every agreement the store keeps, and its
+    lock would make every report wait for every other."""
     return {f"partner:{partner}" for partner in _party_key(candidate).split("|")}
 
 

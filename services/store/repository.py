@@ -60,7 +60,6 @@ def _many(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 # A volatile function in the select list runs after the sort: the locks are taken in key order.
 _LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
 _ORGANIZATIONS_BY_KEY = select(Organization).where(col(Organization.key).in_(_many("keys")))
@@ -328,15 +327,13 @@ class _Core:
         transaction). Transactions that take all their locks this way, before any other, never wait on
         each other crosswise."""
         if self.postgres:
-            keys = sorted({zlib.crc32(name.encode("utf-8")) for name in names} - self._locks)
-            if keys:
-                self.session.execute(_LOCKS, {"keys": keys})
-                self._locks.update(keys)
+            self._lock_keys(zlib.crc32(name.encode("utf-8")) for name in names)
 
-    def _lock(self, key: int) -> None:
-        if key not in self._locks:
-            self.session.execute(_LOCK, {"k": key})
-            self._locks.add(key)
+    def _lock_keys(self, keys: Iterable[int]) -> None:
+        new = sorted(set(keys) - self._locks)
+        if new:
+            self.session.execute(_LOCKS, {"keys": new})
+            self._locks.update(new)
 
     # -- organizations -------------------------------------------------------------------------
     def upsert_organizations(self, refs: Sequence[OrgRef]) -> list[Organization]:
@@ -693,7 +690,7 @@ class _Core:
             return
         rows, self._changes = self._changes, []
         if self.postgres:
-            self._lock(_CHANGE_FEED_LOCK)
+            self._lock_keys([_CHANGE_FEED_LOCK])
         self.session.execute(_INSERT_CHANGES, rows)
 
     def record_rejections(self, rows: Sequence[tuple[str, str, str | None, int | None]]) -> None:
