@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from services.bus.messages import AgreementCandidate, Evidence, OrgRef, PersonRole
-from services.parser.dates import find_signing_date
+from services.parser.dates import PublishedPrecision, find_signing_date
 from services.parser.events import find_event
 from services.parser.kinds import find_kind, mentions_instrument
 from services.parser.matcher import Mention, find_mentions
@@ -35,11 +35,17 @@ CEREMONY = re.compile(
 
 
 def extract_agreements(
-    text: str, *, title: str | None = None, published: date | None = None, lang: str | None = None
+    text: str,
+    *,
+    title: str | None = None,
+    published: date | None = None,
+    published_precision: PublishedPrecision = "day",
+    lang: str | None = None,
 ) -> Extraction:
     """Whether the article reports FM6SS agreements, and each one it reports.
 
-    `lang` is accepted from the caller but not needed: every extractor reads French, Arabic and English.
+    `published_precision` is "month" when only the publication's month is known (`published` is then
+    its first day). `lang` is accepted but not needed: every extractor reads French, Arabic and English.
     """
     body = strip_boilerplate(text)
     dateline = body.lstrip()[:120]
@@ -55,7 +61,8 @@ def extract_agreements(
     if not groups:
         return Extraction(relevant=False)
     agreements = tuple(
-        _candidate(g, groups, sentences, mentions, published, (dateline, title)) for g in groups
+        _candidate(g, groups, sentences, mentions, (published, published_precision), (dateline, title))
+        for g in groups
     )
     return Extraction(relevant=True, agreements=agreements)
 
@@ -65,17 +72,18 @@ def _candidate(
     groups: Sequence[Group],
     sentences: Sequence[Sentence],
     mentions: Sequence[Mention],
-    published: date | None,
+    publication: tuple[date | None, PublishedPrecision],
     heads: tuple[str, str | None],
 ) -> AgreementCandidate:
     dateline, title = heads
+    published = publication[0]
     signing = [sentences[i].text for i in group.sentences]
     own = _own_sentences(group, groups, sentences, mentions)
     parties = (_family_party(group, mentions), *group.partners.values())
     # Several agreements are usually signed at one ceremony: the others' sentences tell its date and place.
     ceremony = signing + [sentences[g.sentences[0]].text for g in groups if g is not group]
     kind = find_kind(signing) or find_kind([s for s in own if mentions_instrument(s)])
-    signed = find_signing_date(ceremony, [s.text for s in sentences], published)
+    signed = find_signing_date(ceremony, [s.text for s in sentences], *publication)
     # a city inside an organization's name ("جامعة الأخوين بإفران") is not where it was signed
     ceremonies = [s.text for s in sentences if CEREMONY.search(s.text)]
     place = find_place(
