@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.bus.messages import AgreementCandidate
 from services.parser.agreements import extract_agreements
+from services.parser.publication import publication
 from services.parser.text import fold
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -62,9 +62,13 @@ def read_articles(path: Path | None) -> list[dict[str, Any]]:
 
 
 def extract(article: dict[str, Any]) -> tuple[AgreementCandidate, ...]:
-    published = date.fromisoformat(article["published"][:10]) if article.get("published") else None
+    published, precision = publication(article.get("published"), None, article["url"])
     return extract_agreements(
-        article["text"], title=article.get("title"), published=published, lang=article.get("lang")
+        article["text"],
+        title=article.get("title"),
+        published=published,
+        published_precision=precision,
+        lang=article.get("lang"),
     ).agreements
 
 

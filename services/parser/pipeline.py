@@ -6,7 +6,6 @@ Stateless: the body comes from the archive by key, the result goes back on the b
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
@@ -20,6 +19,7 @@ from services.parser.article import extract_article
 from services.parser.language import detect_language
 from services.parser.model import Article
 from services.parser.prefilter import may_concern_family
+from services.parser.publication import parse_published, publication
 
 PARSER_VERSION = "1"
 MIN_TEXT_CHARS = 80
@@ -106,10 +106,12 @@ def warm() -> None:
 
 def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
     hints = message.hints
-    published = parse_published(hints.published) if hints.published else article.published
+    published, precision = publication(hints.published, article.published, message.url)
     lang = hints.lang or article.lang or detect_language(article.text)
     title = hints.title or article.title
-    extraction = extract_agreements(article.text, title=title, published=published, lang=lang)
+    extraction = extract_agreements(
+        article.text, title=title, published=published, published_precision=precision, lang=lang
+    )
     return ArticleParsed(
         url=message.url,
         canonical_url=_canonical(article.canonical_url, message.url),
@@ -147,19 +149,6 @@ def decode(body: bytes) -> str:
     except UnicodeDecodeError:
         best = from_bytes(body[:200_000]).best()
         return body.decode(best.encoding if best else "cp1252", errors="replace")
-
-
-def parse_published(value: str) -> date | None:
-    """ "YYYY-MM-DD", "YYYY-MM" (taken as the 1st) or an ISO datetime; None when unreadable."""
-    value = value.strip()
-    try:
-        if len(value) == 7:
-            return date.fromisoformat(value + "-01")
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 def _canonical(found: str | None, url: str) -> str:
