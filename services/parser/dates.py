@@ -55,8 +55,9 @@ _M = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _W = "|".join(sorted(map(re.escape, WEEKDAYS), key=len, reverse=True))
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:er|st|nd|rd|th)?"
-# "12 ماي 2025", "الـ15 من شهر شتنبر", "6 شباط/فبراير 2024", "ماي من سنة 2024", "يناير وفبراير 2024"
-_MONTH = rf"(?:من )?(?:[بلو]?شهر )?(?:[بلو](?!اب\b))?(?P<month>{_M})(?: (?:{_M}))?"
+# "12 ماي 2025", "the 12th of May", "الـ15 من شهر شتنبر", "6 شباط/فبراير 2024", "ماي من سنة 2024",
+# "يناير وفبراير 2024"
+_MONTH = rf"(?:من |of )?(?:[بلو]?شهر )?(?:[بلو](?!اب\b))?(?P<month>{_M})(?: (?:{_M}))?"
 _TO_YEAR = r"(?: (?:من )?(?:سنه|عام))? "
 DAY_MONTH_YEAR = re.compile(rf"\b{_DAY} {_MONTH}(?:{_TO_YEAR}{_YEAR})?\b")
 MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH} {_DAY}(?: {_YEAR})?\b")

@@ -31,9 +31,10 @@ def parse_published(value: str) -> date | None:
 def publication(
     hint: str | None, found: date | None, url: str, *, today: date | None = None
 ) -> tuple[date | None, PublishedPrecision]:
-    """The publication date and how precise it is: the hint, else the page's, else the URL's."""
-    if hint:
-        return parse_published(hint), "month" if len(hint.strip()) == 7 else "day"
+    """The publication date and how precise it is: a readable hint, else the page's, else the URL's."""
+    given = parse_published(hint) if hint else None
+    if hint and given is not None:
+        return given, "month" if len(hint.strip()) == 7 else "day"
     if found is not None:
         return found, "day"
     return date_in_url(url, today=today or date.today())

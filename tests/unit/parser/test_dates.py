@@ -17,6 +17,7 @@ from services.parser.dates import find_signing_date
         ("Accord conclu le 1er février 2025.", date(2025, 2, 1)),
         ("The agreement was signed on March 4, 2025.", date(2025, 3, 4)),
         ("The MoU was signed on 7 October 2024 in Rabat.", date(2024, 10, 7)),
+        ("The MoU was signed on the 9th of October 2024.", date(2024, 10, 9)),
         ("وقعت الاتفاقية يوم 12 شتنبر 2024 بالرباط.", date(2024, 9, 12)),
         ("وقعت الاتفاقية في 3 يوليوز 2023.", date(2023, 7, 3)),
         ("وقعت الاتفاقية في 5 دجنبر 2022.", date(2022, 12, 5)),

@@ -26,6 +26,13 @@ def test_a_hint_wins_with_its_precision(hint: str, expected: tuple[date, str]) -
     assert publication(hint, date(2020, 1, 1), "https://a.example/2019/01/02/x", today=TODAY) == expected
 
 
+def test_an_unreadable_hint_is_passed_over() -> None:
+    assert publication("le 3 mai", None, "https://a.example/2025/05/03/x", today=TODAY) == (
+        date(2025, 5, 3),
+        "day",
+    )
+
+
 def test_the_page_date_comes_before_the_url() -> None:
     assert publication(None, date(2024, 3, 5), "https://a.example/2019/01/02/x", today=TODAY) == (
         date(2024, 3, 5),
