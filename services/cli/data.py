@@ -25,7 +25,7 @@ from services.cli.common import (
     progress_bar,
     ready_engine,
 )
-from services.imports import BadLine, read_lines, to_command
+from services.import_lines import BadLine, read_lines, to_command
 from services.store import db
 from services.store.export import records, write_csv, write_jsonl
 
