@@ -9,8 +9,7 @@ from typing import Annotated
 import redis
 import typer
 
-from services.bus.logs import HEARTBEAT_PREFIX
-from services.bus.queues import queue_depths
+from services.bus.queues import HEARTBEAT_PREFIX, queue_depths
 from services.bus.routing import QUEUES
 from services.cli.common import CliError, handled, load_settings
 from services.cli.group import PLAIN
