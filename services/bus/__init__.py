@@ -1,36 +1,5 @@
-"""What the services share: messages, task names and queues, the Celery app, the page archive, settings."""
+"""What the services share: messages, task names and queues, the Celery app, the page archive, settings.
 
-from services.bus.archive import Archive, ArchiveError, FileArchive, MemoryArchive, key_of
-from services.bus.celery_app import create_app, publish
-from services.bus.messages import (
-    SCHEMA_VERSION,
-    AgreementCandidate,
-    ArticleParsed,
-    Evidence,
-    OrgRef,
-    PageHints,
-    PageRejected,
-    ParsePage,
-    PersonRole,
-)
-from services.bus.settings import Settings
-
-__all__ = [
-    "SCHEMA_VERSION",
-    "AgreementCandidate",
-    "Archive",
-    "ArchiveError",
-    "ArticleParsed",
-    "Evidence",
-    "FileArchive",
-    "MemoryArchive",
-    "OrgRef",
-    "PageHints",
-    "PageRejected",
-    "ParsePage",
-    "PersonRole",
-    "Settings",
-    "create_app",
-    "key_of",
-    "publish",
-]
+Import from the modules (`services.bus.messages`, `.settings`, `.celery_app`, ...): the package itself
+imports nothing, so a process that needs only settings or messages does not load Celery.
+"""

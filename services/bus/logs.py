@@ -19,8 +19,8 @@ import redis
 from celery.signals import task_postrun, task_prerun
 
 from services.bus import metrics
+from services.bus.queues import HEARTBEAT_PREFIX
 
-HEARTBEAT_PREFIX = "fm6ss:heartbeat:"
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "fm6ss_log_context", default=None
 )

@@ -6,6 +6,10 @@ import redis
 
 from services.bus.routing import QUEUES
 
+# Key prefix, then "<host>:<pid>": when each worker process last finished a task (written by `logs`,
+# read by `fm6ss health`). Here rather than in `logs`, so that the health check loads no Celery.
+HEARTBEAT_PREFIX = "fm6ss:heartbeat:"
+
 
 def queue_depths(broker_url: str | None) -> dict[str, int]:
     """Waiting messages by queue; empty when there is no Redis broker (embedded mode has no queues).

@@ -5,10 +5,12 @@ Nothing connects at import; prefork workers build their own after the fork.
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import TYPE_CHECKING
 
-from services.bus.celery_app import create_app
 from services.bus.settings import Settings
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 _settings: Settings | None = None
 _app: Celery | None = None
@@ -18,7 +20,7 @@ def configure(settings: Settings) -> Celery:
     """Set this process's settings (the CLI does this first) and return its Celery app."""
     global _settings, _app
     _settings = settings
-    _app = create_app(settings)
+    _app = _create_app(settings)
     return _app
 
 
@@ -32,5 +34,13 @@ def settings() -> Settings:
 def app() -> Celery:
     global _app
     if _app is None:
-        _app = create_app(settings())
+        _app = _create_app(settings())
     return _app
+
+
+def _create_app(settings: Settings) -> Celery:
+    # Celery loads with the first app, not with this module: processes that only read settings here
+    # (the store's engine, `fm6ss status`) never pay for it.
+    from services.bus.celery_app import create_app
+
+    return create_app(settings)

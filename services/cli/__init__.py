@@ -1,17 +1,74 @@
 """The `fm6ss` command: the composition root that wires settings, the bus and the services together.
 
 Entry points stay thin: each command validates its arguments and calls one service function. Commands
-live by topic in this package's modules; importing them registers them on the app.
+live by topic in this package's modules, each importing what its commands need; the table below says
+where each one lives, so that a command loads its own module only (`group.py`).
 """
 
 from __future__ import annotations
 
-from services.cli import crawl, data, manual, serve  # noqa: F401  (registers the commands)
-from services.cli.common import cli
+import typer
+
+from services.cli.group import PLAIN, Lazy, LazyGroup
+
+COMMANDS = {
+    "run": Lazy(
+        "services.cli.crawl",
+        "One full crawl cycle: discover, fetch, parse, dedup, store; then print what it did.",
+    ),
+    "recrawl": Lazy(
+        "services.cli.crawl", "Start a crawl run now (an operator's run): everything, one source, or one URL."
+    ),
+    "demo": Lazy(
+        "services.cli.crawl",
+        "Serve the local fixture news site on loopback and crawl it: no internet needed.",
+    ),
+    "migrate": Lazy(
+        "services.cli.database", "Create or upgrade the database schema (Alembic) to the latest revision."
+    ),
+    "import": Lazy(
+        "services.cli.data",
+        "Ingest articles from JSON lines through the same parse -> dedup -> store path as crawled pages.",
+    ),
+    "reparse": Lazy(
+        "services.cli.data",
+        "Run parsing, dedup and resolution again over the page archive (no network): after a parser upgrade.",
+    ),
+    "api": Lazy("services.cli.api", "Serve the HTTP API (OpenAPI at /docs and /openapi.json)."),
+    "worker": Lazy(
+        "services.cli.serve", "Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."
+    ),
+    "status": Lazy(
+        "services.cli.status",
+        "What is stored, the latest crawl runs with their counters, queue depths and push consumers.",
+    ),
+    "beat": Lazy(
+        "services.cli.serve", "The scheduler: starts due crawls, sweeps stalled work, relays changes."
+    ),
+    "health": Lazy("services.cli.health", "Liveness of the workers on this host, judged by progress."),
+    "export": Lazy("services.cli.export", "Write agreements or articles as JSON lines or CSV."),
+    "agreements": Lazy("services.cli.manual", "Operators' corrections: merge, split, set fields."),
+    "sources": Lazy("services.cli.sources", "List, add, enable and disable sources."),
+    "dead-letters": Lazy("services.cli.dead_letters", "Messages whose task failed for good."),
+}
+
+
+class Commands(LazyGroup):
+    lazy = COMMANDS
+
+
+cli = typer.Typer(
+    cls=Commands, no_args_is_help=True, add_completion=False, help="FM6SS partnership watch.", **PLAIN
+)
+
+
+@cli.callback()
+def _root() -> None:
+    """Every command lives in `COMMANDS`; a group needs a callback to be one."""
 
 
 def main() -> None:
     cli()
 
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]

@@ -1,4 +1,8 @@
-"""What every `fm6ss` command shares: the Typer apps, settings loading, one-line errors, progress bars."""
+"""What every `fm6ss` command shares: settings loading, one-line errors, messages on standard error.
+
+Light on purpose: every command module imports it, the quick ones (`status`, `health`) included; the
+progress bars and their console are in `console.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,10 @@ from typing import Any, ParamSpec
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from services.bus.settings import Settings
-from services.store import db
-from services.store.runtime import engine_for
 
 P = ParamSpec("P")
-# Plain output: one-line errors rather than boxes, and ordinary tracebacks for real bugs.
-_PLAIN: dict[str, Any] = {"rich_markup_mode": None, "pretty_exceptions_enable": False}
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="FM6SS partnership watch.", **_PLAIN)
-export_cli = typer.Typer(
-    no_args_is_help=True, help="Write agreements or articles as JSON lines or CSV.", **_PLAIN
-)
-cli.add_typer(export_cli, name="export")
-agreements_cli = typer.Typer(
-    no_args_is_help=True, help="Operators' corrections: merge, split, set fields.", **_PLAIN
-)
-cli.add_typer(agreements_cli, name="agreements")
-err = Console(stderr=True)
 
 
 class CliError(Exception):
@@ -42,10 +30,15 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except CliError as exc:
-            err.print(f"Error: {exc}", highlight=False, soft_wrap=True)
+            say(f"Error: {exc}")
             raise typer.Exit(1) from None
 
     return run
+
+
+def say(message: str) -> None:
+    """A line for the operator on standard error (standard output is kept for results)."""
+    typer.echo(message, err=True)
 
 
 def load_settings() -> Settings:
@@ -54,31 +47,6 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
-
-
-def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Any:
-    """The store's engine, migrated first when it is the embedded SQLite default."""
-    url = settings.sqlalchemy_url
-    try:
-        if migrate_embedded and url.startswith("sqlite"):
-            db.migrate(url)
-        engine = engine_for(url)
-        db.check_ready(engine)
-    except db.DatabaseUnavailable as exc:
-        raise CliError(str(exc)) from exc
-    return engine
-
-
-def progress_bar(enabled: bool, total: int) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not enabled or total < 2,
-        transient=True,
-    )
 
 
 def outcome(result: Any) -> str:

@@ -1,4 +1,4 @@
-"""`fm6ss run`, `recrawl`, `sources`, `beat` and `demo`: crawling, by schedule or by hand.
+"""`fm6ss run`, `recrawl` and `demo`: crawling by hand (the schedule's crawls start from `fm6ss beat`).
 
 `run` is the main job on the embedded default: one full crawl cycle in this process, then a summary.
 """
@@ -6,61 +6,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import Engine
 
 from services.bus import runtime
 from services.bus.celery_app import publish
-from services.bus.messages import Message, SourceSpec
-from services.cli.common import CliError, cli, err, handled, load_settings, progress_bar, ready_engine
-from services.crawler.sources import SourcesError, load_sources
+from services.bus.messages import Message
+from services.cli.common import CliError, handled, load_settings
+from services.cli.console import err, progress_bar
+from services.cli.database import ready_engine
+from services.cli.group import PLAIN
+from services.cli.sources import load_specs, sync_sources
 from services.store import db
 from services.store.repository import Repository
 from services.store.runs import RunOut, run_out, summary_lines
 from services.store.scheduling import ScopeError, start_recrawl
 
-sources_cli = typer.Typer(
-    no_args_is_help=True,
-    help="List, add, enable and disable sources.",
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-cli.add_typer(sources_cli, name="sources")
-
-
-def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
-    """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
-    with db.transaction(engine) as session:
-        repo = Repository(session)
-        for spec in specs:
-            values: dict[str, Any] = spec.model_dump()
-            existing = repo.source(spec.name)
-            if existing is not None and not replace:
-                values["enabled"] = existing.enabled
-            repo.upsert_source(values)
-    return len(specs)
-
-
-def _load(file: Path | None) -> list[SourceSpec]:
-    try:
-        return load_sources(file)
-    except SourcesError as exc:
-        raise CliError(str(exc)) from exc
+app = typer.Typer(**PLAIN)
 
 
 def _dispatch(outgoing: list[tuple[str, Message]], progress: bool = True) -> None:
     """Publish the run's first commands; in embedded mode each runs to completion here, so the bar moves
     one source (discovery, fetches, parsing, storage) at a time."""
-    app = runtime.app()
+    celery_app = runtime.app()
     with progress_bar(progress, len(outgoing)) as bar:
         task = bar.add_task("crawling", total=len(outgoing))
         for name, message in outgoing:
             source = getattr(getattr(message, "source", None), "name", "")
             bar.update(task, description=f"crawling {source}".strip())
             try:
-                publish(app, name, message)
+                publish(celery_app, name, message)
             except Exception as exc:  # embedded: one source's failure must not stop the others
                 err.print(f"{name} failed: {type(exc).__name__}: {exc}", highlight=False)
             bar.advance(task)
@@ -94,7 +71,7 @@ def crawl_once(
     return _report(engine, run_id)
 
 
-@cli.command("run")
+@app.command("run")
 @handled
 def run_cmd(
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
@@ -107,13 +84,13 @@ def run_cmd(
     settings = load_settings()
     runtime.configure(settings)
     engine = ready_engine(settings)
-    sync_sources(engine, _load(sources_file))
+    sync_sources(engine, load_specs(sources_file))
     run = crawl_once(engine, source=source, force=force)
     for line in summary_lines(run):
         typer.echo(line)
 
 
-@cli.command("recrawl")
+@app.command("recrawl")
 @handled
 def recrawl_cmd(
     source: Annotated[str | None, typer.Option(help="one source by name")] = None,
@@ -132,99 +109,10 @@ def recrawl_cmd(
         typer.echo(line)
 
 
-@sources_cli.command("list")
-@handled
-def sources_list() -> None:
-    """Every source the store knows, with its state."""
-    settings = load_settings()
-    engine = ready_engine(settings)
-    with db.transaction(engine) as session:
-        rows = Repository(session).list_sources()
-    for s in rows:
-        state = "enabled " if s.enabled else "disabled"
-        last = s.last_run_at.isoformat(timespec="minutes") if s.last_run_at else "never"
-        error = f"  last error: {s.last_error}" if s.last_error else ""
-        typer.echo(
-            f"{s.name:28} {state} {s.kind:12} every {s.interval_minutes:>4} min  last {last}  {s.url}{error}"
-        )
-
-
-@sources_cli.command("sync")
-@handled
-def sources_sync(
-    file: Annotated[Path | None, typer.Option(help="sources YAML (default: the packaged list)")] = None,
-    replace: Annotated[bool, typer.Option(help="also reset enabled/disabled to the file's")] = False,
-) -> None:
-    """Load sources from the YAML file into the store (new ones added, known ones updated)."""
-    settings = load_settings()
-    engine = ready_engine(settings)
-    err.print(f"{sync_sources(engine, _load(file), replace)} source(s) synced")
-
-
-@sources_cli.command("add")
-@handled
-def sources_add(
-    name: str,
-    url: str,
-    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap or listing")] = "rss",
-    interval_minutes: Annotated[int, typer.Option(min=1)] = 60,
-    link_pattern: Annotated[str | None, typer.Option(help="listing pages: regex of article URLs")] = None,
-    outlet: str | None = None,
-    lang: str | None = None,
-) -> None:
-    """Add (or update) one source."""
-    from pydantic import ValidationError
-
-    try:
-        spec = SourceSpec.model_validate(
-            {
-                "name": name,
-                "url": url,
-                "kind": kind,
-                "outlet": outlet,
-                "lang": lang,
-                "interval_minutes": interval_minutes,
-                "link_pattern": link_pattern,
-            }
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
-    settings = load_settings()
-    sync_sources(ready_engine(settings), [spec], replace=True)
-    err.print(f"source {name} saved")
-
-
-def _set_enabled(name: str, enabled: bool) -> None:
-    settings = load_settings()
-    with db.transaction(ready_engine(settings)) as session:
-        repo = Repository(session)
-        source = repo.source(name)
-        if source is None:
-            raise CliError(f"no source named {name!r}")
-        source.enabled = enabled
-        session.add(source)
-    err.print(f"source {name} {'enabled' if enabled else 'disabled'}")
-
-
-@sources_cli.command("disable")
-@handled
-def sources_disable(name: str) -> None:
-    """Stop crawling a source (kept, with its pages)."""
-    _set_enabled(name, False)
-
-
-@sources_cli.command("enable")
-@handled
-def sources_enable(name: str) -> None:
-    """Crawl a disabled source again."""
-    _set_enabled(name, True)
-
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@cli.command("demo")
+@app.command("demo")
 @handled
 def demo_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="default: FM6SS_DATA_DIR/demo")] = None,

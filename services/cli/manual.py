@@ -7,19 +7,25 @@ from typing import Annotated, Any
 
 import typer
 
-from services.cli.common import CliError, agreements_cli, err, handled, load_settings, ready_engine
+from services.cli.common import CliError, handled, load_settings, say
+from services.cli.database import ready_engine
+from services.cli.group import PLAIN
 from services.store import db
+from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.repository import Repository
+
+app = typer.Typer(**PLAIN)
+agreements_cli = typer.Typer(
+    no_args_is_help=True, help="Operators' corrections: merge, split, set fields.", **PLAIN
+)
+app.add_typer(agreements_cli, name="agreements")
 
 
 def _manual(action: Any, *args: Any) -> None:
-    from services.store.manual import ManualError
-
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     try:
         with db.transaction(engine) as session:
-            from services.store.repository import Repository
-
             result = action(Repository(session), *args)
     except ManualError as exc:
         raise CliError(str(exc)) from exc
@@ -31,10 +37,8 @@ def _manual(action: Any, *args: Any) -> None:
 @handled
 def merge_cmd(keep: int, other: int) -> None:
     """Fold agreement OTHER into KEEP (its reports, parties and evidence move; OTHER is deleted)."""
-    from services.store.manual import merge_agreements
-
     _manual(merge_agreements, keep, other)
-    err.print(f"merged {other} into {keep}")
+    say(f"merged {other} into {keep}")
 
 
 @agreements_cli.command("split")
@@ -44,8 +48,6 @@ def split_cmd(
     articles: Annotated[str, typer.Option(help="comma-separated article ids to move to a new agreement")],
 ) -> None:
     """Move some reports of AGREEMENT to a new agreement; prints the new id."""
-    from services.store.manual import split_agreement
-
     try:
         ids = [int(x) for x in articles.split(",") if x.strip()]
     except ValueError:
@@ -63,8 +65,6 @@ def correct_cmd(
     ] = None,
 ) -> None:
     """Set a field by hand; it wins over every report and survives re-parsing."""
-    from services.store.manual import correct_fields
-
     parsed: Any = value
     if value is not None and field == "themes":
         parsed = [t.strip() for t in value.split(",") if t.strip()]
@@ -74,4 +74,4 @@ def correct_cmd(
         except ValueError:
             raise CliError(f"signed_on must be YYYY-MM-DD, got {value!r}") from None
     _manual(correct_fields, agreement, {field: parsed})
-    err.print(f"agreement {agreement}: {field} {'cleared' if value is None else 'set'}")
+    say(f"agreement {agreement}: {field} {'cleared' if value is None else 'set'}")

@@ -9,7 +9,7 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from services.bus.logs import HEARTBEAT_PREFIX
+from services.bus.queues import HEARTBEAT_PREFIX
 from services.cli import cli
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from services.bus.urls import InvalidUrl, canonical_url
 from services.crawler.discovery import discover_links, select
 from services.crawler.links import DiscoveryError
-from services.imports import BadLine, ImportLine, read_lines
+from services.import_lines import BadLine, ImportLine, read_lines
 from services.parser.agreements import extract_agreements
 from services.parser.article import extract_article
 from services.parser.pipeline import read_body

@@ -1,7 +1,7 @@
 import json
 
 from services.bus.archive import MemoryArchive
-from services.imports import BadLine, ImportLine, read_lines, to_command
+from services.import_lines import BadLine, ImportLine, read_lines, to_command
 
 
 def test_good_and_bad_lines_are_numbered():

@@ -1,0 +1,37 @@
+"""`fm6ss api`: the HTTP API's process, served by uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from services.bus import runtime
+from services.bus.logs import configure_logging
+from services.cli.common import handled, load_settings
+from services.cli.database import ready_engine
+from services.cli.group import PLAIN
+from services.store.api import create_api
+
+app = typer.Typer(**PLAIN)
+
+
+@app.command("api")
+@handled
+def api_cmd(
+    host: Annotated[str | None, typer.Option(help="default FM6SS_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default FM6SS_API_PORT")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    runtime.configure(settings)
+    engine = ready_engine(settings)
+    uvicorn.run(
+        create_api(settings, engine),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through the JSON handler too
+    )

@@ -1,0 +1,39 @@
+"""`fm6ss migrate` and the store's engine as the commands get it: migrated first when embedded, checked."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.engine import Engine
+
+from services.bus.settings import Settings
+from services.cli.common import CliError, handled, load_settings, say
+from services.cli.group import PLAIN
+from services.store import db
+from services.store.runtime import engine_for
+
+app = typer.Typer(**PLAIN)
+
+
+def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Engine:
+    """The store's engine, migrated first when it is the embedded SQLite default."""
+    url = settings.sqlalchemy_url
+    try:
+        if migrate_embedded and url.startswith("sqlite"):
+            db.migrate(url)
+        engine = engine_for(url)
+        db.check_ready(engine)
+    except db.DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    return engine
+
+
+@app.command("migrate")
+@handled
+def migrate_cmd() -> None:
+    """Create or upgrade the database schema (Alembic) to the latest revision."""
+    settings = load_settings()
+    try:
+        db.migrate(settings.sqlalchemy_url)
+    except db.DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    say(f"database at {db.safe_url(settings.sqlalchemy_url)} is up to date")

@@ -1,0 +1,48 @@
+"""`fm6ss health`: a worker container's liveness check, judged by progress (Redis only, no ORM)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Annotated
+
+import redis
+import typer
+
+from services.bus.queues import HEARTBEAT_PREFIX, queue_depths
+from services.bus.routing import QUEUES
+from services.cli.common import CliError, handled, load_settings
+from services.cli.group import PLAIN
+
+app = typer.Typer(**PLAIN)
+
+
+@app.command("health")
+@handled
+def health_cmd(
+    queues: Annotated[str, typer.Option(help="queues this worker consumes")] = ",".join(QUEUES),
+    max_idle: Annotated[
+        int, typer.Option(min=10, help="seconds without a finished task while work waits")
+    ] = 600,
+) -> None:
+    """Liveness of the workers on this host, judged by progress. Unhealthy (exit 1) when messages wait
+    in their queues and no worker process here has finished a task for MAX_IDLE seconds."""
+    settings = load_settings()
+    if settings.embedded or not settings.broker_url:
+        raise CliError("no broker configured: the embedded mode has no workers to check")
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    try:
+        waiting = {q: n for q, n in queue_depths(settings.broker_url).items() if q in wanted and n}
+        client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
+        beats = [
+            float(client.get(k) or 0) for k in client.scan_iter(f"{HEARTBEAT_PREFIX}{socket.gethostname()}:*")
+        ]
+        client.close()
+    except redis.RedisError as exc:
+        raise CliError(f"cannot reach the broker: {exc}") from exc
+    idle = time.time() - max(beats, default=0.0)
+    if waiting and idle > max_idle:
+        backlog = ", ".join(f"{q} {n}" for q, n in sorted(waiting.items()))
+        last = f"{idle:.0f} s ago" if beats else "never"
+        raise CliError(f"unhealthy: messages wait ({backlog}) and no task finished here since {last}")
+    typer.echo("healthy")

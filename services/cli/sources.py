@@ -1,0 +1,134 @@
+"""`fm6ss sources list|sync|add|enable|disable`: the sources the schedule reads, kept in the store.
+
+`sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from services.bus.messages import SourceSpec
+from services.cli.common import CliError, handled, load_settings, say
+from services.cli.database import ready_engine
+from services.cli.group import PLAIN
+from services.crawler.sources import SourcesError, load_sources
+from services.store import db
+from services.store.repository import Repository
+
+app = typer.Typer(**PLAIN)
+sources_cli = typer.Typer(no_args_is_help=True, help="List, add, enable and disable sources.", **PLAIN)
+app.add_typer(sources_cli, name="sources")
+
+
+def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
+    """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
+    with db.transaction(engine) as session:
+        repo = Repository(session)
+        for spec in specs:
+            values: dict[str, Any] = spec.model_dump()
+            existing = repo.source(spec.name)
+            if existing is not None and not replace:
+                values["enabled"] = existing.enabled
+            repo.upsert_source(values)
+    return len(specs)
+
+
+def load_specs(file: Path | None) -> list[SourceSpec]:
+    """The sources of a YAML file (default: the packaged list), or one line saying what is wrong."""
+    try:
+        return load_sources(file)
+    except SourcesError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@sources_cli.command("list")
+@handled
+def sources_list() -> None:
+    """Every source the store knows, with its state."""
+    settings = load_settings()
+    engine = ready_engine(settings)
+    with db.transaction(engine) as session:
+        rows = Repository(session).list_sources()
+    for s in rows:
+        state = "enabled " if s.enabled else "disabled"
+        last = s.last_run_at.isoformat(timespec="minutes") if s.last_run_at else "never"
+        error = f"  last error: {s.last_error}" if s.last_error else ""
+        typer.echo(
+            f"{s.name:28} {state} {s.kind:12} every {s.interval_minutes:>4} min  last {last}  {s.url}{error}"
+        )
+
+
+@sources_cli.command("sync")
+@handled
+def sources_sync(
+    file: Annotated[Path | None, typer.Option(help="sources YAML (default: the packaged list)")] = None,
+    replace: Annotated[bool, typer.Option(help="also reset enabled/disabled to the file's")] = False,
+) -> None:
+    """Load sources from the YAML file into the store (new ones added, known ones updated)."""
+    settings = load_settings()
+    engine = ready_engine(settings)
+    say(f"{sync_sources(engine, load_specs(file), replace)} source(s) synced")
+
+
+@sources_cli.command("add")
+@handled
+def sources_add(
+    name: str,
+    url: str,
+    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap or listing")] = "rss",
+    interval_minutes: Annotated[int, typer.Option(min=1)] = 60,
+    link_pattern: Annotated[str | None, typer.Option(help="listing pages: regex of article URLs")] = None,
+    outlet: str | None = None,
+    lang: str | None = None,
+) -> None:
+    """Add (or update) one source."""
+
+    try:
+        spec = SourceSpec.model_validate(
+            {
+                "name": name,
+                "url": url,
+                "kind": kind,
+                "outlet": outlet,
+                "lang": lang,
+                "interval_minutes": interval_minutes,
+                "link_pattern": link_pattern,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    settings = load_settings()
+    sync_sources(ready_engine(settings), [spec], replace=True)
+    say(f"source {name} saved")
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    settings = load_settings()
+    with db.transaction(ready_engine(settings)) as session:
+        repo = Repository(session)
+        source = repo.source(name)
+        if source is None:
+            raise CliError(f"no source named {name!r}")
+        source.enabled = enabled
+        session.add(source)
+    say(f"source {name} {'enabled' if enabled else 'disabled'}")
+
+
+@sources_cli.command("disable")
+@handled
+def sources_disable(name: str) -> None:
+    """Stop crawling a source (kept, with its pages)."""
+    _set_enabled(name, False)
+
+
+@sources_cli.command("enable")
+@handled
+def sources_enable(name: str) -> None:
+    """Crawl a disabled source again."""
+    _set_enabled(name, True)
