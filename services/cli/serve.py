@@ -52,26 +52,14 @@ def worker_cmd(
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)
-    app = runtime.configure(settings)
+    app = runtime.configure(settings, queues=wanted)
     if "store" in wanted:
         ready_engine(settings, migrate_embedded=False)
     if "parser" in wanted:  # once here, before the pool forks, rather than in each child's first task
         from services.parser.pipeline import warm
 
         warm()
-    app.worker_main(
-        [
-            "worker",
-            "-Q",
-            ",".join(wanted),
-            "-c",
-            str(concurrency),
-            "-l",
-            settings.log_level,
-            "-n",
-            f"{'-'.join(wanted)}@%h",
-        ]
-    )
+    raise typer.Exit(runtime.run_worker(app, wanted, concurrency, settings.log_level))
 
 
 @cli.command("status")
