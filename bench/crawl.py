@@ -12,8 +12,11 @@ consuming every queue (concurrency 1) and politeness off, it measures in the sam
   database, bodies in memory), and in one process: pages a second;
 - the pipeline: one crawl run of every host's sitemap (`fm6ss recrawl --all`), from the run's start as
   the store recorded it (the CLI's own start-up before that is reported apart, `*_with_cli_start`) until
-  the run is finished: pages and articles a second, peak memory (VmHWM) of each worker process tree,
-  CPU seconds by process group;
+  the run is finished: pages and articles a second, peak memory (VmHWM) of each worker process tree and
+  its PSS once idle after the run, CPU seconds by process group;
+- the cost: CPU the system spends (the worker trees, the bench's redis-server and the PostgreSQL backends
+  of the system's connections, the fixture site left out) a stored article (a page for mix a), beside
+  the CPU `parse_page` alone takes a page in one process, read after the pipeline in the same run;
 - with `--embedded`, the same crawl by `fm6ss run` in one process on SQLite.
 
 With `--store-free` the workers' ingest stores nothing (bench/store_free.py; no embedded run): the
@@ -51,6 +54,7 @@ import sqlalchemy as sa
 import yaml
 
 from bench.crawl_site import Corpus, Site
+from bench.footprint import tree_pss_mib
 from services.bus.archive import MemoryArchive
 from services.bus.celery_app import create_app
 from services.bus.messages import ParsePage
@@ -71,7 +75,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def private_redis() -> Iterator[str]:
+def private_redis() -> Iterator[tuple[str, int]]:
+    """A redis-server of the bench's own: its URL and process id."""
     port = free_port()
     proc = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -81,7 +86,7 @@ def private_redis() -> Iterator[str]:
     url = f"redis://127.0.0.1:{port}/0"
     try:
         _wait(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
-        yield url
+        yield url, proc.pid
     finally:
         proc.kill()
         proc.wait()
@@ -160,33 +165,55 @@ class Memory:
 
 
 class Cpu:
-    """CPU seconds spent during the pipeline by who spent them: the worker trees, PostgreSQL's processes, the
-    redis-server, this process (the fixture site and the run's polling), and the machine's busy and idle
-    time (from /proc/stat), so the figures show whether the cores were saturated and by what."""
+    """CPU seconds spent during the pipeline by who spent them: the worker trees, the bench's redis-server,
+    the PostgreSQL backends of the system's connections (tagged with `application_name`, sampled twice a
+    second so backends that end are counted to their last reading), the whole PostgreSQL cluster (other
+    users of the server included), this process (the fixture site and the run's polling), and the machine's
+    busy and idle time (from /proc/stat), so the figures show whether the cores were saturated and by what.
 
-    def __init__(self, workers: list[int]) -> None:
-        self.workers = workers
+    `system` is what the system itself spends: workers, its Redis and its PostgreSQL backends."""
+
+    def __init__(self, workers: list[int], redis_pid: int, pg_admin: sa.Engine, application: str) -> None:
+        self.workers, self.redis_pid = workers, redis_pid
+        self.pg_admin, self.application = pg_admin, application
         self.tick = os.sysconf("SC_CLK_TCK")
+        self.backends: dict[int, list[float]] = {}  # pid: [seconds at first sight or 0 if new, last seen]
         self.start = self._sample()
+        self._backends(first=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.5):
+            self._backends()
+
+    def _backends(self, first: bool = False) -> None:
+        with self.pg_admin.connect() as conn:
+            query = sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :a")
+            pids = conn.execute(query, {"a": self.application}).scalars()
+            for pid in pids:
+                seconds = _cpu_seconds(pid, self.tick)
+                if seconds is not None:
+                    self.backends.setdefault(pid, [seconds if first else 0.0, seconds])[1] = seconds
 
     def _sample(self) -> dict[str, float]:
-        out = dict.fromkeys(("workers", "postgres", "redis", "bench"), 0.0)
+        out = dict.fromkeys(("workers", "postgres_cluster", "redis", "bench"), 0.0)
         tree = {p for w in self.workers for p in _tree(w)}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
+            pid = int(entry.name)
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            seconds = (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
-            pid = int(entry.name)
+            comm, seconds = stat[stat.index("(") + 1 : stat.rindex(")")], _stat_seconds(stat, self.tick)
             if pid in tree:
                 out["workers"] += seconds
             elif comm == "postgres":
-                out["postgres"] += seconds
-            elif comm.startswith("redis-server"):
+                out["postgres_cluster"] += seconds
+            elif pid == self.redis_pid:
                 out["redis"] += seconds
             elif pid == os.getpid():
                 out["bench"] += seconds
@@ -197,9 +224,27 @@ class Cpu:
         return out
 
     def stop(self) -> dict[str, float]:
-        """Seconds since the start (PostgreSQL's backends that ended in between are not counted)."""
+        """Seconds since the start (the cluster's backends that ended in between are not counted in it)."""
+        self._stop.set()
+        self._thread.join()
+        self._backends()
         end = self._sample()
-        return {k: round(end[k] - self.start[k], 1) for k in end}
+        out = {k: end[k] - self.start[k] for k in end}
+        out["postgres_backends"] = sum(last - first for first, last in self.backends.values())
+        out["system"] = out["workers"] + out["redis"] + out["postgres_backends"]
+        return {k: round(v, 2) for k, v in out.items()}
+
+
+def _stat_seconds(stat: str, tick: int) -> float:
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+
+def _cpu_seconds(pid: int, tick: int) -> float | None:
+    try:
+        return _stat_seconds(Path(f"/proc/{pid}/stat").read_text(), tick)
+    except OSError:
+        return None
 
 
 def _tree(pid: int) -> list[int]:
@@ -230,6 +275,14 @@ def _parse_chunk(items: list[tuple[str, bytes]]) -> int:
     for message in messages:
         parse_page(message, archive)
     return len(messages)
+
+
+def extraction_cpu_ms_per_page(pages: list[tuple[str, bytes]]) -> float:
+    """CPU milliseconds `parse_page` takes a page, in this process (no queue, no database)."""
+    _parse_chunk(pages[:20])  # catalogue, automata and models loaded before the clock starts
+    start = time.process_time()
+    _parse_chunk(pages)
+    return (time.process_time() - start) / len(pages) * 1000
 
 
 def extraction_alone(pages: list[tuple[str, bytes]], processes: int) -> float:
@@ -289,9 +342,11 @@ def table_counts(db_url: str) -> dict[str, int]:
 def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
-    with private_redis() as broker, pg_schema() as db_url:
+    application = f"fm6ss-bench-{uuid.uuid4().hex[:8]}"  # tags the system's PostgreSQL backends
+    pg_admin = sa.create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1))
+    with private_redis() as (broker, redis_pid), pg_schema() as db_url:
         data = work / "data"
-        env = _env(db_url, broker, data)
+        env = _env(f"{db_url}&application_name={application}", broker, data)
         subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run(
             [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
@@ -314,7 +369,8 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
             client = redis.Redis.from_url(broker)
             noop_rate(broker, 30)  # both workers up and consuming
             noop = noop_rate(broker, site.corpus.pages)
-            memory, cpu = Memory([p.pid for p in procs]), Cpu([p.pid for p in procs])
+            memory = Memory([p.pid for p in procs])
+            cpu = Cpu([p.pid for p in procs], redis_pid, pg_admin, application)
             start = time.perf_counter()
             subprocess.run([FM6SS, "recrawl", "--all"], env=env, check=True, capture_output=True)
             status: dict[str, Any] | None = None
@@ -325,6 +381,7 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
                     break
             elapsed, seen = time.perf_counter() - start, time.time()
             peaks, cpu_seconds = memory.stop(), cpu.stop()
+            pss_after = {p.pid: tree_pss_mib(p.pid)[0] for p in procs}  # idle again, after the run
             counts = table_counts(db_url)
             tasks = task_seconds(client)
             noop_after = noop_rate(broker, site.corpus.pages)
@@ -333,6 +390,7 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
                 os.killpg(proc.pid, 15)
             for proc in procs:
                 proc.wait(timeout=60)
+            pg_admin.dispose()
     assert status is not None
     # The no-op clock starts at its first send; this one at the run's start as recorded, after the CLI's own
     # start-up (about 3 s of imports on this machine, when no worker has anything to do).
@@ -350,7 +408,11 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
         "rows": counts,
         "run_counts": {k: v for k, v in status["counts"].items() if v},
         "memory": peaks,
+        "tree_pss_mib_after": list(pss_after.values()),
         "cpu_seconds": cpu_seconds,
+        # What the system spends (workers, its Redis, its PostgreSQL backends) a stored article, and a page.
+        "system_cpu_ms_per_article": round(cpu_seconds["system"] / max(counts["article"], 1) * 1000, 2),
+        "system_cpu_ms_per_page": round(cpu_seconds["system"] / max(counts["page"], 1) * 1000, 2),
         "task_seconds": tasks,
     }
 
@@ -388,6 +450,19 @@ def embedded(site: Site, work: Path) -> dict[str, Any]:
     }
 
 
+def cost(mix: str, run: dict[str, Any], extraction_cpu_ms: float) -> dict[str, Any]:
+    """The system's CPU a stored article (a page for mix a, where 1 page in 20 is an article) beside
+    extraction alone's CPU a page, from the same run."""
+    unit = "page" if mix == "a" else "article"
+    system = run[f"system_cpu_ms_per_{unit}"]
+    return {
+        "unit": unit,
+        "system_cpu_ms": system,
+        "extraction_alone_cpu_ms_per_page": round(extraction_cpu_ms, 2),
+        "ratio": round(system / extraction_cpu_ms, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--pages", type=int, default=5000)
@@ -416,9 +491,11 @@ def main() -> None:
                 result["extraction_alone_1_process_pages_per_s"] = round(extraction_alone(pages, 1), 1)
                 result["pipeline"] = pipeline(site, args.workers, work, args.store_free)
                 readings.append(extraction_alone(pages, args.workers))
+                cpu_ms = extraction_cpu_ms_per_page(pages)
                 del pages
                 result["extraction_alone_pages_per_s"] = round(max(readings), 1)
                 result["extraction_alone_readings_before_after"] = [round(r, 1) for r in readings]
+                result["cost"] = cost(mix, result["pipeline"], cpu_ms)
                 if args.embedded and not args.store_free:
                     result["embedded"] = embedded(site, work)
             print(json.dumps(result, ensure_ascii=False), flush=True)

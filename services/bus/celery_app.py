@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery, Task
@@ -17,8 +18,11 @@ from services.bus.routing import PING, QUEUES, RECORD_DEAD_LETTER, TASK_MODULES,
 from services.bus.settings import Settings
 
 
-def create_app(settings: Settings) -> Celery:
-    app = Celery("fm6ss", include=list(TASK_MODULES), set_as_current=True)
+def create_app(settings: Settings, queues: Iterable[str] = QUEUES) -> Celery:
+    """The app, with the tasks of `queues` (a worker's own; a crawler or store worker never loads the
+    parser). Embedded, every task runs in this process, so every queue's tasks are loaded."""
+    wanted = QUEUES if settings.embedded else tuple(queues)
+    app = Celery("fm6ss", include=[TASK_MODULES[q] for q in wanted], set_as_current=True)
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
         result_backend=settings.result_backend,

@@ -28,7 +28,13 @@ RECORD_REJECTIONS: Final = "store.record_rejections"
 INGEST_ARTICLES: Final = "store.ingest_articles"
 PING: Final = "bus.ping"  # does nothing, on whichever queue it is sent to: the broker round trip alone
 
-TASK_MODULES: Final = ("services.crawler.tasks", "services.parser.tasks", "services.store.tasks")
+# The module that defines each queue's tasks: a worker imports those of the queues it consumes, and sends
+# to the others by task name.
+TASK_MODULES: Final = {
+    "crawler": "services.crawler.tasks",
+    "parser": "services.parser.tasks",
+    "store": "services.store.tasks",
+}
 
 
 def queue_of(task_name: str) -> str:

@@ -5,8 +5,11 @@ Nothing connects at import; prefork workers build their own after the fork.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from services.bus.routing import QUEUES
 from services.bus.settings import Settings
 
 if TYPE_CHECKING:
@@ -16,11 +19,12 @@ _settings: Settings | None = None
 _app: Celery | None = None
 
 
-def configure(settings: Settings) -> Celery:
-    """Set this process's settings (the CLI does this first) and return its Celery app."""
+def configure(settings: Settings, queues: Iterable[str] = QUEUES) -> Celery:
+    """Set this process's settings (the CLI does this first) and return its Celery app, with the tasks
+    of `queues` (a worker's)."""
     global _settings, _app
     _settings = settings
-    _app = _create_app(settings)
+    _app = _create_app(settings, queues)
     return _app
 
 
@@ -34,13 +38,34 @@ def settings() -> Settings:
 def app() -> Celery:
     global _app
     if _app is None:
-        _app = _create_app(settings())
+        _app = _create_app(settings(), QUEUES)
     return _app
 
 
-def _create_app(settings: Settings) -> Celery:
+def _create_app(settings: Settings, queues: Iterable[str]) -> Celery:
     # Celery loads with the first app, not with this module: processes that only read settings here
     # (the store's engine, `fm6ss status`) never pay for it.
     from services.bus.celery_app import create_app
 
-    return create_app(settings)
+    return create_app(settings, queues)
+
+
+def run_worker(app: Celery, queues: list[str], concurrency: int, log_level: str) -> int:
+    """Consume `queues` in a prefork worker until it is stopped; returns its exit code.
+
+    Built directly rather than through `worker_main`, which loads Celery's whole command line (click,
+    an interactive shell, prompt_toolkit) into the process every pool child is forked from."""
+    from celery.utils.nodenames import default_nodename, host_format
+
+    worker = app.Worker(
+        hostname=host_format(default_nodename(f"{'-'.join(queues)}@%h")),
+        queues=queues,
+        concurrency=concurrency,
+        loglevel=log_level,
+    )
+    # Objects made so far (modules, catalogues) stay out of the collector's reach: a collection in a
+    # pool child would otherwise write to every object's header and copy the pages it shares.
+    gc.collect()
+    gc.freeze()
+    worker.start()
+    return int(worker.exitcode or 0)

@@ -33,7 +33,7 @@ def worker_cmd(
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)
-    celery_app = runtime.configure(settings)
+    celery_app = runtime.configure(settings, queues=wanted)
     if "store" in wanted:
         ready_engine(settings, migrate_embedded=False)
     # Only a parser worker loads the parser: once here, before the pool forks, not in each child.
@@ -41,19 +41,7 @@ def worker_cmd(
         from services.parser.pipeline import warm
 
         warm()
-    celery_app.worker_main(
-        [
-            "worker",
-            "-Q",
-            ",".join(wanted),
-            "-c",
-            str(concurrency),
-            "-l",
-            settings.log_level,
-            "-n",
-            f"{'-'.join(wanted)}@%h",
-        ]
-    )
+    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level))
 
 
 @app.command("beat")

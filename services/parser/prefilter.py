@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from functools import lru_cache
 
 import ahocorasick
 
+from services.bus import text as bus_text
 from services.parser.orgs import catalog
 
 # Scripts (but JSON-LD, which may carry the article body), styles and comments hold no words a reader sees.
@@ -31,10 +31,6 @@ _HIDDEN = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]*>")
-_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u0640\u06d6-\u06ed]")
-_SPECIAL = {"œ": "oe", "æ": "ae", "ß": "ss", "ى": "ي", "ة": "ه", "ٱ": "ا"}
-_SPECIALS = re.compile("|".join(_SPECIAL))
-_NON_WORD = re.compile(r"[\W_]+")
 
 _NAME = r"(?:m[ou]{0,2}h?am+[ae]d|محمد) (?:vi|6|السادس)"
 _NOUN = (
@@ -99,9 +95,8 @@ def words(page: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Folded like the catalogue's aliases (case, accents, Arabic marks, punctuation), padded with spaces."""
-    text = unicodedata.normalize("NFKD", _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text.casefold()))
-    return " " + _NON_WORD.sub(" ", _MARKS.sub("", text)).strip() + " "
+    """Folded like the catalogue's aliases (the bus's rule), padded with spaces."""
+    return f" {bus_text.fold(text)} "
 
 
 def quick_fold(page: str) -> str:

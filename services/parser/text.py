@@ -1,33 +1,18 @@
 """Text primitives for agreement extraction (step 5): folding for matching, sentences, boilerplate.
 
-Folding keeps a map from each folded character back to the original text, so matches found on folded
+The folding rule is the bus's (`services.bus.text`), so the parser's keys are the store's; on top of it
+the parser keeps a map from each folded character back to the original text, so matches found on folded
 text can be reported as the words the article wrote.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u06d6-\u06ed]")
-_SPECIAL = {"œ": "oe", "æ": "ae", "ß": "ss", "ى": "ي", "ة": "ه", "ٱ": "ا", "ـ": ""}
-
-
-@lru_cache(maxsize=4096)
-def fold_char(char: str) -> str:
-    """One character folded: lower case, no accent or Arabic mark; punctuation becomes a space."""
-    low = char.casefold()
-    if low in _SPECIAL:
-        return _SPECIAL[low]
-    out = []
-    for c in unicodedata.normalize("NFKD", low):
-        if unicodedata.combining(c) or _ARABIC_MARKS.match(c):
-            continue
-        c = _SPECIAL.get(c, c)
-        out.append(c if c.isalnum() else " ")
-    return "".join(out)
+from services.bus import text as bus_text
+from services.bus.text import fold_char
 
 
 @dataclass(frozen=True)
@@ -78,10 +63,8 @@ def _fold_slowly(text: str) -> Folded:
 
 @lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """Folded text alone; cached, since every extractor folds the same sentences."""
-    if text.isascii():
-        return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-    return fold_with_map(text).text
+    """The bus's folding, cached: every extractor folds the same sentences."""
+    return bus_text.fold(text)
 
 
 @dataclass(frozen=True)
