@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl bench-ingest clean
+.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl bench-ingest bench-footprint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -52,6 +52,9 @@ bench-crawl: install
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest
+
+bench-footprint: install
+	$(RUN) python -m bench.footprint
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

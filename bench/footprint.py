@@ -26,36 +26,10 @@ from typing import Any
 
 import redis
 
+from bench.processes import tree, tree_pss_mib
+
 ROOT = Path(__file__).resolve().parents[1]
 FM6SS = str(Path(sys.executable).with_name("fm6ss"))
-
-
-def tree(pid: int) -> list[int]:
-    """The process and its descendants."""
-    out = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return out
-    for child in children:
-        out += tree(int(child))
-    return out
-
-
-def pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def tree_pss_mib(pid: int) -> tuple[float, list[float]]:
-    """PSS of the whole tree, and of each process in it (the main process first)."""
-    each = [pss_kib(p) / 1024 for p in tree(pid)]
-    return round(sum(each), 1), [round(e, 1) for e in each]
 
 
 def _env(broker: str, db_url: str | None, data_dir: Path) -> dict[str, str]:
