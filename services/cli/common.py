@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from services.bus.settings import Settings
-from services.store import db
-from services.store.runtime import engine_for
+from services.store.bootstrap import engine_for
+from services.store.db import engine as db
 
 P = ParamSpec("P")
 # Plain output: one-line errors rather than boxes, and ordinary tracebacks for real bugs.

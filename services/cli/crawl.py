@@ -16,8 +16,8 @@ from services.bus.celery_app import publish
 from services.bus.messages import Message, SourceSpec
 from services.cli.common import CliError, cli, err, handled, load_settings, progress_bar, ready_engine
 from services.crawler.sources import SourcesError, load_sources
-from services.store import db
-from services.store.repository import Repository
+from services.store.db import engine as db
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.runs import RunOut, run_out, summary_lines
 from services.store.scheduling import ScopeError, start_recrawl
 
@@ -33,13 +33,13 @@ cli.add_typer(sources_cli, name="sources")
 def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
     """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
     with db.transaction(engine) as session:
-        repo = Repository(session)
+        uow = UnitOfWork(session)
         for spec in specs:
             values: dict[str, Any] = spec.model_dump()
-            existing = repo.source(spec.name)
+            existing = uow.sources.get(spec.name)
             if existing is not None and not replace:
                 values["enabled"] = existing.enabled
-            repo.upsert_source(values)
+            uow.sources.upsert(values)
     return len(specs)
 
 
@@ -68,10 +68,10 @@ def _dispatch(outgoing: list[tuple[str, Message]], progress: bool = True) -> Non
 
 def _report(engine: Engine, run_id: int) -> RunOut:
     with db.transaction(engine) as session:
-        repo = Repository(session)
-        run = repo.run(run_id)
+        uow = UnitOfWork(session)
+        run = uow.runs.get(run_id)
         assert run is not None
-        return run_out(repo, run)
+        return run_out(uow, run)
 
 
 def crawl_once(
@@ -85,7 +85,7 @@ def crawl_once(
     try:
         with db.transaction(engine) as session:
             run_id, outgoing = start_recrawl(
-                Repository(session), trigger, source=source, url=url, force=force
+                UnitOfWork(session), trigger, source=source, url=url, force=force
             )
     except ScopeError as exc:
         raise CliError(str(exc)) from exc
@@ -139,7 +139,7 @@ def sources_list() -> None:
     settings = load_settings()
     engine = ready_engine(settings)
     with db.transaction(engine) as session:
-        rows = Repository(session).list_sources()
+        rows = UnitOfWork(session).sources.list_all()
     for s in rows:
         state = "enabled " if s.enabled else "disabled"
         last = s.last_run_at.isoformat(timespec="minutes") if s.last_run_at else "never"
@@ -198,8 +198,8 @@ def sources_add(
 def _set_enabled(name: str, enabled: bool) -> None:
     settings = load_settings()
     with db.transaction(ready_engine(settings)) as session:
-        repo = Repository(session)
-        source = repo.source(name)
+        uow = UnitOfWork(session)
+        source = uow.sources.get(name)
         if source is None:
             raise CliError(f"no source named {name!r}")
         source.enabled = enabled
@@ -270,9 +270,9 @@ def _print_agreements(engine: Engine) -> None:
     from services.store.views import agreement_out
 
     with db.transaction(engine) as session:
-        repo = Repository(session)
-        for agreement in repo.list_agreements({}, 0, 1000):
-            out = agreement_out(repo, agreement)
+        uow = UnitOfWork(session)
+        for agreement in uow.agreements.listed({}, 0, 1000):
+            out = agreement_out(uow, agreement)
             parties = " + ".join(p.acronym or p.name for p in out.parties)
             typer.echo(
                 f"agreement {out.id}: {parties}; {out.kind or '?'} signed {out.signed_on or '?'} "

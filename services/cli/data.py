@@ -26,7 +26,7 @@ from services.cli.common import (
     ready_engine,
 )
 from services.imports import BadLine, read_lines, to_command
-from services.store import db
+from services.store.db import engine as db
 from services.store.export import records, write_csv, write_jsonl
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from services.cli.common import CliError, agreements_cli, err, handled, load_settings, ready_engine
-from services.store import db
+from services.store.db import engine as db
 
 
 def _manual(action: Any, *args: Any) -> None:
@@ -18,9 +18,9 @@ def _manual(action: Any, *args: Any) -> None:
     engine = ready_engine(settings, migrate_embedded=False)
     try:
         with db.transaction(engine) as session:
-            from services.store.repository import Repository
+            from services.store.db.unit_of_work import UnitOfWork
 
-            result = action(Repository(session), *args)
+            result = action(UnitOfWork(session), *args)
     except ManualError as exc:
         raise CliError(str(exc)) from exc
     if result is not None:

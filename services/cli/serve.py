@@ -82,23 +82,23 @@ def status_cmd(
     """What is stored, the latest crawl runs with their counters, queue depths and push consumers."""
     from sqlmodel import Session
 
-    from services.store.repository import Repository
+    from services.store.db.unit_of_work import UnitOfWork
     from services.store.runs import run_out, summary_lines
 
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     with Session(engine) as session:
-        repo = Repository(session)
-        for name, n in repo.counts().items():
+        uow = UnitOfWork(session)
+        for name, n in uow.feed.counts().items():
             typer.echo(f"{name:14} {n}")
-        for run in repo.latest_runs(runs):
-            out = run_out(repo, run)
+        for run in uow.runs.latest(runs):
+            out = run_out(uow, run)
             typer.echo("")
             for line in summary_lines(out):
                 typer.echo(line)
             started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
             typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
-        for cursor in repo.relay_cursors():
+        for cursor in uow.feed.relay_cursors():
             problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
             typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
     typer.echo("")
@@ -183,11 +183,11 @@ def dead_letters_list(
     """The latest dead letters: task, error, tries."""
     from sqlmodel import Session
 
-    from services.store.repository import Repository
+    from services.store.db.unit_of_work import UnitOfWork
 
     settings = load_settings()
     with Session(ready_engine(settings, migrate_embedded=False)) as session:
-        for row in Repository(session).dead_letters(0, limit, pending_only=pending):
+        for row in UnitOfWork(session).feed.dead_letters(0, limit, pending_only=pending):
             retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
             typer.echo(
                 f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
@@ -200,16 +200,16 @@ def dead_letters_list(
 def dead_letters_retry(letter: int) -> None:
     """Send a dead letter's message to its task again (a new failure makes a new dead letter)."""
     from services.bus.celery_app import send_payload
-    from services.store.db import transaction
+    from services.store.db.engine import transaction
+    from services.store.db.unit_of_work import UnitOfWork
     from services.store.dead_letters import NoSuchLetter, take_for_retry
-    from services.store.repository import Repository
 
     settings = load_settings()
     app = runtime.configure(settings)
     engine = ready_engine(settings, migrate_embedded=False)
     try:
         with transaction(engine) as session:
-            task, payload = take_for_retry(Repository(session), letter)
+            task, payload = take_for_retry(UnitOfWork(session), letter)
     except NoSuchLetter as exc:
         raise CliError(str(exc)) from exc
     send_payload(app, task, payload, throw=False)

@@ -13,9 +13,10 @@ from typing import Any
 
 from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
+from services.store.db.agreements import EvidenceRow, MergeEvidence, SigningRow, StoredSigning
+from services.store.db.models import Agreement, AgreementPerson, Article, Organization, utcnow
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.merging import Support, merge
-from services.store.models import Agreement, AgreementPerson, Article, Organization, utcnow
-from services.store.repository import EvidenceRow, MergeEvidence, Repository, SigningRow, StoredSigning
 from services.store.resolution import (
     FAMILY_PARTY,
     PARTIAL_PARTIES_THRESHOLD,
@@ -30,7 +31,7 @@ from services.store.resolution import (
 
 
 def attach_candidate(
-    repo: Repository,
+    uow: UnitOfWork,
     candidate: AgreementCandidate,
     article: Article,
     previous: frozenset[int] = frozenset(),
@@ -46,50 +47,52 @@ def attach_candidate(
     (`ingest.lock_names`), so that no two workers settle reports of the same partner at once.
     """
     assert article.id is not None
-    orgs = repo.upsert_organizations(candidate.parties)
+    orgs = uow.organizations.upsert(candidate.parties)
     key = _party_key(candidate)
     partners = sorted(set(key.split("|")))
     report = signing_of_candidate(candidate, article.published)
-    summaries = signings(repo, repo.agreements_with_party_set(key))
-    manual = _manual_match(repo, article.id, key, sole) if linked else None
+    summaries = signings(uow, uow.agreements.with_party_set(key))
+    manual = _manual_match(uow, article.id, key, sole) if linked else None
     match = manual or next(
         (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
         None,
     )
     if match is None:
-        match = best_match(report, summaries) or _partial_match(repo, report, key, partners)
+        match = best_match(report, summaries) or _partial_match(uow, report, key, partners)
     created = match is None
     if match is None:
-        agreement = repo.create_agreement(key, (o.id for o in orgs if o.id is not None))
+        agreement = uow.agreements.create(key, (o.id for o in orgs if o.id is not None))
         assert agreement.id is not None
         match = agreement.id
     else:
-        _widen(repo, match, key, orgs)
-    repo.add_source(match, article.id, candidate.recalled)
-    repo.add_evidence(evidence_rows(candidate, match, article))
+        _widen(uow, match, key, orgs)
+    uow.evidence.add_source(match, article.id, candidate.recalled)
+    uow.evidence.add(evidence_rows(candidate, match, article))
     return match, created
 
 
-def _partial_match(repo: Repository, report: Signing, key: str, partners: list[str]) -> int | None:
+def _partial_match(uow: UnitOfWork, report: Signing, key: str, partners: list[str]) -> int | None:
     """A record whose partners contain the report's, or are contained in them, on strong evidence."""
-    related = signings(repo, [a for a in repo.agreements_with_partners(partners) if nested(a.party_set, key)])
+    related = signings(uow, [a for a in uow.agreements.with_partners(partners) if nested(a.party_set, key)])
     return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
 
 
-def _widen(repo: Repository, agreement_id: int, key: str, orgs: list[Organization]) -> None:
+def _widen(uow: UnitOfWork, agreement_id: int, key: str, orgs: list[Organization]) -> None:
     """The report's parties join the record's; its party key becomes the union of both."""
-    repo.add_parties(agreement_id, (o.id for o in orgs if o.id is not None))
-    agreement = repo.get_agreement(agreement_id)
+    uow.agreements.add_parties(agreement_id, (o.id for o in orgs if o.id is not None))
+    agreement = uow.agreements.get(agreement_id)
     assert agreement is not None
     union = party_set(set(agreement.party_set.split("|")) | set(key.split("|")))
     if union != agreement.party_set:
         agreement.party_set = union
-        repo.save_agreement(agreement)
+        uow.agreements.save(agreement)
 
 
-def _manual_match(repo: Repository, article_id: int, key: str, sole: bool) -> int | None:
+def _manual_match(uow: UnitOfWork, article_id: int, key: str, sole: bool) -> int | None:
     """An operator linked this article to an agreement: same parties, or the article's only report."""
-    linked = [ag for a in repo.manual_links(article_id) if (ag := repo.get_agreement(a)) is not None]
+    linked = [
+        ag for a in uow.agreements.manual_links(article_id) if (ag := uow.agreements.get(a)) is not None
+    ]
     same = [ag.id for ag in linked if ag.party_set == key]
     if same:
         return same[0]
@@ -113,28 +116,28 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
     )
 
 
-def signing_of_agreement(repo: Repository, agreement_id: int) -> Signing:
-    return signings_of_agreements(repo, [agreement_id])[agreement_id]
+def signing_of_agreement(uow: UnitOfWork, agreement_id: int) -> Signing:
+    return signings_of_agreements(uow, [agreement_id])[agreement_id]
 
 
-def signings(repo: Repository, agreements: list[StoredSigning]) -> dict[int, Signing]:
+def signings(uow: UnitOfWork, agreements: list[StoredSigning]) -> dict[int, Signing]:
     """Each agreement's signing: the summary stored with it, or, when its reports changed in this
     transaction or it predates stored summaries, read from its evidence."""
     out: dict[int, Signing] = {}
     stale: list[int] = []
     for agreement in agreements:
-        if agreement.signing is None or agreement.id in repo.unsettled:
+        if agreement.signing is None or not uow.is_settled(agreement.id):
             stale.append(agreement.id)
         else:
             out[agreement.id] = signing_from_json(agreement.signing)
-    out.update(signings_of_agreements(repo, stale))
+    out.update(signings_of_agreements(uow, stale))
     return dict(sorted(out.items()))
 
 
-def signings_of_agreements(repo: Repository, agreement_ids: list[int]) -> dict[int, Signing]:
+def signings_of_agreements(uow: UnitOfWork, agreement_ids: list[int]) -> dict[int, Signing]:
     """What the stored reports say of each agreement's signing, read in one query for all of them."""
     rows: dict[int, list[SigningRow]] = {a: [] for a in agreement_ids}
-    for row in repo.signing_rows(agreement_ids):
+    for row in uow.evidence.signing_rows(agreement_ids):
         rows[row.agreement_id].append(row)
     return {a: _signing(found) for a, found in rows.items()}
 
@@ -201,7 +204,7 @@ def evidence_rows(candidate: AgreementCandidate, agreement_id: int, article: Art
 
 
 def attach_copy(
-    repo: Repository, original_id: int, copy: Article, candidates: tuple[AgreementCandidate, ...]
+    uow: UnitOfWork, original_id: int, copy: Article, candidates: tuple[AgreementCandidate, ...]
 ) -> set[int]:
     """A copy supports its original's agreements as a report of its own, and never creates one.
 
@@ -212,21 +215,21 @@ def attach_copy(
     by_parties = {_party_key(c): c for c in candidates}
     touched = set()
     # An operator's link wins over the original's agreements.
-    targets = repo.manual_links(copy.id) or repo.agreement_ids_of_article(original_id)
+    targets = uow.agreements.manual_links(copy.id) or uow.evidence.agreements_of(original_id)
     for agreement_id in targets:
-        agreement = repo.get_agreement(agreement_id)
+        agreement = uow.agreements.get(agreement_id)
         assert agreement is not None
-        recalled = any(s.recalled for s in repo.sources(agreement_id) if s.article_id == original_id)
+        recalled = any(s.recalled for s in uow.evidence.sources(agreement_id) if s.article_id == original_id)
         own = by_parties.get(agreement.party_set)
-        repo.add_source(agreement_id, copy.id, own.recalled if own else recalled)
+        uow.evidence.add_source(agreement_id, copy.id, own.recalled if own else recalled)
         if own is not None:
-            repo.add_evidence(evidence_rows(own, agreement_id, copy))
+            uow.evidence.add(evidence_rows(own, agreement_id, copy))
         else:
-            repo.add_evidence(
+            uow.evidence.add(
                 EvidenceRow(
                     agreement_id, copy.id, row.field, row.value, row.precision, row.sentence, row.confidence
                 )
-                for row, _ in repo.evidence(agreement_id)
+                for row, _ in uow.evidence.of_agreement(agreement_id)
                 if row.article_id == original_id
             )
         touched.add(agreement_id)
@@ -244,21 +247,21 @@ def partner_locks(candidate: AgreementCandidate) -> set[str]:
     return {f"partner:{partner}" for partner in _party_key(candidate).split("|")}
 
 
-def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False) -> bool:
+def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False) -> bool:
     """Settle the agreement's fields from all its evidence; bump its version and log a change if any.
 
     Everything is read before the record is changed, so its row is written once, not at each read."""
-    agreement = repo.get_agreement(agreement_id, for_update=True)
+    agreement = uow.agreements.get(agreement_id, for_update=True)
     if agreement is None:
         return False
-    sources = repo.sources(agreement_id)
+    sources = uow.evidence.sources(agreement_id)
     if not sources and not agreement.manual:
-        repo.delete_agreement(agreement_id)
-        repo.record_change("agreement", agreement_id, "deleted", agreement.version + 1, {})
+        uow.agreements.delete(agreement_id)
+        uow.record_change("agreement", agreement_id, "deleted", agreement.version + 1, {})
         return True
-    evidence = repo.merge_evidence(agreement_id)
-    people = _apply_people(repo, agreement_id, evidence, created)
-    orgs = repo.parties(agreement_id)
+    evidence = uow.evidence.for_merge(agreement_id)
+    people = _apply_people(uow, agreement_id, evidence, created)
+    orgs = uow.agreements.parties(agreement_id)
     parties = [o.id for o in orgs if o.id is not None]
     _apply_fields(agreement, evidence)
     agreement.search_text = _search_text(agreement, orgs)
@@ -270,7 +273,7 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
         for e in evidence
     ]
     agreement.signing = signing_to_json(_signing(rows))
-    repo.unsettled.discard(agreement_id)
+    uow.settle(agreement_id)
     state = _public_state(agreement, parties, people, sorted(s.article_id for s in sources))
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     changed = digest != agreement.digest
@@ -278,10 +281,10 @@ def refresh_agreement(repo: Repository, agreement_id: int, created: bool = False
         agreement.digest = digest
         agreement.version += 1
         agreement.updated_at = utcnow()
-    repo.save_agreement(agreement)  # one UPDATE of the columns that changed, or none
+    uow.agreements.save(agreement)  # one UPDATE of the columns that changed, or none
     if changed:
         action = "created" if created else "updated"
-        repo.record_change("agreement", agreement_id, action, agreement.version, state)
+        uow.record_change("agreement", agreement_id, action, agreement.version, state)
     return changed
 
 
@@ -309,7 +312,7 @@ def _apply_fields(agreement: Agreement, evidence: list[MergeEvidence]) -> None:
 
 
 def _apply_people(
-    repo: Repository, agreement_id: int, evidence: list[MergeEvidence], created: bool = False
+    uow: UnitOfWork, agreement_id: int, evidence: list[MergeEvidence], created: bool = False
 ) -> list[tuple[int, str | None, bool]]:
     """Settle who was there from the person mentions; the rows are rewritten only when they changed
     (a record `created` in this transaction has none yet). Returns the people as the public record lists
@@ -322,13 +325,13 @@ def _apply_people(
     names = {
         key: Counter(m["name"] for m in mentions).most_common(1)[0][0] for key, mentions in people.items()
     }
-    persons = repo.upsert_people(names)
+    persons = uow.organizations.upsert_people(names)
     org_of = {
         key: counts.most_common(1)[0][0]
         for key, mentions in people.items()
         if (counts := Counter(m["org_key"] for m in mentions if m.get("org_key")))
     }
-    org_ids = repo.organization_ids(set(org_of.values()))
+    org_ids = uow.organizations.ids(set(org_of.values()))
     rows = []
     for key, mentions in sorted(people.items()):
         person_id = persons[key].id
@@ -343,10 +346,10 @@ def _apply_people(
                 signed=any(m.get("signed") for m in mentions),
             )
         )
-    stored = [] if created else repo.people(agreement_id)
+    stored = [] if created else uow.agreements.people(agreement_id)
     current = {(p.person_id, p.role, p.organization_id, p.signed) for p, _ in stored}
     if current != {(p.person_id, p.role, p.organization_id, p.signed) for p in rows}:
-        repo.replace_people(agreement_id, rows)
+        uow.agreements.replace_people(agreement_id, rows)
     name_of = {p.id: p.name for p in persons.values()}
     return [
         (p.person_id, p.role, p.signed)

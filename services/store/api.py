@@ -96,7 +96,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
 
     @api.get("/agreements", response_model=Page[AgreementOut], tags=["agreements"], **reads)
     def list_agreements(
-        r: Repo,
+        uow: Repo,
         party: Annotated[
             str | None, Query(max_length=200, pattern=NO_NUL, description="name, acronym or key")
         ] = None,
@@ -108,8 +108,8 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         limit: Limit = 50,
     ) -> Any:
         filters = {"party": party, "theme": theme, "signed_from": signed_from, "signed_to": signed_to, "q": q}
-        rows = r.list_agreements(filters, decode_cursor(cursor), limit)
-        items = [agreement_out(r, a) for a in rows]
+        rows = uow.agreements.listed(filters, decode_cursor(cursor), limit)
+        items = [agreement_out(uow, a) for a in rows]
         return Page[AgreementOut](items=items, next_cursor=next_cursor(rows, limit))
 
     @api.get(
@@ -119,15 +119,15 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         dependencies=reads.get("dependencies", []),
         responses={404: {"model": Problem}, **reads.get("responses", {})},
     )
-    def get_agreement(agreement_id: Id, r: Repo) -> Any:
-        agreement = r.get_agreement(agreement_id)
+    def get_agreement(agreement_id: Id, uow: Repo) -> Any:
+        agreement = uow.agreements.get(agreement_id)
         if agreement is None:
             raise HTTPException(status_code=404, detail=f"no agreement {agreement_id}")
-        return agreement_detail(r, agreement)
+        return agreement_detail(uow, agreement)
 
     @api.get("/articles", response_model=Page[ArticleOut], tags=["articles"], **reads)
     def list_articles(
-        r: Repo,
+        uow: Repo,
         relevant: bool | None = None,
         lang: Annotated[str | None, Query(max_length=8, pattern=NO_NUL)] = None,
         outlet: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
@@ -136,28 +136,30 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
         limit: Limit = 50,
     ) -> Any:
         filters = {"relevant": relevant, "lang": lang, "outlet": outlet, "q": q}
-        rows = r.list_articles(filters, decode_cursor(cursor), limit)
-        return Page[ArticleOut](items=[article_out(r, a) for a in rows], next_cursor=next_cursor(rows, limit))
+        rows = uow.articles.listed(filters, decode_cursor(cursor), limit)
+        return Page[ArticleOut](
+            items=[article_out(uow, a) for a in rows], next_cursor=next_cursor(rows, limit)
+        )
 
     @api.get("/organizations", response_model=Page[OrganizationOut], tags=["organizations"], **reads)
     def list_organizations(
-        r: Repo,
+        uow: Repo,
         q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Any:
-        rows = r.list_organizations(q, decode_cursor(cursor), limit)
+        rows = uow.organizations.listed(q, decode_cursor(cursor), limit)
         return Page[OrganizationOut](
             items=[organization_out(o) for o in rows], next_cursor=next_cursor(rows, limit)
         )
 
     @api.get("/changes", response_model=Changes, tags=["changes"], **reads)
     def changes(
-        r: Repo,
+        uow: Repo,
         after: Annotated[int, Query(ge=0, le=MAX_ID, description="last sequence number already seen")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> Any:
-        rows = r.changes_after(after, limit)
+        rows = uow.feed.changes_after(after, limit)
         items = [ChangeOut.model_validate(c, from_attributes=True) for c in rows]
         return Changes(items=items, next_after=items[-1].seq if items else after)
 

@@ -29,10 +29,10 @@ from services.store.api_deps import (
     invalid,
     next_cursor,
 )
-from services.store.db import transaction
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.dead_letters import DeadLetterOut, NoSuchLetter, dead_letter_out, take_for_retry
 from services.store.reparse import reparse_commands
-from services.store.repository import Repository
 from services.store.runs import RunOut, run_out
 from services.store.scheduling import ScopeError, public_spec, spec_of, start_recrawl
 
@@ -116,25 +116,25 @@ def dispatch(outgoing: list[tuple[str, Message]]) -> None:
 
 
 @router.get("/crawl-runs", response_model=RunPage, tags=["crawling"])
-def list_runs(r: Repo, cursor: Cursor = None, limit: Limit = 20) -> Any:
-    rows = r.runs(decode_cursor(cursor), limit)
-    return RunPage(items=[run_out(r, x) for x in rows], next_cursor=next_cursor(rows, limit))
+def list_runs(uow: Repo, cursor: Cursor = None, limit: Limit = 20) -> Any:
+    rows = uow.runs.after(decode_cursor(cursor), limit)
+    return RunPage(items=[run_out(uow, x) for x in rows], next_cursor=next_cursor(rows, limit))
 
 
 @router.get(
     "/crawl-runs/{run_id}", response_model=RunOut, tags=["crawling"], responses={404: {"model": Problem}}
 )
-def get_run(run_id: Id, r: Repo) -> Any:
-    run = r.run(run_id)
+def get_run(run_id: Id, uow: Repo) -> Any:
+    run = uow.runs.get(run_id)
     if run is None:
         raise HTTPException(status_code=404, detail=f"no crawl run {run_id}")
-    return run_out(r, run)
+    return run_out(uow, run)
 
 
 @router.get("/sources", response_model=list[SourceSpec], tags=["crawling"])
-def list_sources(r: Repo) -> Any:
+def list_sources(uow: Repo) -> Any:
     """Every source; a login in a source's URL (`user:password@`) is shown as `***@`."""
-    return [public_spec(s) for s in r.list_sources()]
+    return [public_spec(s) for s in uow.sources.list_all()]
 
 
 @operators.post(
@@ -144,7 +144,7 @@ def recrawl(body: Recrawl, engine: EngineDep) -> Any:
     try:
         with transaction(engine) as session:
             run_id, outgoing = start_recrawl(
-                Repository(session), "operator", source=body.source, url=body.url, force=body.force
+                UnitOfWork(session), "operator", source=body.source, url=body.url, force=body.force
             )
     except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
@@ -157,7 +157,7 @@ def put_source(name: SourceName, body: SourceBody, engine: EngineDep) -> Any:
     if body.name != name:
         raise invalid("body", "name", f"the body names {body.name!r}, the path {name!r}", body.name)
     with transaction(engine) as session:
-        return spec_of(Repository(session).upsert_source(body.model_dump()))
+        return spec_of(UnitOfWork(session).sources.upsert(body.model_dump()))
 
 
 @operators.patch(
@@ -165,8 +165,8 @@ def put_source(name: SourceName, body: SourceBody, engine: EngineDep) -> Any:
 )
 def set_source_state(name: SourceName, body: SourceState, engine: EngineDep) -> Any:
     with transaction(engine) as session:
-        repo = Repository(session)
-        source = repo.source(name)
+        uow = UnitOfWork(session)
+        source = uow.sources.get(name)
         if source is None:
             raise HTTPException(status_code=404, detail=f"no source named {name!r}")
         source.enabled = body.enabled
@@ -197,12 +197,12 @@ class DeadLetterPage(BaseModel):
 
 @operators.get("/dead-letters", response_model=DeadLetterPage)
 def list_dead_letters(
-    r: Repo,
+    uow: Repo,
     cursor: Cursor = None,
     limit: Limit = 50,
     pending: Annotated[bool, Query(description="only those not retried yet")] = False,
 ) -> Any:
-    rows = r.dead_letters(decode_cursor(cursor), limit, pending_only=pending)
+    rows = uow.feed.dead_letters(decode_cursor(cursor), limit, pending_only=pending)
     return DeadLetterPage(items=[dead_letter_out(x) for x in rows], next_cursor=next_cursor(rows, limit))
 
 
@@ -215,7 +215,7 @@ def list_dead_letters(
 def retry_dead_letter(letter_id: Id, engine: EngineDep) -> Any:
     try:
         with transaction(engine) as session:
-            task, payload = take_for_retry(Repository(session), letter_id)
+            task, payload = take_for_retry(UnitOfWork(session), letter_id)
     except NoSuchLetter as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     send_payload(runtime.app(), task, payload, throw=False)

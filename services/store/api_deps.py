@@ -18,7 +18,7 @@ from sqlmodel import Session
 # The token checks, re-exported for the routers.
 from services.store.api_tokens import Operator as Operator
 from services.store.api_tokens import Reader as Reader
-from services.store.repository import Repository
+from services.store.db.unit_of_work import UnitOfWork
 
 # Row ids and sequence numbers are PostgreSQL `integer`s: a larger number names nothing, and would make
 # the database refuse the query (a 500) rather than find no row.
@@ -94,9 +94,9 @@ def invalid(where: str, name: str, message: str, value: Any) -> RequestValidatio
     )
 
 
-def get_repo(request: Request) -> Iterator[Repository]:
+def get_repo(request: Request) -> Iterator[UnitOfWork]:
     with Session(request.app.state.engine) as session:
-        yield Repository(session)
+        yield UnitOfWork(session)
 
 
 def get_engine(request: Request) -> Engine:
@@ -104,7 +104,7 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-Repo = Annotated[Repository, Depends(get_repo)]
+Repo = Annotated[UnitOfWork, Depends(get_repo)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 

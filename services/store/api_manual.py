@@ -18,9 +18,9 @@ from services.store.api_deps import (
     Problem,
     RequestBody,
 )
-from services.store.db import transaction
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
-from services.store.repository import Repository
 from services.store.schemas import AgreementDetail
 from services.store.views import agreement_detail
 
@@ -75,7 +75,7 @@ def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
 def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
     with transaction(engine) as session:
         try:
-            return SplitResult(id=split_agreement(Repository(session), agreement_id, body.article_ids))
+            return SplitResult(id=split_agreement(UnitOfWork(session), agreement_id, body.article_ids))
         except ManualError as exc:
             raise _manual_problem(exc) from None
 
@@ -99,11 +99,11 @@ def _manual_problem(exc: ManualError) -> HTTPException:
 
 def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
     with transaction(engine) as session:
-        repo = Repository(session)
+        uow = UnitOfWork(session)
         try:
-            action(repo, agreement_id, argument)
+            action(uow, agreement_id, argument)
         except ManualError as exc:
             raise _manual_problem(exc) from None
-        agreement = repo.get_agreement(agreement_id)
+        agreement = uow.agreements.get(agreement_id)
         assert agreement is not None
-        return agreement_detail(repo, agreement)
+        return agreement_detail(uow, agreement)

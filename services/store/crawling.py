@@ -23,9 +23,11 @@ from services.bus.messages import (
     UrlsDiscovered,
 )
 from services.bus.urls import InvalidUrl, canonical_url
+from services.store.db.models import Page, utcnow
+from services.store.db.pages import OFF_TOPIC_PREFIX, NewPage
+from services.store.db.statements import FETCH_COLUMNS
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest import IngestResult
-from services.store.models import Page, utcnow
-from services.store.repository import FETCH_COLUMNS, OFF_TOPIC_PREFIX, NewPage, Repository
 
 
 @dataclass(frozen=True)
@@ -50,29 +52,29 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) -> list[FetchPage]:
+def record_urls(uow: UnitOfWork, event: UrlsDiscovered, policy: RefetchPolicy) -> list[FetchPage]:
     now = utcnow()
-    run = repo.run(event.run_id) if event.run_id else None
+    run = uow.runs.get(event.run_id) if event.run_id else None
     force = bool(run and run.force)
-    source = repo.source(event.source)
+    source = uow.sources.get(event.source)
     if source is not None:
         source.last_run_at = now
         source.last_error = event.error
-        repo.session.add(source)
+        uow.session.add(source)
     if event.run_id is not None:
-        if repo.count_of(event.run_id, f"source_done:{event.source}"):
+        if uow.runs.count_of(event.run_id, f"source_done:{event.source}"):
             return []  # this source's discovery was re-issued by the sweeper and both came back
-        repo.count(event.run_id, f"source_done:{event.source}")
-    repo.count(event.run_id, "sources_done")
+        uow.count(event.run_id, f"source_done:{event.source}")
+    uow.count(event.run_id, "sources_done")
     if event.error:
-        repo.count(event.run_id, "sources_failed")
-        repo.count(event.run_id, f"sources_failed:{event.error.split(':', 1)[0][:60]}")
+        uow.count(event.run_id, "sources_failed")
+        uow.count(event.run_id, f"sources_failed:{event.error.split(':', 1)[0][:60]}")
         return []
-    repo.count(event.run_id, "urls_discovered", len(event.urls))
-    repo.preload_pages([found.url for found in event.urls], for_update=True)
+    uow.count(event.run_id, "urls_discovered", len(event.urls))
+    uow.pages.preload([found.url for found in event.urls], for_update=True)
     commands, new = [], {}
     for found in event.urls:
-        page = repo.page(found.url, for_update=True)
+        page = uow.pages.get(found.url, for_update=True)
         if page is None:
             if found.url not in new:  # a sitemap may list a URL twice
                 hints = found.hints.model_dump(exclude_none=True)
@@ -81,17 +83,17 @@ def record_urls(repo: Repository, event: UrlsDiscovered, policy: RefetchPolicy) 
                     FetchPage(url=found.found_as, source=event.source, run_id=event.run_id, hints=found.hints)
                 )
         elif policy.due(page, now, force):
-            commands.append(_queue(repo, page, event.run_id, now))
-    repo.add_pages(list(new.values()))
-    repo.count(event.run_id, "fetches_queued", len(commands))
+            commands.append(_queue(uow, page, event.run_id, now))
+    uow.pages.add_new(list(new.values()))
+    uow.count(event.run_id, "fetches_queued", len(commands))
     return commands
 
 
-def _queue(repo: Repository, page: Page, run_id: int | None, now: datetime) -> FetchPage:
+def _queue(uow: UnitOfWork, page: Page, run_id: int | None, now: datetime) -> FetchPage:
     page.state = "queued"
     page.queued_at = now
     page.run_id = run_id
-    repo.save_page(page)
+    uow.pages.save(page)
     return fetch_command(page)
 
 
@@ -130,26 +132,26 @@ def _parse(url: str, archive_key: str, hints: dict[str, Any], run_id: int | None
     )
 
 
-def queue_url(repo: Repository, url: str, run_id: int | None, source: str | None = None) -> FetchPage:
+def queue_url(uow: UnitOfWork, url: str, run_id: int | None, source: str | None = None) -> FetchPage:
     """An operator's recrawl of one URL: fetched whatever its state."""
     key = canonical_url(url)
-    page = repo.page(key, for_update=True) or Page(canonical_url=key, url=url, source=source)
-    repo.count(run_id, "fetches_queued")
-    return _queue(repo, page, run_id, utcnow())
+    page = uow.pages.get(key, for_update=True) or Page(canonical_url=key, url=url, source=source)
+    uow.count(run_id, "fetches_queued")
+    return _queue(uow, page, run_id, utcnow())
 
 
 def record_fetches(
-    repo: Repository, fetched: Sequence[PageFetched], failed: Sequence[FetchFailed] = ()
+    uow: UnitOfWork, fetched: Sequence[PageFetched], failed: Sequence[FetchFailed] = ()
 ) -> list[ParsePage]:
     """A batch of fetch outcomes (or one): the pages read and locked in one query, changed as plain rows,
     written in one statement. A fetched page keeps its validators and stops on 304 or an identical body;
     otherwise it waits for its parse, and its parse command is returned."""
-    pages = repo.page_rows([canonical_url(e.url) for e in fetched] + [canonical_url(e.url) for e in failed])
+    pages = uow.pages.rows([canonical_url(e.url) for e in fetched] + [canonical_url(e.url) for e in failed])
     # canonical_url is cached: asking it again below costs a dict lookup
     now, commands = utcnow(), []
     for event in fetched:
         page = _row_of(pages, event.url, event.source, now)
-        run = repo.run(event.run_id) if event.run_id else None
+        run = uow.runs.get(event.run_id) if event.run_id else None
         page["fetched_at"] = now
         page["etag"] = event.etag or page["etag"]
         page["last_modified"] = event.last_modified or page["last_modified"]
@@ -160,18 +162,18 @@ def record_fetches(
         unchanged = event.archive_key == page["archive_key"] and page["state"] != "parsing"
         if event.archive_key is None or (unchanged and not (run and run.force)):
             page["state"] = "done"
-            repo.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
+            uow.count(event.run_id, "pages_not_modified" if event.archive_key is None else "pages_unchanged")
             continue
         page.update(archive_key=event.archive_key, state="parsing", queued_at=now, run_id=event.run_id)
-        repo.count(event.run_id, "pages_fetched")
+        uow.count(event.run_id, "pages_fetched")
         commands.append(_parse(page["url"], event.archive_key, page["hints"], event.run_id))
     for failure in failed:
         page = _row_of(pages, failure.url, failure.source, now)
         page.update(state="failed", failure=failure.reason[:80], failure_detail=failure.detail[:1000] or None)
         page["attempts"] += 1
         page["fetched_at"] = now
-        repo.count(failure.run_id, f"pages_failed:{page['failure']}")
-    repo.write_pages(list(pages.values()))
+        uow.count(failure.run_id, f"pages_failed:{page['failure']}")
+    uow.pages.write_rows(list(pages.values()))
     return commands
 
 
@@ -196,22 +198,22 @@ def _keys(urls: Iterable[str]) -> list[str]:
     return keys
 
 
-def record_parsed(repo: Repository, event: ArticleParsed, result: IngestResult) -> None:
+def record_parsed(uow: UnitOfWork, event: ArticleParsed, result: IngestResult) -> None:
     """Close the page's cycle and count what the article gave."""
-    repo.finish_pages(_keys([event.url]))
-    repo.count(event.run_id, f"articles_{result.status}")
+    uow.pages.finish(_keys([event.url]))
+    uow.count(event.run_id, f"articles_{result.status}")
     if result.status in ("new", "updated") and not result.relevant:
-        repo.count(event.run_id, "articles_irrelevant")
-    repo.count(event.run_id, "agreements_new", len(result.agreements_created))
-    repo.count(event.run_id, "agreements_updated", len(result.agreements_updated))
+        uow.count(event.run_id, "articles_irrelevant")
+    uow.count(event.run_id, "agreements_new", len(result.agreements_created))
+    uow.count(event.run_id, "agreements_updated", len(result.agreements_updated))
 
 
-def record_rejections(repo: Repository, events: Sequence[PageRejected]) -> None:
+def record_rejections(uow: UnitOfWork, events: Sequence[PageRejected]) -> None:
     """Rejected pages (a batch, or one): the pages closed, the rejections written, in one statement each."""
-    repo.finish_pages(_keys(event.url for event in events))
+    uow.pages.finish(_keys(event.url for event in events))
     rows = []
     for event in events:
         reason = OFF_TOPIC_PREFIX + event.reason if event.off_topic else event.reason
         rows.append((event.url, reason, event.archive_key, event.run_id))
-        repo.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
-    repo.record_rejections(rows)
+        uow.count(event.run_id, "pages_off_topic" if event.off_topic else "pages_unreadable")
+    uow.pages.add_rejections(rows)

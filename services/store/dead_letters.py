@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.store.models import DeadLetter, utcnow
-from services.store.repository import Repository
+from services.store.db.models import DeadLetter, utcnow
+from services.store.db.unit_of_work import UnitOfWork
 
 
 class DeadLetterOut(BaseModel):
@@ -38,12 +38,12 @@ class NoSuchLetter(LookupError):
     pass
 
 
-def take_for_retry(repo: Repository, letter_id: int) -> tuple[str, dict[str, Any]]:
+def take_for_retry(uow: UnitOfWork, letter_id: int) -> tuple[str, dict[str, Any]]:
     """Mark the letter retried and return (task name, payload) to publish once the transaction commits;
     if it fails again, a new dead letter records the new failure."""
-    row = repo.dead_letter(letter_id)
+    row = uow.feed.dead_letter(letter_id)
     if row is None:
         raise NoSuchLetter(f"no dead letter {letter_id}")
     row.retried_at = utcnow()
-    repo.session.add(row)
+    uow.session.add(row)
     return row.task, dict(row.payload)

@@ -13,7 +13,7 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.store.repository import Repository
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.schemas import AgreementOut, ArticleOut
 from services.store.views import agreement_out, article_out
 
@@ -52,12 +52,12 @@ def records(engine: Engine, kind: Kind) -> Iterator[dict[str, Any]]:
     after = 0
     while True:
         with Session(engine) as session:
-            repo = Repository(session)
+            uow = UnitOfWork(session)
             rows: list[AgreementOut] | list[ArticleOut]
             if kind == "agreements":
-                rows = [agreement_out(repo, a) for a in repo.list_agreements({}, after, PAGE)]
+                rows = [agreement_out(uow, a) for a in uow.agreements.listed({}, after, PAGE)]
             else:
-                rows = [article_out(repo, a) for a in repo.list_articles({}, after, PAGE)]
+                rows = [article_out(uow, a) for a in uow.articles.listed({}, after, PAGE)]
         if not rows:
             return
         for row in rows:

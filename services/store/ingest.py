@@ -11,8 +11,8 @@ from typing import Literal
 from services.bus.messages import AgreementCandidate, ArticleParsed
 from services.store import dedup
 from services.store.agreements import attach_candidate, attach_copy, partner_locks, refresh_agreement
-from services.store.models import Article
-from services.store.repository import Repository
+from services.store.db.models import Article
+from services.store.db.unit_of_work import UnitOfWork
 
 Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
 
@@ -26,36 +26,36 @@ class IngestResult:
     agreements_updated: list[int] = field(default_factory=list)
 
 
-def ingest_article(repo: Repository, event: ArticleParsed) -> IngestResult:
-    repo.lock_all(lock_names(event))
-    existing, same_text = repo.article_and_original(event.canonical_url, event.text_hash)
+def ingest_article(uow: UnitOfWork, event: ArticleParsed) -> IngestResult:
+    uow.lock_all(lock_names(event))
+    existing, same_text = uow.articles.with_original(event.canonical_url, event.text_hash)
     if existing is not None and _unchanged(existing, event):
         assert existing.id is not None
         return IngestResult(existing.id, "unchanged", existing.relevant)
     touched: set[int] = set()
     if existing is not None:
         assert existing.id is not None
-        touched.update(repo.detach_article(existing.id))
+        touched.update(uow.evidence.detach_article(existing.id))
     previous = frozenset(touched)
-    original, status = _find_original(repo, event, existing, same_text)
-    article = _save_article(repo, event, existing, original)
+    original, status = _find_original(uow, event, existing, same_text)
+    article = _save_article(uow, event, existing, original)
     assert article.id is not None
     created: set[int] = set()
     if original is not None:
         assert original.id is not None
-        touched.update(attach_copy(repo, original.id, article, tuple(_reportable(event.agreements))))
+        touched.update(attach_copy(uow, original.id, article, tuple(_reportable(event.agreements))))
     elif event.relevant:
         reportable = _reportable(event.agreements)
         for candidate in reportable:
             agreement_id, is_new = attach_candidate(
-                repo, candidate, article, previous, len(reportable) == 1, linked=existing is not None
+                uow, candidate, article, previous, len(reportable) == 1, linked=existing is not None
             )
             touched.add(agreement_id)
             if is_new:
                 created.add(agreement_id)
-    updated = [a for a in sorted(touched) if refresh_agreement(repo, a, created=a in created)]
+    updated = [a for a in sorted(touched) if refresh_agreement(uow, a, created=a in created)]
     action = "created" if existing is None else "updated"
-    repo.record_change("article", article.id, action, None, _article_payload(article))
+    uow.record_change("article", article.id, action, None, _article_payload(article))
     final: Status = status if existing is None or status != "new" else "updated"
     return IngestResult(
         article.id, final, article.relevant, sorted(created), [a for a in updated if a not in created]
@@ -81,7 +81,7 @@ def _reportable(candidates: tuple[AgreementCandidate, ...]) -> list[AgreementCan
 
 
 def _find_original(
-    repo: Repository, event: ArticleParsed, existing: Article | None, exact: Article | None
+    uow: UnitOfWork, event: ArticleParsed, existing: Article | None, exact: Article | None
 ) -> tuple[Article | None, Status]:
     """Exact copy first (`exact`: an original with the same normalized-text hash), then a near copy
     through the MinHash bands."""
@@ -90,17 +90,17 @@ def _find_original(
     exclude = existing.id if existing is not None else None
     signature = event.minhash
     best: tuple[float, int] | None = None
-    for candidate_id, packed in repo.band_candidates(dedup.bands(signature), exclude):
+    for candidate_id, packed in uow.articles.band_candidates(dedup.bands(signature), exclude):
         similarity = dedup.jaccard_estimate(signature, dedup.unpack(packed))
         if similarity >= dedup.NEAR_DUPLICATE_JACCARD and (best is None or similarity > best[0]):
             best = (similarity, candidate_id)
     if best is not None:
-        return repo.get_article(best[1]), "near_duplicate"
+        return uow.articles.get(best[1]), "near_duplicate"
     return None, "new"
 
 
 def _save_article(
-    repo: Repository, event: ArticleParsed, existing: Article | None, original: Article | None
+    uow: UnitOfWork, event: ArticleParsed, existing: Article | None, original: Article | None
 ) -> Article:
     article = existing or Article(
         url=event.url,
@@ -124,10 +124,10 @@ def _save_article(
     article.parser_version = event.parser_version
     article.duplicate_of = original.id if original is not None else None
     article.relevant = original.relevant if original is not None else event.relevant
-    repo.save_article(article)
+    uow.articles.save(article)
     assert article.id is not None
     bands = dedup.bands(event.minhash) if original is None else []
-    repo.replace_bands(article.id, bands, new=existing is None)
+    uow.articles.replace_bands(article.id, bands, new=existing is None)
     return article
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.bus.metrics import WorkerMetrics
-from services.store.repository import Repository
+from services.store.db.unit_of_work import UnitOfWork
 
 
 class StoreCollector(Collector):
@@ -21,12 +21,12 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         with Session(self.engine) as session:
-            repo = Repository(session)
-            counts = repo.counts()
-            totals = repo.run_count_totals()
-            head = repo.last_change_seq()
-            relays = [(c.name, c.seq, c.failures) for c in repo.relay_cursors()]
-            dead = repo.count_dead_letters()
+            uow = UnitOfWork(session)
+            counts = uow.feed.counts()
+            totals = uow.runs.count_totals()
+            head = uow.feed.last_seq()
+            relays = [(c.name, c.seq, c.failures) for c in uow.feed.relay_cursors()]
+            dead = uow.feed.count_dead_letters()
         stored = GaugeMetricFamily("fm6ss_rows", "Rows stored, by table", labels=["table"])
         for table, n in counts.items():
             stored.add_metric([table], n)

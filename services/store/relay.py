@@ -18,9 +18,9 @@ import httpx
 import redis
 from sqlalchemy.engine import Engine
 
-from services.store.db import transaction
-from services.store.models import Change, utcnow
-from services.store.repository import Repository
+from services.store.db.engine import transaction
+from services.store.db.models import Change, utcnow
+from services.store.db.unit_of_work import UnitOfWork
 
 BATCH = 200
 
@@ -101,9 +101,9 @@ def relay(engine: Engine, sink: Sink, batch: int = BATCH) -> int:
     while True:
         failure: Exception | None = None
         with transaction(engine) as session:
-            repo = Repository(session)
-            cursor = repo.relay_cursor(sink.name)
-            rows = [change_dict(c) for c in repo.changes_after(cursor.seq, batch)]
+            uow = UnitOfWork(session)
+            cursor = uow.feed.relay_cursor(sink.name)
+            rows = [change_dict(c) for c in uow.feed.changes_after(cursor.seq, batch)]
             if not rows:
                 return sent
             try:
@@ -122,7 +122,7 @@ def relay(engine: Engine, sink: Sink, batch: int = BATCH) -> int:
 
 def _record_failure(engine: Engine, name: str, failure: Exception) -> None:
     with transaction(engine) as session:
-        cursor = Repository(session).relay_cursor(name)
+        cursor = UnitOfWork(session).feed.relay_cursor(name)
         cursor.failures += 1
         cursor.last_error = f"{type(failure).__name__}: {failure}"[:500]
         session.add(cursor)

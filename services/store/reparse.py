@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.bus.messages import PageHints, ParsePage
-from services.store.repository import Repository
+from services.store.db.unit_of_work import UnitOfWork
 
 PAGE = 500
 
@@ -23,7 +23,7 @@ def reparse_commands(engine: Engine, since: datetime | None = None) -> Iterator[
     after = 0
     while True:
         with Session(engine) as session:
-            rows = Repository(session).articles_seen_since(since, after, PAGE)
+            rows = UnitOfWork(session).articles.seen_since(since, after, PAGE)
             commands = [
                 ParsePage(
                     url=a.url,
@@ -45,7 +45,7 @@ def _off_topic_commands(engine: Engine, since: datetime | None) -> Iterator[Pars
     after = 0
     while True:
         with Session(engine) as session:
-            rows = Repository(session).off_topic_pages_since(since, after, PAGE)
+            rows = UnitOfWork(session).pages.off_topic_since(since, after, PAGE)
             commands = [
                 ParsePage(url=r.url, archive_key=r.archive_key or "", content_kind="html") for r in rows
             ]
@@ -58,5 +58,5 @@ def _off_topic_commands(engine: Engine, since: datetime | None) -> Iterator[Pars
 def count_articles(engine: Engine, since: datetime | None = None) -> int:
     """What `reparse_commands` will send: articles and off-topic pages."""
     with Session(engine) as session:
-        repo = Repository(session)
-        return repo.count_articles_since(since) + repo.count_off_topic_pages_since(since)
+        uow = UnitOfWork(session)
+        return uow.articles.count_since(since) + uow.pages.count_off_topic_since(since)

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.store.models import CrawlRun
-from services.store.repository import Repository
+from services.store.db.models import CrawlRun
+from services.store.db.unit_of_work import UnitOfWork
 
 IN_FLIGHT = ("queued", "parsing")
 
@@ -31,10 +31,10 @@ class RunOut(BaseModel):
     failures: list[FailedPage]
 
 
-def run_out(repo: Repository, run: CrawlRun, failures: int = 20) -> RunOut:
+def run_out(uow: UnitOfWork, run: CrawlRun, failures: int = 20) -> RunOut:
     assert run.id is not None
-    counts = repo.counts_of_run(run.id)
-    in_flight = repo.pages_of_run(run.id, IN_FLIGHT)
+    counts = uow.runs.counts(run.id)
+    in_flight = uow.pages.count_of_run(run.id, IN_FLIGHT)
     sources_pending = counts.get("sources_queued", 0) - counts.get("sources_done", 0)
     return RunOut(
         id=run.id,
@@ -47,7 +47,7 @@ def run_out(repo: Repository, run: CrawlRun, failures: int = 20) -> RunOut:
         counts=counts,
         failures=[
             FailedPage(url=p.url, reason=p.failure, detail=p.failure_detail)
-            for p in repo.failed_pages(run.id, failures)
+            for p in uow.pages.failed(run.id, failures)
         ],
     )
 

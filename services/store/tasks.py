@@ -53,11 +53,11 @@ from services.bus.routing import (
     SWEEP_STALLED,
 )
 from services.store import crawling, scheduling
-from services.store.db import transaction
+from services.store.bootstrap import engine
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest import IngestResult, ingest_article
 from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
-from services.store.repository import Repository
-from services.store.runtime import engine
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,9 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
 def _ingest(event: ArticleParsed) -> IngestResult:
     """One article in one transaction, its page closed and the run's counters written at the commit."""
     with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        result = ingest_article(repo, event)
-        crawling.record_parsed(repo, event, result)
+        uow = UnitOfWork(session, tally=True)
+        result = ingest_article(uow, event)
+        crawling.record_parsed(uow, event, result)
     return result
 
 
@@ -138,7 +138,7 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_rejections(Repository(session), [event])
+        crawling.record_rejections(UnitOfWork(session), [event])
     return {"status": "rejected", "reason": event.reason}
 
 
@@ -146,8 +146,8 @@ def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = UrlsDiscovered.model_validate(payload)
     with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        commands = crawling.record_urls(repo, event, crawling.RefetchPolicy())
+        uow = UnitOfWork(session, tally=True)
+        commands = crawling.record_urls(uow, event, crawling.RefetchPolicy())
     for batch in crawling.batches(commands, runtime.settings().batch_size):
         publish(runtime.app(), FETCH_PAGES, batch)
     return {"status": "recorded", "fetches": len(commands)}
@@ -158,8 +158,8 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     """A batch of fetch outcomes in one transaction; the pages to parse go to the parser as one batch."""
     event = PagesFetched.model_validate(payload)
     with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        commands = crawling.record_fetches(repo, event.fetched, event.failed)
+        uow = UnitOfWork(session, tally=True)
+        commands = crawling.record_fetches(uow, event.fetched, event.failed)
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
         publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
@@ -170,7 +170,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_rejections(Repository(session, tally=True), event.pages)
+        crawling.record_rejections(UnitOfWork(session, tally=True), event.pages)
     return {"status": "rejected", "pages": len(event.pages)}
 
 
@@ -178,7 +178,7 @@ def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageFetched.model_validate(payload)
     with transaction(engine()) as session:
-        commands = crawling.record_fetches(Repository(session), [event])
+        commands = crawling.record_fetches(UnitOfWork(session), [event])
     if not commands:
         return {"status": "unchanged"}
     publish(runtime.app(), PARSE_PAGE, commands[0])
@@ -189,7 +189,7 @@ def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = FetchFailed.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_fetches(Repository(session), (), [event])
+        crawling.record_fetches(UnitOfWork(session), (), [event])
     return {"status": "failed", "reason": event.reason}
 
 
@@ -254,7 +254,7 @@ def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
 def schedule_sources_task(payload: dict[str, Any]) -> dict[str, Any]:
     ScheduleSources.model_validate(payload)
     with transaction(engine()) as session:
-        run_id, outgoing = scheduling.schedule_due(Repository(session))
+        run_id, outgoing = scheduling.schedule_due(UnitOfWork(session))
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"run_id": run_id, "sources": len(outgoing)}
@@ -267,7 +267,7 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
     # Past the visibility timeout a message still in the broker would have been redelivered already.
     stale = timedelta(seconds=settings.visibility_timeout_s + settings.task_time_limit_s)
     with transaction(engine()) as session:
-        outgoing = scheduling.sweep(Repository(session), stale)
+        outgoing = scheduling.sweep(UnitOfWork(session), stale)
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"reissued": len(outgoing)}
@@ -277,6 +277,6 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_dead_letter_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = TaskFailed.model_validate(payload)
     with transaction(engine()) as session:
-        row = Repository(session).add_dead_letter(event.task, event.payload, event.error, event.retries)
+        row = UnitOfWork(session).feed.add_dead_letter(event.task, event.payload, event.error, event.retries)
     log.warning("dead letter %s: %s failed for good: %s", row.id, event.task, event.error)
     return {"status": "dead_letter", "id": row.id}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.store.models import Agreement, Article, Organization
-from services.store.repository import Repository
+from services.store.db.models import Agreement, Article, Organization
+from services.store.db.unit_of_work import UnitOfWork
 from services.store.schemas import (
     AgreementDetail,
     AgreementOut,
@@ -40,15 +40,17 @@ def format_signed_on(agreement: Agreement) -> str | None:
     return {"month": iso[:7], "year": iso[:4]}.get(agreement.signed_on_precision or "", iso)
 
 
-def agreement_out(repo: Repository, agreement: Agreement) -> AgreementOut:
+def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
     assert agreement.id is not None
-    orgs = sorted(repo.organizations(repo.party_ids(agreement.id)), key=lambda o: (not o.family, o.name))
+    orgs = sorted(
+        uow.organizations.many(uow.agreements.party_ids(agreement.id)), key=lambda o: (not o.family, o.name)
+    )
     org_names = {o.id: o.name for o in orgs}
     people = []
-    for link, person in repo.people(agreement.id):
+    for link, person in uow.agreements.people(agreement.id):
         org_name = org_names.get(link.organization_id) if link.organization_id else None
         if link.organization_id and org_name is None:
-            org_name = next((o.name for o in repo.organizations([link.organization_id])), None)
+            org_name = next((o.name for o in uow.organizations.many([link.organization_id])), None)
         people.append((link.signed, PersonOut(name=person.name, role=link.role, org=org_name)))
     return AgreementOut(
         id=agreement.id,
@@ -61,7 +63,7 @@ def agreement_out(repo: Repository, agreement: Agreement) -> AgreementOut:
         themes=agreement.themes,
         signatories=[p for signed, p in people if signed],
         people=[p for signed, p in people if not signed],
-        sources=_sources(repo, agreement.id),
+        sources=_sources(uow, agreement.id),
         alternatives=agreement.alternatives,
         version=agreement.version,
         first_seen=agreement.first_seen,
@@ -69,9 +71,11 @@ def agreement_out(repo: Repository, agreement: Agreement) -> AgreementOut:
     )
 
 
-def _sources(repo: Repository, agreement_id: int) -> list[SourceOut]:
-    links = {s.article_id: s for s in repo.sources(agreement_id)}
-    articles = sorted(repo.articles(links), key=lambda a: (a.published is None, a.published, a.canonical_url))
+def _sources(uow: UnitOfWork, agreement_id: int) -> list[SourceOut]:
+    links = {s.article_id: s for s in uow.evidence.sources(agreement_id)}
+    articles = sorted(
+        uow.articles.many(links), key=lambda a: (a.published is None, a.published, a.canonical_url)
+    )
     return [
         SourceOut(
             url=a.url,
@@ -87,7 +91,7 @@ def _sources(repo: Repository, agreement_id: int) -> list[SourceOut]:
     ]
 
 
-def agreement_detail(repo: Repository, agreement: Agreement) -> AgreementDetail:
+def agreement_detail(uow: UnitOfWork, agreement: Agreement) -> AgreementDetail:
     assert agreement.id is not None
     evidence = [
         EvidenceOut(
@@ -98,16 +102,16 @@ def agreement_detail(repo: Repository, agreement: Agreement) -> AgreementDetail:
             confidence=row.confidence,
             source_url=article.url,
         )
-        for row, article in repo.evidence(agreement.id)
+        for row, article in uow.evidence.of_agreement(agreement.id)
     ]
-    return AgreementDetail(**agreement_out(repo, agreement).model_dump(), evidence=evidence)
+    return AgreementDetail(**agreement_out(uow, agreement).model_dump(), evidence=evidence)
 
 
-def article_out(repo: Repository, article: Article) -> ArticleOut:
+def article_out(uow: UnitOfWork, article: Article) -> ArticleOut:
     assert article.id is not None
     original = None
     if article.duplicate_of is not None:
-        found = repo.articles([article.duplicate_of])
+        found = uow.articles.many([article.duplicate_of])
         original = found[0].canonical_url if found else None
     return ArticleOut(
         id=article.id,
@@ -119,5 +123,5 @@ def article_out(repo: Repository, article: Article) -> ArticleOut:
         published=article.published,
         title=article.title,
         outlet=article.outlet,
-        agreements=repo.agreement_ids_of_article(article.id),
+        agreements=uow.evidence.agreements_of(article.id),
     )

@@ -30,8 +30,8 @@ from sqlmodel import Session
 
 from services.bus.settings import Settings
 from services.store.api import create_api
-from services.store.db import make_engine
-from services.store.repository import Repository
+from services.store.db.engine import make_engine
+from services.store.db.unit_of_work import UnitOfWork
 from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port
 from tests.faults.conftest import RedisServer, truncate
 
@@ -76,7 +76,7 @@ def stored_data(db_url: str, shared_dir: Path, tmp: Path) -> dict[str, str]:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            Repository(session).add_dead_letter(
+            UnitOfWork(session).feed.add_dead_letter(
                 "store.ingest_article", {"url": "https://exemple.ma/article"}, "ValueError: essai", 5
             )
             session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from services.bus import runtime
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 
 _engines: dict[str, Engine] = {}
 

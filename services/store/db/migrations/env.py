@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from services.store import models  # noqa: F401  (registers the tables)
-from services.store.db import make_engine
+from services.store.db import models  # noqa: F401  (registers the tables)
+from services.store.db.engine import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
