@@ -261,9 +261,9 @@ def noop_rate(broker: str, count: int) -> float:
 # -- the pipeline -----------------------------------------------------------------------------------------
 def run_status(db_url: str) -> dict[str, Any] | None:
 
+    from services.store.crawl.runs import run_out
     from services.store.db.engine import make_engine, transaction
     from services.store.db.unit_of_work import UnitOfWork
-    from services.store.runs import run_out
 
     engine = make_engine(db_url)
     try:

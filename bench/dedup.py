@@ -22,9 +22,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.store import dedup
 from services.store.db.engine import make_engine, migrate, transaction
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest import dedup
 
 NUM_PERM = 64
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
@@ -108,7 +108,7 @@ def ingest_throughput(url: str, n: int) -> float:
     """Full ingest (dedup + resolution + merge + change rows) of synthetic relevant reports, per second."""
     from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef
     from services.parser.fingerprint import minhash_signature, text_hash
-    from services.store.ingest import ingest_article
+    from services.store.ingest.handler import ingest_article
 
     fm6ss = OrgRef(key="fm6ss", name="FM6SS", family=True)
     rng = random.Random(3)

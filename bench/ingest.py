@@ -26,7 +26,7 @@ from services.bus.messages import ArticleParsed, ParsePage
 from services.parser.pipeline import parse_page
 from services.store.db.engine import make_engine, migrate, transaction
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest import ingest_article
+from services.store.ingest.handler import ingest_article
 
 # What the digest reads, in a fixed order (no clock columns: two runs of the same code give one digest).
 STATE = (

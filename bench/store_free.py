@@ -12,7 +12,7 @@ from services.bus.messages import ArticleParsed
 from services.cli import main
 from services.store import tasks
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest import IngestResult
+from services.store.ingest.handler import IngestResult
 
 
 def _keep_nothing(uow: UnitOfWork, event: ArticleParsed) -> IngestResult:

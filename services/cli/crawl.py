@@ -16,10 +16,10 @@ from services.bus.celery_app import publish
 from services.bus.messages import Message, SourceSpec
 from services.cli.common import CliError, cli, err, handled, load_settings, progress_bar, ready_engine
 from services.crawler.sources import SourcesError, load_sources
+from services.store.crawl.runs import RunOut, run_out, summary_lines
+from services.store.crawl.scheduling import ScopeError, start_recrawl
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.runs import RunOut, run_out, summary_lines
-from services.store.scheduling import ScopeError, start_recrawl
 
 sources_cli = typer.Typer(
     no_args_is_help=True,
@@ -267,7 +267,7 @@ def demo_cmd(
 
 
 def _print_agreements(engine: Engine) -> None:
-    from services.store.views import agreement_out
+    from services.store.api.presenters import agreement_out
 
     with db.transaction(engine) as session:
         uow = UnitOfWork(session)

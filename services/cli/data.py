@@ -26,8 +26,8 @@ from services.cli.common import (
     ready_engine,
 )
 from services.imports import BadLine, read_lines, to_command
+from services.store.api.export import records, write_csv, write_jsonl
 from services.store.db import engine as db
-from services.store.export import records, write_csv, write_jsonl
 
 
 @cli.command("migrate")
@@ -140,7 +140,7 @@ def reparse_cmd(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Run parsing, dedup and resolution again over the page archive (no network): after a parser upgrade."""
-    from services.store.reparse import count_articles, reparse_commands
+    from services.store.operations.reparse import count_articles, reparse_commands
 
     settings = load_settings()
     app = runtime.configure(settings)

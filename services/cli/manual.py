@@ -12,7 +12,7 @@ from services.store.db import engine as db
 
 
 def _manual(action: Any, *args: Any) -> None:
-    from services.store.manual import ManualError
+    from services.store.operations.manual import ManualError
 
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
@@ -31,7 +31,7 @@ def _manual(action: Any, *args: Any) -> None:
 @handled
 def merge_cmd(keep: int, other: int) -> None:
     """Fold agreement OTHER into KEEP (its reports, parties and evidence move; OTHER is deleted)."""
-    from services.store.manual import merge_agreements
+    from services.store.operations.manual import merge_agreements
 
     _manual(merge_agreements, keep, other)
     err.print(f"merged {other} into {keep}")
@@ -44,7 +44,7 @@ def split_cmd(
     articles: Annotated[str, typer.Option(help="comma-separated article ids to move to a new agreement")],
 ) -> None:
     """Move some reports of AGREEMENT to a new agreement; prints the new id."""
-    from services.store.manual import split_agreement
+    from services.store.operations.manual import split_agreement
 
     try:
         ids = [int(x) for x in articles.split(",") if x.strip()]
@@ -63,7 +63,7 @@ def correct_cmd(
     ] = None,
 ) -> None:
     """Set a field by hand; it wins over every report and survives re-parsing."""
-    from services.store.manual import correct_fields
+    from services.store.operations.manual import correct_fields
 
     parsed: Any = value
     if value is not None and field == "themes":

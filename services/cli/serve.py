@@ -22,7 +22,7 @@ def api_cmd(
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
 
-    from services.store.api import create_api
+    from services.store.api.main import create_api
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -82,8 +82,8 @@ def status_cmd(
     """What is stored, the latest crawl runs with their counters, queue depths and push consumers."""
     from sqlmodel import Session
 
+    from services.store.crawl.runs import run_out, summary_lines
     from services.store.db.unit_of_work import UnitOfWork
-    from services.store.runs import run_out, summary_lines
 
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
@@ -202,7 +202,7 @@ def dead_letters_retry(letter: int) -> None:
     from services.bus.celery_app import send_payload
     from services.store.db.engine import transaction
     from services.store.db.unit_of_work import UnitOfWork
-    from services.store.dead_letters import NoSuchLetter, take_for_retry
+    from services.store.operations.dead_letters import NoSuchLetter, take_for_retry
 
     settings = load_settings()
     app = runtime.configure(settings)

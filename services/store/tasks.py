@@ -52,12 +52,12 @@ from services.bus.routing import (
     SCHEDULE_SOURCES,
     SWEEP_STALLED,
 )
-from services.store import crawling, scheduling
 from services.store.bootstrap import engine
+from services.store.crawl import fetches, scheduling, urls
 from services.store.db.engine import transaction
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest import IngestResult, ingest_article
-from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
+from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
+from services.store.operations.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _ingest(event: ArticleParsed) -> IngestResult:
     with transaction(engine()) as session:
         uow = UnitOfWork(session, tally=True)
         result = ingest_article(uow, event)
-        crawling.record_parsed(uow, event, result)
+        record_parsed(uow, event, result)
     return result
 
 
@@ -138,7 +138,7 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_rejections(UnitOfWork(session), [event])
+        fetches.record_rejections(UnitOfWork(session), [event])
     return {"status": "rejected", "reason": event.reason}
 
 
@@ -147,8 +147,8 @@ def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = UrlsDiscovered.model_validate(payload)
     with transaction(engine()) as session:
         uow = UnitOfWork(session, tally=True)
-        commands = crawling.record_urls(uow, event, crawling.RefetchPolicy())
-    for batch in crawling.batches(commands, runtime.settings().batch_size):
+        commands = urls.record_urls(uow, event, urls.RefetchPolicy())
+    for batch in urls.batches(commands, runtime.settings().batch_size):
         publish(runtime.app(), FETCH_PAGES, batch)
     return {"status": "recorded", "fetches": len(commands)}
 
@@ -159,7 +159,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesFetched.model_validate(payload)
     with transaction(engine()) as session:
         uow = UnitOfWork(session, tally=True)
-        commands = crawling.record_fetches(uow, event.fetched, event.failed)
+        commands = fetches.record_fetches(uow, event.fetched, event.failed)
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
         publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
@@ -170,7 +170,7 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_rejections(UnitOfWork(session, tally=True), event.pages)
+        fetches.record_rejections(UnitOfWork(session, tally=True), event.pages)
     return {"status": "rejected", "pages": len(event.pages)}
 
 
@@ -178,7 +178,7 @@ def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageFetched.model_validate(payload)
     with transaction(engine()) as session:
-        commands = crawling.record_fetches(UnitOfWork(session), [event])
+        commands = fetches.record_fetches(UnitOfWork(session), [event])
     if not commands:
         return {"status": "unchanged"}
     publish(runtime.app(), PARSE_PAGE, commands[0])
@@ -189,7 +189,7 @@ def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = FetchFailed.model_validate(payload)
     with transaction(engine()) as session:
-        crawling.record_fetches(UnitOfWork(session), (), [event])
+        fetches.record_fetches(UnitOfWork(session), (), [event])
     return {"status": "failed", "reason": event.reason}
 
 

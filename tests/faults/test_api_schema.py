@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlmodel import Session
 
 from services.bus.settings import Settings
-from services.store.api import create_api
+from services.store.api.main import create_api
 from services.store.db.engine import make_engine
 from services.store.db.unit_of_work import UnitOfWork
 from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.bus.settings import Settings
-from services.store.api import create_api
-from services.store.api_deps import encode_cursor
-from services.store.api_tokens import token_matches
+from services.store.api.deps import encode_cursor
+from services.store.api.main import create_api
+from services.store.api.tokens import token_matches
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, candidate, event, ingest
 

@@ -23,8 +23,8 @@ from services.bus.messages import (
 )
 from services.bus.routing import FETCH_PAGES, INGEST_ARTICLE, PARSE_PAGES
 from services.bus.settings import Settings
-from services.store import crawling
 from services.store import tasks as store_tasks
+from services.store.crawl import fetches, urls
 from services.store.db.engine import migrate, transaction
 from services.store.db.unit_of_work import UnitOfWork
 from tests.conftest import engine
@@ -32,7 +32,7 @@ from tests.conftest import engine
 
 def test_fetches_are_batched_by_host_and_capped():
     commands = [FetchPage(url=f"https://{host}.example/{i}") for i in range(5) for host in ("a", "b")]
-    batches = crawling.batches(commands, 2)
+    batches = urls.batches(commands, 2)
     assert [[p.url for p in b.pages] for b in batches] == [
         ["https://a.example/0", "https://a.example/1"],
         ["https://a.example/2", "https://a.example/3"],
@@ -121,7 +121,7 @@ def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, d
     second = DiscoveredUrl(url="https://news.example/autre", found_as="https://news.example/autre")
     event = UrlsDiscovered(source="news", run_id=run_id, urls=(first, second, first))  # listed twice
     with transaction(engine(db_url)) as session:
-        commands = crawling.record_urls(UnitOfWork(session), event, crawling.RefetchPolicy())
+        commands = urls.record_urls(UnitOfWork(session), event, urls.RefetchPolicy())
     assert [(c.url, c.source, c.run_id, c.hints.title) for c in commands] == [
         (first.found_as, "news", run_id, "La FM6SS signe un accord"),
         (second.found_as, "news", run_id, None),
@@ -141,7 +141,7 @@ def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, d
         assert page.queued_at is not None and page.discovered_at is not None
         # Listed again (outside any run): the pages are in flight, nothing is sent.
         again = UrlsDiscovered(source="news", urls=event.urls)
-        assert crawling.record_urls(uow, again, crawling.RefetchPolicy()) == []
+        assert urls.record_urls(uow, again, urls.RefetchPolicy()) == []
     assert counts(db_url, run_id)["fetches_queued"] == 2
 
 
@@ -156,7 +156,7 @@ def test_outcomes_of_pages_never_queued_create_their_pages(sent, db_url):
     )
     lost = FetchFailed(url="https://presse.example/absent", reason="http_404", detail="Not Found", status=404)
     with transaction(engine(db_url)) as session:
-        commands = crawling.record_fetches(UnitOfWork(session), [done], [lost])
+        commands = fetches.record_fetches(UnitOfWork(session), [done], [lost])
     assert [(c.url, c.archive_key) for c in commands] == [(done.url, "k1")]
     with transaction(engine(db_url)) as session:
         uow = UnitOfWork(session)
@@ -177,7 +177,7 @@ def test_outcomes_of_pages_never_queued_create_their_pages(sent, db_url):
         assert fetched.fetched_at is not None and failed.fetched_at is not None
     # The same failure again: the stored page counts a second attempt.
     with transaction(engine(db_url)) as session:
-        assert crawling.record_fetches(UnitOfWork(session), [], [lost]) == []
+        assert fetches.record_fetches(UnitOfWork(session), [], [lost]) == []
     with transaction(engine(db_url)) as session:
         again = UnitOfWork(session).pages.get(lost.url)
         assert again is not None and again.attempts == 2
@@ -214,7 +214,7 @@ def _parsed(db_url: str, urls: list[str]) -> int:
         for i, u in enumerate(urls)
     ]
     with transaction(engine(db_url)) as session:
-        crawling.record_fetches(UnitOfWork(session), fetched)
+        fetches.record_fetches(UnitOfWork(session), fetched)
     return run_id
 
 

@@ -16,7 +16,7 @@ def _worker(url: str, start: mp.synchronize.Barrier, offset: int, out: mp.Queue)
 
     from services.store.db.engine import make_engine, transaction
     from services.store.db.unit_of_work import UnitOfWork
-    from services.store.ingest import ingest_article
+    from services.store.ingest.handler import ingest_article
 
     engine = make_engine(url)
     start.wait()
@@ -154,7 +154,7 @@ def test_a_report_waits_only_for_reports_that_name_one_of_its_partners(pg_url):
 
     from services.store.db.engine import transaction
     from services.store.db.unit_of_work import UnitOfWork
-    from services.store.ingest import ingest_article
+    from services.store.ingest.handler import ingest_article
     from tests.conftest import engine
     from tests.integration.test_ingest import MSPS, RARE
 

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 
 from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef, PersonRole
 from services.parser.fingerprint import minhash_signature, text_hash
-from services.store.agreements import signing_of_agreement, signings
+from services.store.api.presenters import agreement_out
 from services.store.db.agreements import EvidenceRow
 from services.store.db.engine import transaction
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest import ingest_article
-from services.store.resolution import signing_from_json
-from services.store.views import agreement_out
+from services.store.ingest.handler import ingest_article
+from services.store.ingest.signing import signing_from_json, signings, signings_of_agreements
 from tests.conftest import engine
 
 FM6SS = OrgRef(
@@ -298,7 +297,7 @@ def _stored_and_read(uow: UnitOfWork) -> list[tuple[object, object]]:
     out = []
     for stored in uow.agreements.with_party_set("astrazeneca"):
         assert stored.signing is not None
-        out.append((signing_from_json(stored.signing), signing_of_agreement(uow, stored.id)))
+        out.append((signing_from_json(stored.signing), signings_of_agreements(uow, [stored.id])[stored.id]))
     return out
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from services.store.db.engine import transaction
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event, ingest, snapshot
 

@@ -15,7 +15,7 @@ from services.bus.settings import Settings
 from services.store.db.engine import migrate, transaction
 from services.store.db.models import Article, Rejection
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.reparse import count_articles, reparse_commands
+from services.store.operations.reparse import count_articles, reparse_commands
 from tests.conftest import engine
 
 SPORT = (

@@ -14,7 +14,7 @@ import redis
 
 from services.store.db.engine import transaction
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.relay import DeliveryError, RedisStreamSink, WebhookSink, relay
+from services.store.operations.relay import DeliveryError, RedisStreamSink, WebhookSink, relay
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event, ingest
 

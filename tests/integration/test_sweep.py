@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.bus.messages import FetchPage, ParsePage
+from services.store.crawl.scheduling import sweep
 from services.store.db.engine import transaction
 from services.store.db.models import Page, utcnow
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.scheduling import sweep
 from tests.conftest import engine
 
 
@@ -42,9 +42,9 @@ def test_stale_pages_are_reissued_and_fresh_ones_left_alone(db_url):
 
 def test_a_discovery_that_never_came_back_is_reissued_once_its_run_is_stale(db_url):
     from services.bus.messages import DiscoveredUrl, DiscoverSource, UrlsDiscovered
-    from services.store.crawling import RefetchPolicy, record_urls
+    from services.store.crawl.scheduling import start_recrawl
+    from services.store.crawl.urls import RefetchPolicy, record_urls
     from services.store.db.models import CrawlRun, Source
-    from services.store.scheduling import start_recrawl
 
     with transaction(engine(db_url)) as session:
         uow = UnitOfWork(session)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from services.bus.urls import InvalidUrl, canonical_url
 from services.store.db import statements as sql
 from services.store.db.models import CrawlRun, Page, Rejection, RunCount, Source, utcnow
 from services.store.db.repository import Repository
@@ -21,6 +22,17 @@ def _off_topic_since(since: datetime | None) -> list[Any]:
     """The rejections `fm6ss reparse` sends again: off-topic, body archived, recorded since `since`."""
     where = [col(Rejection.reason).startswith(OFF_TOPIC_PREFIX), col(Rejection.archive_key).is_not(None)]
     return where if since is None else [*where, col(Rejection.created_at) >= since]
+
+
+def page_keys(urls: Iterable[str]) -> list[str]:
+    """The pages' keys of these URLs; a URL without a canonical form has no page and is left out."""
+    keys = []
+    for url in urls:
+        try:
+            keys.append(canonical_url(url))
+        except InvalidUrl:
+            continue
+    return keys
 
 
 class NewPage(NamedTuple):
@@ -117,10 +129,12 @@ class Pages(Repository):
             stmt = stmt.where(Page.run_id == run_id)
         return list(self.session.exec(stmt.order_by(col(Page.id)).limit(limit)))
 
-    def finish(self, canonical_urls: Sequence[str]) -> None:
-        """Pages waiting for their parse are done, in one statement (pages in another state stay)."""
-        if canonical_urls:
-            self.session.execute(sql.FINISH_PAGES, {"keys": sorted(set(canonical_urls))})
+    def finish(self, urls: Iterable[str]) -> None:
+        """The pages of these URLs that wait for their parse are done, in one statement (pages in another
+        state stay; a URL without a canonical form has no page)."""
+        keys = page_keys(urls)
+        if keys:
+            self.session.execute(sql.FINISH_PAGES, {"keys": sorted(set(keys))})
 
     def add_rejections(self, rows: Sequence[tuple[str, str, str | None, int | None]]) -> None:
         """Rejections (url, reason, archive key, run) in one statement, but those already recorded

@@ -1,5 +1,5 @@
 from services.parser.fingerprint import minhash_signature
-from services.store import dedup
+from services.store.ingest import dedup
 
 BASE = (
     "La Fondation a signé mardi à Rabat une convention de partenariat avec l'agence nationale pour "

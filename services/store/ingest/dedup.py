@@ -1,6 +1,6 @@
 """Near-duplicate rules: MinHash signatures cut into LSH bands, and the similarity that confirms a match.
 
-Pure functions; the repository stores the bands so a lookup is an index probe, not a scan.
+Pure functions; the articles repository stores the bands so a lookup is an index probe, not a scan.
 """
 
 from __future__ import annotations

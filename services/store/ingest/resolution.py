@@ -6,9 +6,10 @@ Pure functions over `Signing` summaries; the ingest handler loads the summaries 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+
+from services.bus.messages import AgreementCandidate
+from services.store.ingest.signing import Signing
 
 GENERIC_KINDS = frozenset({"accord", "partenariat"})
 FAMILY_PARTY = "family"
@@ -18,42 +19,6 @@ MATCH_THRESHOLD = 1.0
 # A report naming one partner more or fewer than a record (a wire item that leaves out the agency) joins
 # it only on strong evidence: the same day, or the same signatories or event.
 PARTIAL_PARTIES_THRESHOLD = 2.5
-
-
-@dataclass(frozen=True)
-class Signing:
-    """What a report (or a stored agreement, summed over its reports) says about one signing."""
-
-    dates: frozenset[tuple[date, str]] = field(default_factory=frozenset)  # (value, precision)
-    kinds: frozenset[str] = field(default_factory=frozenset)
-    themes: frozenset[str] = field(default_factory=frozenset)
-    events: frozenset[str] = field(default_factory=frozenset)
-    places: frozenset[str] = field(default_factory=frozenset)
-    signatories: frozenset[str] = field(default_factory=frozenset)
-    recalled: bool = False
-
-
-def signing_to_json(s: Signing) -> dict[str, Any]:
-    """The summary as stored with an agreement: sorted lists, so equal summaries are equal documents."""
-    return {
-        "dates": sorted([d.isoformat(), p] for d, p in s.dates),
-        "kinds": sorted(s.kinds),
-        "themes": sorted(s.themes),
-        "events": sorted(s.events),
-        "places": sorted(s.places),
-        "signatories": sorted(s.signatories),
-    }
-
-
-def signing_from_json(doc: dict[str, Any]) -> Signing:
-    return Signing(
-        dates=frozenset((date.fromisoformat(d), p) for d, p in doc["dates"]),
-        kinds=frozenset(doc["kinds"]),
-        themes=frozenset(doc["themes"]),
-        events=frozenset(doc["events"]),
-        places=frozenset(doc["places"]),
-        signatories=frozenset(doc["signatories"]),
-    )
 
 
 def party_set(partner_keys: Iterable[str]) -> str:
@@ -158,3 +123,8 @@ def nested(a: str, b: str) -> bool:
     """Two different party sets of which one contains the other (and both name a partner)."""
     left, right = set(a.split("|")) - {FAMILY_PARTY}, set(b.split("|")) - {FAMILY_PARTY}
     return bool(left and right) and left != right and (left <= right or right <= left)
+
+
+def party_key(candidate: AgreementCandidate) -> str:
+    """The party key of a report: its partners' keys, FM6SS's family counted as one party."""
+    return party_set(FAMILY_PARTY if p.family else p.key for p in candidate.parties)

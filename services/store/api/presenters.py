@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from services.store.db.models import Agreement, Article, Organization
-from services.store.db.unit_of_work import UnitOfWork
-from services.store.schemas import (
+from services.store.api.schemas import (
     AgreementDetail,
     AgreementOut,
     ArticleOut,
@@ -14,6 +12,8 @@ from services.store.schemas import (
     PersonOut,
     SourceOut,
 )
+from services.store.db.models import Agreement, Article, Organization
+from services.store.db.unit_of_work import UnitOfWork
 
 
 def party_out(org: Organization) -> PartyOut:

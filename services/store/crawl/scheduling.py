@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from services.bus.messages import DiscoverSource, Message, SourceSpec
+from services.bus.messages import DiscoverSource, Message
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
-from services.store.crawling import fetch_command, parse_command, queue_url
+from services.store.crawl.fetches import parse_command
+from services.store.crawl.sources import spec_of
+from services.store.crawl.urls import fetch_command, queue_url
 from services.store.db.models import Page, Source, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -20,32 +21,6 @@ Outgoing = list[tuple[str, Message]]
 
 class ScopeError(ValueError):
     """A recrawl scope that names nothing: an unknown or disabled source, or no enabled source at all."""
-
-
-def spec_of(source: Source) -> SourceSpec:
-    return SourceSpec(
-        name=source.name,
-        kind=source.kind,
-        url=source.url,
-        interval_minutes=source.interval_minutes,
-        enabled=source.enabled,
-        link_pattern=source.link_pattern,
-        outlet=source.outlet,
-        lang=source.lang,
-        delay_s=source.delay_s,
-        max_concurrency=source.max_concurrency,
-    )
-
-
-def public_spec(source: Source) -> SourceSpec:
-    """A source as anyone reading the API sees it: the user and password a URL may carry (a paid feed's
-    login) replaced by `***`. Operators' own answers and the CLI show the URL as stored."""
-    spec = spec_of(source)
-    parts = urlsplit(spec.url)
-    if "@" not in parts.netloc:
-        return spec
-    host = parts.netloc.rsplit("@", 1)[1]
-    return spec.model_copy(update={"url": urlunsplit(parts._replace(netloc=f"***@{host}"))})
 
 
 def _due(source: Source, now: datetime) -> bool:

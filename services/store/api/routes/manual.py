@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import Body, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
-from services.store.api_deps import (
+from services.store.api.deps import (
     BODY_PROBLEMS,
     MAX_ID,
     EngineDep,
@@ -17,16 +17,15 @@ from services.store.api_deps import (
     Operator,
     Problem,
     RequestBody,
+    operators_router,
 )
+from services.store.api.presenters import agreement_detail
+from services.store.api.schemas import AgreementDetail
 from services.store.db.engine import transaction
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
-from services.store.schemas import AgreementDetail
-from services.store.views import agreement_detail
+from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
 
-router = APIRouter(
-    tags=["operators"], dependencies=[Operator], responses={401: {"model": Problem}, 403: {"model": Problem}}
-)
+operators = operators_router()
 
 
 class MergeRequest(RequestBody):
@@ -54,7 +53,7 @@ class SplitResult(BaseModel):
     id: int
 
 
-@router.post(
+@operators.post(
     "/agreements/{agreement_id}/merge",
     response_model=AgreementDetail,
     tags=["operators"],
@@ -65,7 +64,7 @@ def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
     return _operate(engine, agreement_id, merge_agreements, body.other_id)
 
 
-@router.post(
+@operators.post(
     "/agreements/{agreement_id}/split",
     response_model=SplitResult,
     tags=["operators"],
@@ -80,7 +79,7 @@ def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
             raise _manual_problem(exc) from None
 
 
-@router.patch(
+@operators.patch(
     "/agreements/{agreement_id}",
     response_model=AgreementDetail,
     tags=["operators"],

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from services.bus.messages import AgreementCandidate, ArticleParsed
-from services.store import dedup
-from services.store.agreements import attach_candidate, attach_copy, partner_locks, refresh_agreement
 from services.store.db.models import Article
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest import dedup
+from services.store.ingest.attach import attach_candidate, attach_copy, partner_locks
+from services.store.ingest.refresh import refresh_agreement
 
 Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
 
@@ -138,3 +139,13 @@ def _article_payload(article: Article) -> dict[str, object]:
         "duplicate_of": article.duplicate_of,
         "text_hash": article.text_hash,
     }
+
+
+def record_parsed(uow: UnitOfWork, event: ArticleParsed, result: IngestResult) -> None:
+    """Close the page's cycle and count what the article gave."""
+    uow.pages.finish([event.url])
+    uow.count(event.run_id, f"articles_{result.status}")
+    if result.status in ("new", "updated") and not result.relevant:
+        uow.count(event.run_id, "articles_irrelevant")
+    uow.count(event.run_id, "agreements_new", len(result.agreements_created))
+    uow.count(event.run_id, "agreements_updated", len(result.agreements_updated))

@@ -9,15 +9,17 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.bus.urls import canonical_url
+
 # The token checks, re-exported for the routers.
-from services.store.api_tokens import Operator as Operator
-from services.store.api_tokens import Reader as Reader
+from services.store.api.tokens import Operator as Operator
+from services.store.api.tokens import Reader as Reader
 from services.store.db.unit_of_work import UnitOfWork
 
 # Row ids and sequence numbers are PostgreSQL `integer`s: a larger number names nothing, and would make
@@ -127,3 +129,24 @@ def decode_cursor(cursor: str | None) -> int:
 
 def next_cursor(rows: list[Any], limit: int) -> str | None:
     return encode_cursor(rows[-1].id) if len(rows) == limit else None
+
+
+def operators_router() -> APIRouter:
+    """A router whose every endpoint needs the operators' token."""
+    return APIRouter(
+        tags=["operators"],
+        dependencies=[Operator],
+        responses={401: {"model": Problem}, 403: {"model": Problem}},
+    )
+
+
+def fetchable(url: str | None) -> str | None:
+    """An http(s) URL whose canonical form fits the page table; InvalidUrl is a ValueError, so a 422."""
+    if url is not None and len(canonical_url(url)) > 2000:
+        raise ValueError("the URL is too long once canonicalized (over 2000 characters)")
+    return url
+
+
+class Queued(BaseModel):
+    run_id: int | None = None
+    queued: int

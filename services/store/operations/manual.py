@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.store.agreements import refresh_agreement
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.refresh import refresh_agreement
 
 CORRECTABLE = ("kind", "signed_on", "signed_on_precision", "place", "event")
 
