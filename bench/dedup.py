@@ -22,11 +22,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.bus.messages import MINHASH_PERMUTATIONS
 from services.store.db.engine import make_engine, migrate, transaction
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest import dedup
 
-NUM_PERM = 64
+NUM_PERM = MINHASH_PERMUTATIONS
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
 
 

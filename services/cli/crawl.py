@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import Engine
@@ -18,6 +18,7 @@ from services.cli.common import CliError, cli, err, handled, load_settings, prog
 from services.crawler.sources import SourcesError, load_sources
 from services.store.crawl.runs import RunOut, run_out, summary_lines
 from services.store.crawl.scheduling import ScopeError, start_recrawl
+from services.store.crawl.sources import UnknownSource, save_sources, set_enabled
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -33,14 +34,7 @@ cli.add_typer(sources_cli, name="sources")
 def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
     """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
     with db.transaction(engine) as session:
-        uow = UnitOfWork(session)
-        for spec in specs:
-            values: dict[str, Any] = spec.model_dump()
-            existing = uow.sources.get(spec.name)
-            if existing is not None and not replace:
-                values["enabled"] = existing.enabled
-            uow.sources.upsert(values)
-    return len(specs)
+        return len(save_sources(UnitOfWork(session), specs, replace))
 
 
 def _load(file: Path | None) -> list[SourceSpec]:
@@ -197,13 +191,11 @@ def sources_add(
 
 def _set_enabled(name: str, enabled: bool) -> None:
     settings = load_settings()
-    with db.transaction(ready_engine(settings)) as session:
-        uow = UnitOfWork(session)
-        source = uow.sources.get(name)
-        if source is None:
-            raise CliError(f"no source named {name!r}")
-        source.enabled = enabled
-        session.add(source)
+    try:
+        with db.transaction(ready_engine(settings)) as session:
+            set_enabled(UnitOfWork(session), name, enabled)
+    except UnknownSource as exc:
+        raise CliError(str(exc)) from exc
     err.print(f"source {name} {'enabled' if enabled else 'disabled'}")
 
 

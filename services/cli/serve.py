@@ -82,23 +82,23 @@ def status_cmd(
     """What is stored, the latest crawl runs with their counters, queue depths and push consumers."""
     from sqlmodel import Session
 
-    from services.store.crawl.runs import run_out, summary_lines
+    from services.store.crawl.runs import summary_lines
     from services.store.db.unit_of_work import UnitOfWork
+    from services.store.operations.status import store_status
 
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     with Session(engine) as session:
-        uow = UnitOfWork(session)
-        for name, n in uow.feed.counts().items():
+        status = store_status(UnitOfWork(session), runs)
+        for name, n in status.counts.items():
             typer.echo(f"{name:14} {n}")
-        for run in uow.runs.latest(runs):
-            out = run_out(uow, run)
+        for out in status.runs:
             typer.echo("")
             for line in summary_lines(out):
                 typer.echo(line)
             started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
             typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
-        for cursor in uow.feed.relay_cursors():
+        for cursor in status.relays:
             problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
             typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
     typer.echo("")

@@ -22,6 +22,7 @@ from services.bus.messages import (
     PagesFetched,
     UrlsDiscovered,
 )
+from services.bus.retry import backoff
 from services.bus.routing import (
     DISCOVER_SOURCE,
     FETCH_PAGE,
@@ -32,7 +33,7 @@ from services.bus.routing import (
     RECORD_URLS,
 )
 from services.crawler import bootstrap, handlers
-from services.crawler.errors import Retryable, backoff
+from services.crawler.errors import Retryable
 
 
 def _retry_or_give_up(task: Task, exc: Retryable) -> None:

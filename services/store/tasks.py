@@ -1,13 +1,11 @@
 """Store queue consumers: each validates its message, runs one handler in one transaction, and only
-then publishes the commands the handler returned. Database errors are retried with backoff and jitter
-(`retry_delay`); a redelivered message is harmless because every handler is idempotent.
+then publishes the commands the handler returned. Database errors are retried with the bus's backoff
+(`StoreTask`); a redelivered message is harmless because every handler is idempotent.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from functools import cache
@@ -35,6 +33,7 @@ from services.bus.messages import (
     TaskFailed,
     UrlsDiscovered,
 )
+from services.bus.retry import backoff
 from services.bus.routing import (
     FETCH_PAGES,
     INGEST_ARTICLE,
@@ -66,20 +65,17 @@ RETRY_MAX_S = 120
 MAX_RETRIES = 8
 
 
-def retry_delay(retries: int, rand: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with "equal jitter": half of each step is fixed, half random. The fixed half
-    puts a floor under the time a message's retries span (183 s for the 8 retries), so a database
-    outage shorter than that never spends them (with full jitter, all could be drawn short)."""
-    step = min(RETRY_MAX_S, RETRY_BASE_S * (1 << retries))
-    return step / 2 * (1 + rand())
-
-
 class StoreTask(Task):  # type: ignore[misc]  # celery is untyped
-    """A store consumer: a retry without an explicit delay waits `retry_delay`."""
+    """A store consumer: a retry without an explicit delay waits the bus's `backoff` from the task's
+    own base and ceiling (by default 2 s and 120 s: the 8 retries span at least 183 s, so a database
+    outage shorter than that never spends them)."""
+
+    retry_base_s: float = RETRY_BASE_S
+    retry_max_s: float = RETRY_MAX_S
 
     def retry(self, *args: Any, countdown: float | None = None, eta: Any = None, **options: Any) -> Any:
         if countdown is None and eta is None:
-            countdown = retry_delay(self.request.retries)
+            countdown = backoff(self.request.retries, self.retry_base_s, self.retry_max_s)
         return super().retry(*args, countdown=countdown, eta=eta, **options)
 
 
@@ -235,10 +231,10 @@ def _push_changes() -> None:
 
 @shared_task(
     name=RELAY_CHANGES,
+    base=StoreTask,
     autoretry_for=(OperationalError, DeliveryError, redis.RedisError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
+    retry_base_s=5,
+    retry_max_s=300,
     max_retries=10,
     acks_late=True,
 )

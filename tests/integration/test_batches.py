@@ -316,7 +316,7 @@ def test_a_database_error_in_a_batch_retries_only_the_articles_not_stored(sent, 
 
     urls, run_id, batch = _two_reports(db_url)
     original, calls = module.ingest_article, []
-    monkeypatch.setattr(module, "retry_delay", lambda retries, rand=None: 0)
+    monkeypatch.setattr(module, "backoff", lambda *args, **kwargs: 0)
 
     def flaky(uow, report):
         calls.append(report.url)

@@ -10,11 +10,11 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from services.store.db.agreements import MergeEvidence, SigningRow
+from services.store.db.agreements import MergeEvidence
 from services.store.db.models import Agreement, AgreementPerson, Organization, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.merging import Support, merge
-from services.store.ingest.signing import signing_of_rows, signing_to_json
+from services.store.ingest.signing import signing_of_evidence, signing_to_json
 
 
 def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False) -> bool:
@@ -36,13 +36,7 @@ def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False)
     _apply_fields(agreement, evidence)
     agreement.search_text = _search_text(agreement, orgs)
     recalled = {s.article_id: s.recalled for s in sources}
-    rows = [
-        SigningRow(
-            agreement_id, e.field, e.value, e.precision, e.article_id, e.published, recalled.get(e.article_id)
-        )
-        for e in evidence
-    ]
-    agreement.signing = signing_to_json(signing_of_rows(rows))
+    agreement.signing = signing_to_json(signing_of_evidence(agreement_id, evidence, recalled))
     uow.settle(agreement_id)
     state = _public_state(agreement, parties, people, sorted(s.article_id for s in sources))
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()

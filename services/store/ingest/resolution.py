@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from services.bus.messages import AgreementCandidate
+from services.bus.messages import FAMILY_PARTY, AgreementCandidate
 from services.store.ingest.signing import Signing
 
 GENERIC_KINDS = frozenset({"accord", "partenariat"})
-FAMILY_PARTY = "family"
 DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
 REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
 MATCH_THRESHOLD = 1.0

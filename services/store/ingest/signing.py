@@ -14,7 +14,7 @@ from typing import Any
 
 from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
-from services.store.db.agreements import SigningRow, StoredSigning
+from services.store.db.agreements import MergeEvidence, SigningRow, StoredSigning
 from services.store.db.unit_of_work import UnitOfWork
 
 
@@ -119,3 +119,23 @@ def signings_of_agreements(uow: UnitOfWork, agreement_ids: list[int]) -> dict[in
     for row in uow.evidence.signing_rows(agreement_ids):
         rows[row.agreement_id].append(row)
     return {a: signing_of_rows(found) for a, found in rows.items()}
+
+
+def signing_of_evidence(
+    agreement_id: int, evidence: list[MergeEvidence], recalled: dict[int, bool]
+) -> Signing:
+    """The summary a refresh stores, from the evidence it read for merging and each source's recall."""
+    return signing_of_rows(
+        [
+            SigningRow(
+                agreement_id,
+                e.field,
+                e.value,
+                e.precision,
+                e.article_id,
+                e.published,
+                recalled.get(e.article_id),
+            )
+            for e in evidence
+        ]
+    )

@@ -19,9 +19,8 @@ from services.store.api.deps import (
     invalid,
     operators_router,
 )
-from services.store.crawl.sources import public_spec, spec_of
-from services.store.db.engine import transaction
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.crawl.sources import UnknownSource, public_spec, save_sources, set_enabled, spec_of
+from services.store.db.unit_of_work import unit_of_work
 
 router = APIRouter(tags=["crawling"])
 operators = operators_router()
@@ -61,19 +60,17 @@ def list_sources(uow: Repo) -> Any:
 def put_source(name: SourceName, body: SourceBody, engine: EngineDep) -> Any:
     if body.name != name:
         raise invalid("body", "name", f"the body names {body.name!r}, the path {name!r}", body.name)
-    with transaction(engine) as session:
-        return spec_of(UnitOfWork(session).sources.upsert(body.model_dump()))
+    with unit_of_work(engine) as uow:
+        (source,) = save_sources(uow, [body], replace=True)
+        return spec_of(source)
 
 
 @operators.patch(
     "/sources/{name}", response_model=SourceSpec, responses={404: {"model": Problem}, **BODY_PROBLEMS}
 )
 def set_source_state(name: SourceName, body: SourceState, engine: EngineDep) -> Any:
-    with transaction(engine) as session:
-        uow = UnitOfWork(session)
-        source = uow.sources.get(name)
-        if source is None:
-            raise HTTPException(status_code=404, detail=f"no source named {name!r}")
-        source.enabled = body.enabled
-        session.add(source)
-        return spec_of(source)
+    try:
+        with unit_of_work(engine) as uow:
+            return spec_of(set_enabled(uow, name, body.enabled))
+    except UnknownSource as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
