@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-import httpx
 import redis
 from celery import Task, shared_task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.bus import runtime
+from services.bus.batches import apart
 from services.bus.celery_app import publish, send_payload
 from services.bus.messages import (
     ArticleParsed,
@@ -51,12 +50,12 @@ from services.bus.routing import (
     SCHEDULE_SOURCES,
     SWEEP_STALLED,
 )
-from services.store.bootstrap import engine
+from services.store.bootstrap import engine, redis_client, sinks
 from services.store.crawl import fetches, scheduling, urls
 from services.store.db.engine import transaction
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
-from services.store.operations.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
+from services.store.operations.relay import DeliveryError, relay
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,8 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         except Exception:
             log.warning("ingest failed in a batch; sent alone: %s", event.url, exc_info=True)
             # embedded, the article's task runs here: it is a dead letter, and the batch goes on
-            send_payload(runtime.app(), INGEST_ARTICLE, event.model_dump(mode="json"), throw=False)
+            for name, message, _ in apart(INGEST_ARTICLE, [event]):
+                send_payload(runtime.app(), name, message.model_dump(mode="json"), throw=False)
             statuses["sent_alone"] = statuses.get("sent_alone", 0) + 1
             continue
         statuses[result.status] = statuses.get(result.status, 0) + 1
@@ -189,28 +189,6 @@ def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     return {"status": "failed", "reason": event.reason}
 
 
-@cache
-def _redis() -> redis.Redis | None:
-    """The Redis of the change stream and the relay flag, one client a process."""
-    url = runtime.settings().redis
-    return redis.Redis.from_url(url, socket_timeout=10) if url else None
-
-
-@cache
-def sinks() -> tuple[Sink, ...]:
-    """The push consumers configured for this process, built on first use."""
-    settings = runtime.settings()
-    out: list[Sink] = []
-    client = _redis()
-    if client is not None:
-        out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
-    if settings.webhooks:
-        assert settings.webhook_secret is not None
-        http = httpx.Client(timeout=10, follow_redirects=False)
-        out.extend(WebhookSink(url, settings.webhook_secret, http) for url in settings.webhooks)
-    return tuple(out)
-
-
 RELAY_PENDING = "fm6ss:relay:pending"
 RELAY_PENDING_TTL_S = 60  # a relay lost with its message is asked for again after this, or by beat
 
@@ -221,7 +199,7 @@ def _push_changes() -> None:
     if not sinks():
         return
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None and not client.set(RELAY_PENDING, 1, nx=True, ex=RELAY_PENDING_TTL_S):
             return  # a queued relay will read this commit's changes too
         publish(runtime.app(), RELAY_CHANGES, RelayChanges())
@@ -240,7 +218,7 @@ def _push_changes() -> None:
 )
 def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
     RelayChanges.model_validate(payload)
-    client = _redis()
+    client = redis_client()
     if client is not None:  # from now on a new commit asks for another relay
         client.delete(RELAY_PENDING)
     return {sink.name: relay(engine(), sink) for sink in sinks()}

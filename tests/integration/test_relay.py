@@ -111,13 +111,13 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
     from services.bus import runtime
     from services.bus.routing import RELAY_CHANGES
     from services.bus.settings import Settings
-    from services.store import tasks
+    from services.store import bootstrap, tasks
 
     env.setenv("FM6SS_DATABASE_URL", db_url)
     env.setenv("FM6SS_REDIS_URL", "redis://127.0.0.1:6379/13")
     runtime.configure(Settings())
-    tasks.sinks.cache_clear()  # built for this test's settings
-    tasks._redis.cache_clear()
+    bootstrap.sinks.cache_clear()  # built for this test's settings
+    bootstrap.redis_client.cache_clear()
     client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
     client.delete(tasks.RELAY_PENDING)
     asked: list[str] = []
@@ -132,8 +132,8 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
         assert asked == [RELAY_CHANGES, RELAY_CHANGES]  # once a relay has started, a commit asks again
     finally:
         client.delete(tasks.RELAY_PENDING)
-        tasks.sinks.cache_clear()
-        tasks._redis.cache_clear()
+        bootstrap.sinks.cache_clear()
+        bootstrap.redis_client.cache_clear()
 
 
 def test_two_first_relays_at_once_create_one_cursor_and_both_succeed(db_url):
