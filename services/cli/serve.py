@@ -23,15 +23,17 @@ def api_cmd(
     import uvicorn
 
     from services.store.api.main import create_api
+    from services.store.settings import StoreSettings
 
     settings = load_settings()
+    store = StoreSettings()  # valid: load_settings checked it
     configure_logging(settings.log_level)
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
-        create_api(settings, engine),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
+        create_api(settings, engine, store),
+        host=host or store.api_host,
+        port=port or store.api_port,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's loggers go through the JSON handler too
     )

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from services.bus import runtime
 from services.store.db.engine import make_engine
+from services.store.settings import StoreSettings
 
 if TYPE_CHECKING:  # the CLI reads only engines here: the clients are imported where they are built
     import redis
@@ -38,6 +39,12 @@ def dispose_all() -> None:
 
 
 @cache
+def store_settings() -> StoreSettings:
+    """The store's own settings, read once a process."""
+    return StoreSettings()
+
+
+@cache
 def redis_client() -> redis.Redis | None:
     """The Redis of the change stream and the relay flag, one client a process."""
     import redis
@@ -53,7 +60,7 @@ def sinks() -> tuple[Sink, ...]:
 
     from services.store.operations.relay import RedisStreamSink, WebhookSink
 
-    settings = runtime.settings()
+    settings = store_settings()
     out: list[Sink] = []
     client = redis_client()
     if client is not None:

@@ -35,9 +35,12 @@ from services.store.api.routes import (
     sources,
 )
 from services.store.api.tokens import TokenFirst, guarded_operations
+from services.store.settings import StoreSettings
 
 
-def create_api(settings: Settings, engine: Engine) -> FastAPI:
+def create_api(settings: Settings, engine: Engine, store: StoreSettings | None = None) -> FastAPI:
+    """The app over `engine`; `store` (the tokens) is read from the environment when not given."""
+    store = store or StoreSettings()
     api = FastAPI(
         title="FM6SS partnership watch",
         version="1",
@@ -47,6 +50,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     )
     api.state.engine = engine
     api.state.settings = settings
+    api.state.store_settings = store
     api.state.metrics = CollectorRegistry()
     api.state.metrics.register(StoreCollector(engine, lambda: _depths(settings)))
     api.state.metrics.register(WorkerCollector(lambda: _worker_metrics(settings)))
@@ -54,7 +58,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
     # OpenAPI description its security requirement).
     reads: dict[str, Any] = (
-        {"dependencies": [Reader], "responses": {401: {"model": Problem}}} if settings.api_read_token else {}
+        {"dependencies": [Reader], "responses": {401: {"model": Problem}}} if store.api_read_token else {}
     )
     api.include_router(health.router)
     for module in (agreements, articles, organizations, changes):
@@ -64,7 +68,7 @@ def create_api(settings: Settings, engine: Engine) -> FastAPI:
     api.include_router(sources.router, **reads)
     for module in (manual, recrawls, sources, reparse, dead_letters):
         api.include_router(module.operators)
-    api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=settings)
+    api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=store)
     return api
 
 

@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.bus.settings import Settings
+from services.store.settings import StoreSettings
 
 OPERATOR_SCHEME = "OperatorToken"
 READ_SCHEME = "ReadToken"
@@ -54,14 +54,14 @@ def _unauthorized(what: str) -> HTTPException:
     )
 
 
-def operator_problem(settings: Settings, given: str | None) -> HTTPException | None:
+def operator_problem(settings: StoreSettings, given: str | None) -> HTTPException | None:
     """Operators' endpoints need FM6SS_API_TOKEN; without a configured token they are off (403)."""
     if not settings.api_token:
         return HTTPException(status_code=403, detail="operator endpoints are disabled: set FM6SS_API_TOKEN")
     return None if token_matches(given, settings.api_token) else _unauthorized("operator token")
 
 
-def reader_problem(settings: Settings, given: str | None) -> HTTPException | None:
+def reader_problem(settings: StoreSettings, given: str | None) -> HTTPException | None:
     """Reads are public unless FM6SS_API_READ_TOKEN is set; then it, or the operator token, is needed."""
     if not settings.api_read_token:
         return None
@@ -73,7 +73,9 @@ def reader_problem(settings: Settings, given: str | None) -> HTTPException | Non
 def require_operator(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_operator_bearer)]
 ) -> None:
-    problem = operator_problem(request.app.state.settings, bearer_token(request.headers.get("authorization")))
+    problem = operator_problem(
+        request.app.state.store_settings, bearer_token(request.headers.get("authorization"))
+    )
     if problem is not None:
         raise problem
 
@@ -81,7 +83,9 @@ def require_operator(
 def require_reader(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_read_bearer)]
 ) -> None:
-    problem = reader_problem(request.app.state.settings, bearer_token(request.headers.get("authorization")))
+    problem = reader_problem(
+        request.app.state.store_settings, bearer_token(request.headers.get("authorization"))
+    )
     if problem is not None:
         raise problem
 
@@ -114,7 +118,7 @@ def guarded_operations(spec: dict[str, Any]) -> list[Guarded]:
 class TokenFirst:
     """ASGI middleware: the token check of a guarded operation, before anything reads the request."""
 
-    def __init__(self, app: ASGIApp, guarded: list[Guarded], settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, guarded: list[Guarded], settings: StoreSettings) -> None:
         self.app, self.guarded, self.settings = app, guarded, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
