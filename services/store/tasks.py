@@ -52,8 +52,7 @@ from services.bus.routing import (
 )
 from services.store.bootstrap import engine, redis_client, sinks
 from services.store.crawl import fetches, scheduling, urls
-from services.store.db.engine import transaction
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.db.unit_of_work import unit_of_work
 from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
 from services.store.operations.relay import DeliveryError, relay
 
@@ -95,8 +94,7 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _ingest(event: ArticleParsed) -> IngestResult:
     """One article in one transaction, its page closed and the run's counters written at the commit."""
-    with transaction(engine()) as session:
-        uow = UnitOfWork(session, tally=True)
+    with unit_of_work(engine(), tally=True) as uow:
         result = ingest_article(uow, event)
         record_parsed(uow, event, result)
     return result
@@ -133,16 +131,15 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_REJECTION, **_RETRY)
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
-    with transaction(engine()) as session:
-        fetches.record_rejections(UnitOfWork(session), [event])
+    with unit_of_work(engine()) as uow:
+        fetches.record_rejections(uow, [event])
     return {"status": "rejected", "reason": event.reason}
 
 
 @shared_task(name=RECORD_URLS, **_RETRY)
 def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = UrlsDiscovered.model_validate(payload)
-    with transaction(engine()) as session:
-        uow = UnitOfWork(session, tally=True)
+    with unit_of_work(engine(), tally=True) as uow:
         commands = urls.record_urls(uow, event, urls.RefetchPolicy())
     for batch in urls.batches(commands, runtime.settings().batch_size):
         publish(runtime.app(), FETCH_PAGES, batch)
@@ -153,8 +150,7 @@ def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     """A batch of fetch outcomes in one transaction; the pages to parse go to the parser as one batch."""
     event = PagesFetched.model_validate(payload)
-    with transaction(engine()) as session:
-        uow = UnitOfWork(session, tally=True)
+    with unit_of_work(engine(), tally=True) as uow:
         commands = fetches.record_fetches(uow, event.fetched, event.failed)
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
@@ -165,16 +161,16 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_REJECTIONS, **_RETRY)
 def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
-    with transaction(engine()) as session:
-        fetches.record_rejections(UnitOfWork(session, tally=True), event.pages)
+    with unit_of_work(engine(), tally=True) as uow:
+        fetches.record_rejections(uow, event.pages)
     return {"status": "rejected", "pages": len(event.pages)}
 
 
 @shared_task(name=RECORD_FETCH, **_RETRY)
 def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageFetched.model_validate(payload)
-    with transaction(engine()) as session:
-        commands = fetches.record_fetches(UnitOfWork(session), [event])
+    with unit_of_work(engine()) as uow:
+        commands = fetches.record_fetches(uow, [event])
     if not commands:
         return {"status": "unchanged"}
     publish(runtime.app(), PARSE_PAGE, commands[0])
@@ -184,8 +180,8 @@ def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_FETCH_FAILURE, **_RETRY)
 def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = FetchFailed.model_validate(payload)
-    with transaction(engine()) as session:
-        fetches.record_fetches(UnitOfWork(session), (), [event])
+    with unit_of_work(engine()) as uow:
+        fetches.record_fetches(uow, (), [event])
     return {"status": "failed", "reason": event.reason}
 
 
@@ -227,8 +223,8 @@ def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
 @shared_task(name=SCHEDULE_SOURCES, **_RETRY)
 def schedule_sources_task(payload: dict[str, Any]) -> dict[str, Any]:
     ScheduleSources.model_validate(payload)
-    with transaction(engine()) as session:
-        run_id, outgoing = scheduling.schedule_due(UnitOfWork(session))
+    with unit_of_work(engine()) as uow:
+        run_id, outgoing = scheduling.schedule_due(uow)
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"run_id": run_id, "sources": len(outgoing)}
@@ -240,8 +236,8 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
     settings = runtime.settings()
     # Past the visibility timeout a message still in the broker would have been redelivered already.
     stale = timedelta(seconds=settings.visibility_timeout_s + settings.task_time_limit_s)
-    with transaction(engine()) as session:
-        outgoing = scheduling.sweep(UnitOfWork(session), stale)
+    with unit_of_work(engine()) as uow:
+        outgoing = scheduling.sweep(uow, stale)
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"reissued": len(outgoing)}
@@ -250,7 +246,7 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_DEAD_LETTER, **_RETRY)
 def record_dead_letter_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = TaskFailed.model_validate(payload)
-    with transaction(engine()) as session:
-        row = UnitOfWork(session).feed.add_dead_letter(event.task, event.payload, event.error, event.retries)
+    with unit_of_work(engine()) as uow:
+        row = uow.feed.add_dead_letter(event.task, event.payload, event.error, event.retries)
     log.warning("dead letter %s: %s failed for good: %s", row.id, event.task, event.error)
     return {"status": "dead_letter", "id": row.id}

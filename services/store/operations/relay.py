@@ -18,9 +18,8 @@ import httpx
 import redis
 from sqlalchemy.engine import Engine
 
-from services.store.db.engine import transaction
 from services.store.db.models import Change, utcnow
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.db.unit_of_work import unit_of_work
 
 BATCH = 200
 
@@ -100,8 +99,7 @@ def relay(engine: Engine, sink: Sink, batch: int = BATCH) -> int:
     sent = 0
     while True:
         failure: Exception | None = None
-        with transaction(engine) as session:
-            uow = UnitOfWork(session)
+        with unit_of_work(engine) as uow:
             cursor = uow.feed.relay_cursor(sink.name)
             rows = [change_dict(c) for c in uow.feed.changes_after(cursor.seq, batch)]
             if not rows:
@@ -113,7 +111,7 @@ def relay(engine: Engine, sink: Sink, batch: int = BATCH) -> int:
             else:
                 cursor.seq, cursor.failures, cursor.last_error = rows[-1]["seq"], 0, None
                 cursor.updated_at = utcnow()
-                session.add(cursor)
+                uow.session.add(cursor)
         if failure is not None:
             _record_failure(engine, sink.name, failure)
             raise failure
@@ -121,8 +119,8 @@ def relay(engine: Engine, sink: Sink, batch: int = BATCH) -> int:
 
 
 def _record_failure(engine: Engine, name: str, failure: Exception) -> None:
-    with transaction(engine) as session:
-        cursor = UnitOfWork(session).feed.relay_cursor(name)
+    with unit_of_work(engine) as uow:
+        cursor = uow.feed.relay_cursor(name)
         cursor.failures += 1
         cursor.last_error = f"{type(failure).__name__}: {failure}"[:500]
-        session.add(cursor)
+        uow.session.add(cursor)

@@ -21,8 +21,7 @@ from services.store.api.deps import (
     next_cursor,
     operators_router,
 )
-from services.store.db.engine import transaction
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.db.unit_of_work import unit_of_work
 from services.store.operations.dead_letters import (
     DeadLetterOut,
     NoSuchLetter,
@@ -57,8 +56,8 @@ def list_dead_letters(
 )
 def retry_dead_letter(letter_id: Id, engine: EngineDep) -> Any:
     try:
-        with transaction(engine) as session:
-            task, payload = take_for_retry(UnitOfWork(session), letter_id)
+        with unit_of_work(engine) as uow:
+            task, payload = take_for_retry(uow, letter_id)
     except NoSuchLetter as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     send_payload(runtime.app(), task, payload, throw=False)

@@ -21,8 +21,7 @@ from services.store.api.deps import (
 )
 from services.store.api.presenters import agreement_detail
 from services.store.api.schemas import AgreementDetail
-from services.store.db.engine import transaction
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.db.unit_of_work import unit_of_work
 from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
 
 operators = operators_router()
@@ -72,9 +71,9 @@ def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
     responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
 def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
-    with transaction(engine) as session:
+    with unit_of_work(engine) as uow:
         try:
-            return SplitResult(id=split_agreement(UnitOfWork(session), agreement_id, body.article_ids))
+            return SplitResult(id=split_agreement(uow, agreement_id, body.article_ids))
         except ManualError as exc:
             raise _manual_problem(exc) from None
 
@@ -97,8 +96,7 @@ def _manual_problem(exc: ManualError) -> HTTPException:
 
 
 def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
-    with transaction(engine) as session:
-        uow = UnitOfWork(session)
+    with unit_of_work(engine) as uow:
         try:
             action(uow, agreement_id, argument)
         except ManualError as exc:

@@ -20,8 +20,7 @@ from services.store.api.deps import (
     operators_router,
 )
 from services.store.crawl.scheduling import ScopeError, start_recrawl
-from services.store.db.engine import transaction
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.db.unit_of_work import unit_of_work
 
 operators = operators_router()
 
@@ -58,9 +57,9 @@ def dispatch(outgoing: list[tuple[str, Message]]) -> None:
 )
 def recrawl(body: Recrawl, engine: EngineDep) -> Any:
     try:
-        with transaction(engine) as session:
+        with unit_of_work(engine) as uow:
             run_id, outgoing = start_recrawl(
-                UnitOfWork(session), "operator", source=body.source, url=body.url, force=body.force
+                uow, "operator", source=body.source, url=body.url, force=body.force
             )
     except ScopeError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
