@@ -1,4 +1,5 @@
-"""Store, steps 3 and 4 of the data flow: decide which discovered URLs to fetch, record what came back.
+"""Store, step 3 of the data flow: decide which discovered URLs to fetch (new, or due again), and an
+operator's recrawl of one URL.
 
 Handlers run inside one transaction and return the commands to publish once it has committed.
 """

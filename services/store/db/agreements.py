@@ -1,5 +1,5 @@
-"""Agreements and what supports them: parties, source articles, field evidence, people, and the
-operators' manual links that resolution must respect."""
+"""Agreements: their rows and parties, the people at their signing, and the operators' manual links
+that resolution must respect. What reports them (sources, evidence) is in evidence.py."""
 
 from __future__ import annotations
 

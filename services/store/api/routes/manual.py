@@ -1,4 +1,4 @@
-"""Operators' endpoints (token required): merge, split and correct agreements."""
+"""Store, API: operators' corrections of agreements (token required): merge, split, correct fields."""
 
 from __future__ import annotations
 
