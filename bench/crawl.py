@@ -182,16 +182,17 @@ def noop_rate(broker: str, count: int) -> float:
 
 # -- the pipeline -----------------------------------------------------------------------------------------
 def run_status(db_url: str) -> dict[str, Any] | None:
-    from services.store.db import make_engine, transaction
-    from services.store.repository import Repository
-    from services.store.runs import run_out
+
+    from services.store.crawl.runs import run_out
+    from services.store.db.engine import make_engine, transaction
+    from services.store.db.unit_of_work import UnitOfWork
 
     engine = make_engine(db_url)
     try:
         with transaction(engine) as session:
-            repo = Repository(session)
-            runs = repo.runs(0, 10)
-            return run_out(repo, runs[-1]).model_dump(mode="json") if runs else None
+            uow = UnitOfWork(session)
+            runs = uow.runs.after(0, 10)
+            return run_out(uow, runs[-1]).model_dump(mode="json") if runs else None
     finally:
         engine.dispose()
 

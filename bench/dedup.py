@@ -22,11 +22,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.store import dedup
-from services.store.db import make_engine, migrate, transaction
-from services.store.repository import Repository
+from services.bus.messages import MINHASH_PERMUTATIONS
+from services.store.db.engine import make_engine, migrate, transaction
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest import dedup
 
-NUM_PERM = 64
+NUM_PERM = MINHASH_PERMUTATIONS
 STAMP = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -74,9 +75,9 @@ def near_copy(sig: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
     return tuple(rng.getrandbits(32) if i in changed else v for i, v in enumerate(sig))
 
 
-def lookup(repo: Repository, sig: tuple[int, ...]) -> int | None:
+def lookup(uow: UnitOfWork, sig: tuple[int, ...]) -> int | None:
     best = None
-    for candidate_id, packed in repo.band_candidates(dedup.bands(sig), None):
+    for candidate_id, packed in uow.articles.band_candidates(dedup.bands(sig), None):
         if dedup.jaccard_estimate(sig, dedup.unpack(packed)) >= dedup.NEAR_DUPLICATE_JACCARD:
             best = candidate_id
     return best
@@ -87,14 +88,14 @@ def measure(
 ) -> dict:
     times, found, near = [], 0, 0
     with transaction(engine) as session:
-        repo = Repository(session)
+        uow = UnitOfWork(session)
         for i in range(queries):
             if i % 2 == 0:
                 sig, near = near_copy(rng.choice(stored), rng), near + 1
             else:
                 sig = random_signature(rng)
             t0 = time.perf_counter()
-            hit = lookup(repo, sig)
+            hit = lookup(uow, sig)
             times.append(time.perf_counter() - t0)
             found += hit is not None and i % 2 == 0
     return {
@@ -108,7 +109,7 @@ def ingest_throughput(url: str, n: int) -> float:
     """Full ingest (dedup + resolution + merge + change rows) of synthetic relevant reports, per second."""
     from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef
     from services.parser.fingerprint import minhash_signature, text_hash
-    from services.store.ingest import ingest_article
+    from services.store.ingest.handler import ingest_article
 
     fm6ss = OrgRef(key="fm6ss", name="FM6SS", family=True)
     rng = random.Random(3)
@@ -142,7 +143,7 @@ def ingest_throughput(url: str, n: int) -> float:
     t0 = time.perf_counter()
     for event in events:
         with transaction(engine) as session:
-            ingest_article(Repository(session), event)
+            ingest_article(UnitOfWork(session), event)
     rate = n / (time.perf_counter() - t0)
     engine.dispose()
     return rate

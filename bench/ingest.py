@@ -24,9 +24,9 @@ from bench.crawl_site import Corpus, render
 from services.bus.archive import MemoryArchive
 from services.bus.messages import ArticleParsed, ParsePage
 from services.parser.pipeline import parse_page
-from services.store.db import make_engine, migrate, transaction
-from services.store.ingest import ingest_article
-from services.store.repository import Repository
+from services.store.db.engine import make_engine, migrate, transaction
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.handler import ingest_article
 
 # What the digest reads, in a fixed order (no clock columns: two runs of the same code give one digest).
 STATE = (
@@ -63,7 +63,7 @@ def ingest_all(url: str, events: list[ArticleParsed]) -> dict[str, Any]:
     wall, cpu = time.perf_counter(), time.process_time()
     for event in events:
         with transaction(engine) as session:
-            ingest_article(Repository(session, tally=True), event)
+            ingest_article(UnitOfWork(session, tally=True), event)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     digest = hashlib.sha256()
     with engine.connect() as conn:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from services.bus.messages import ArticleParsed
 from services.cli import main
 from services.store import tasks
-from services.store.ingest import IngestResult
-from services.store.repository import Repository
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.handler import IngestResult
 
 
-def _keep_nothing(repo: Repository, event: ArticleParsed) -> IngestResult:
+def _keep_nothing(uow: UnitOfWork, event: ArticleParsed) -> IngestResult:
     return IngestResult(0, "new", event.relevant)
 
 

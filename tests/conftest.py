@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.store.db import make_engine, migrate
+from services.store.db.engine import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FM6SS_SHARED_DIR", ROOT.parent / "shared"))
@@ -116,7 +116,7 @@ def engine(url: str) -> sa.engine.Engine:
 @pytest.fixture(autouse=True)
 def _dispose_engines() -> Iterator[None]:
     yield
-    from services.store.runtime import dispose_all
+    from services.store.bootstrap import dispose_all
 
     for e in _ENGINES.values():
         e.dispose()

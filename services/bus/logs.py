@@ -48,10 +48,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
 
 
-def bind(**fields: Any) -> contextvars.Token[dict[str, Any] | None]:
-    return _context.set({**(_context.get() or {}), **{k: v for k, v in fields.items() if v is not None}})
-
-
 def _on_prerun(task_id: str | None = None, task: Any = None, args: Any = None, **_: Any) -> None:
     payload = args[0] if args and isinstance(args[0], dict) else {}
     _context.set(

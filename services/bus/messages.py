@@ -44,6 +44,17 @@ class ParsePage(Message):
     screen: bool = True
 
 
+# FM6SS's own key in the organization catalogue: the parser tells the foundation from its other
+# entities by it.
+FOUNDATION_KEY = "fm6ss"
+# How an agreement's party key writes FM6SS's family (the foundation and every entity with
+# `OrgRef.family`) as one party. Stored in `agreement.party_set`: changing it needs a migration.
+FAMILY_PARTY = "family"
+# Length of an article's MinHash signature (`ArticleParsed.minhash`): the parser computes this many
+# permutations, the store cuts exactly this many into its LSH bands.
+MINHASH_PERMUTATIONS = 64
+
+
 class OrgRef(BaseModel):
     """An organization as the parser normalized it; `key` is stable across spellings and languages."""
 

@@ -1,6 +1,6 @@
 """Worker-side metrics: how long each task took (a histogram by task and outcome) and what each crawler
 fetch came to, by host and outcome. Workers run apart, maybe on other machines, so the counters live in
-Redis (the broker) and the API reads them at scrape time (services/store/metrics.py).
+Redis (the broker) and the API reads them at scrape time (services/store/api/metrics.py).
 
 Each finished task costs one pipelined round trip of a few HINCRBY / HINCRBYFLOAT on two hashes.
 Embedded mode (no Redis broker) records nothing. A Redis failure is logged and never fails the task.

@@ -1,6 +1,7 @@
 """Settings shared by every service: one validated class, read from FM6SS_* variables.
 
-Each service builds its own settings from this base; nothing else reads the environment.
+A service's own settings are its own class (services/crawler/settings.py, services/store/settings.py);
+nothing else reads the environment.
 """
 
 from __future__ import annotations
@@ -39,17 +40,6 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="change stream, locks; defaults to a redis broker"
     )
-    changes_stream: str = "fm6ss:changes"
-    changes_stream_maxlen: int = Field(default=100_000, ge=1000)
-    webhook_urls: str = Field(default="", description="comma-separated URLs that receive change batches")
-    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key for the signature header")
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
-    api_token: str | None = Field(default=None, description="operator token for write endpoints")
-    api_read_token: str | None = Field(
-        default=None,
-        description="unset: read endpoints are public; set: they need it (or the operator token)",
-    )
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -61,14 +51,6 @@ class Settings(BaseSettings):
             )
         if self.task_soft_time_limit_s >= self.task_time_limit_s:
             raise ValueError("FM6SS_TASK_SOFT_TIME_LIMIT_S must be below FM6SS_TASK_TIME_LIMIT_S")
-        if self.environment == "production" and not self.api_token:
-            raise ValueError("FM6SS_API_TOKEN is required when FM6SS_ENVIRONMENT=production")
-        if self.webhook_urls.strip() and not self.webhook_secret:
-            raise ValueError("FM6SS_WEBHOOK_SECRET is required when FM6SS_WEBHOOK_URLS is set")
-        if self.api_token is not None and len(self.api_token) < 16:
-            raise ValueError("FM6SS_API_TOKEN must be at least 16 characters")
-        if self.api_read_token is not None and len(self.api_read_token) < 16:
-            raise ValueError("FM6SS_API_READ_TOKEN must be at least 16 characters")
         return self
 
     @property
@@ -80,10 +62,6 @@ class Settings(BaseSettings):
         if self.redis_url:
             return self.redis_url
         return self.broker_url if self.broker_url and self.broker_url.startswith("redis") else None
-
-    @property
-    def webhooks(self) -> list[str]:
-        return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
 
     @property
     def archive_dir(self) -> Path:

@@ -12,7 +12,8 @@ from services.bus.logs import configure_logging
 from services.cli.common import handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store.api import create_api
+from services.store.api.main import create_api
+from services.store.settings import StoreSettings
 
 app = typer.Typer(**PLAIN)
 
@@ -25,13 +26,14 @@ def api_cmd(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
     settings = load_settings()
+    store = StoreSettings()  # valid: load_settings checked it
     configure_logging(settings.log_level)
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
-        create_api(settings, engine),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
+        create_api(settings, engine, store),
+        host=host or store.api_host,
+        port=port or store.api_port,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's loggers go through the JSON handler too
     )

@@ -42,7 +42,10 @@ def say(message: str) -> None:
 
 
 def load_settings() -> Settings:
+    from services.store.settings import StoreSettings
+
     try:
+        StoreSettings()  # the store's own variables fail as early as the shared ones
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -19,10 +19,10 @@ from services.cli.console import err, progress_bar
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.cli.sources import load_specs, sync_sources
-from services.store import db
-from services.store.repository import Repository
-from services.store.runs import RunOut, run_out, summary_lines
-from services.store.scheduling import ScopeError, start_recrawl
+from services.store.crawl.runs import RunOut, run_out, summary_lines
+from services.store.crawl.scheduling import ScopeError, start_recrawl
+from services.store.db import engine as db
+from services.store.db.unit_of_work import UnitOfWork
 
 app = typer.Typer(**PLAIN)
 
@@ -45,10 +45,10 @@ def _dispatch(outgoing: list[tuple[str, Message]], progress: bool = True) -> Non
 
 def _report(engine: Engine, run_id: int) -> RunOut:
     with db.transaction(engine) as session:
-        repo = Repository(session)
-        run = repo.run(run_id)
+        uow = UnitOfWork(session)
+        run = uow.runs.get(run_id)
         assert run is not None
-        return run_out(repo, run)
+        return run_out(uow, run)
 
 
 def crawl_once(
@@ -62,7 +62,7 @@ def crawl_once(
     try:
         with db.transaction(engine) as session:
             run_id, outgoing = start_recrawl(
-                Repository(session), trigger, source=source, url=url, force=force
+                UnitOfWork(session), trigger, source=source, url=url, force=force
             )
     except ScopeError as exc:
         raise CliError(str(exc)) from exc
@@ -155,12 +155,12 @@ def demo_cmd(
 
 
 def _print_agreements(engine: Engine) -> None:
-    from services.store.views import agreement_out
+    from services.store.api.presenters import agreement_out
 
     with db.transaction(engine) as session:
-        repo = Repository(session)
-        for agreement in repo.list_agreements({}, 0, 1000):
-            out = agreement_out(repo, agreement)
+        uow = UnitOfWork(session)
+        for agreement in uow.agreements.listed({}, 0, 1000):
+            out = agreement_out(uow, agreement)
             parties = " + ".join(p.acronym or p.name for p in out.parties)
             typer.echo(
                 f"agreement {out.id}: {parties}; {out.kind or '?'} signed {out.signed_on or '?'} "

@@ -19,7 +19,7 @@ from services.cli.console import err, progress_bar
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.import_lines import BadLine, read_lines, to_command
-from services.store.reparse import count_articles, reparse_commands
+from services.store.operations.reparse import count_articles, reparse_commands
 
 app = typer.Typer(**PLAIN)
 

@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from services.bus.settings import Settings
 from services.cli.common import CliError, handled, load_settings, say
 from services.cli.group import PLAIN
-from services.store import db
-from services.store.runtime import engine_for
+from services.store.bootstrap import engine_for
+from services.store.db import engine as db
 
 app = typer.Typer(**PLAIN)
 

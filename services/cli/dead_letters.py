@@ -12,9 +12,9 @@ from services.bus.celery_app import send_payload
 from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store.db import transaction
-from services.store.dead_letters import NoSuchLetter, take_for_retry
-from services.store.repository import Repository
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.dead_letters import NoSuchLetter, take_for_retry
 
 app = typer.Typer(**PLAIN)
 dead_cli = typer.Typer(no_args_is_help=True, help="Messages whose task failed for good.", **PLAIN)
@@ -30,7 +30,7 @@ def dead_letters_list(
     """The latest dead letters: task, error, tries."""
     settings = load_settings()
     with Session(ready_engine(settings, migrate_embedded=False)) as session:
-        for row in Repository(session).dead_letters(0, limit, pending_only=pending):
+        for row in UnitOfWork(session).feed.dead_letters(0, limit, pending_only=pending):
             retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
             typer.echo(
                 f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
@@ -47,7 +47,7 @@ def dead_letters_retry(letter: int) -> None:
     engine = ready_engine(settings, migrate_embedded=False)
     try:
         with transaction(engine) as session:
-            task, payload = take_for_retry(Repository(session), letter)
+            task, payload = take_for_retry(UnitOfWork(session), letter)
     except NoSuchLetter as exc:
         raise CliError(str(exc)) from exc
     send_payload(celery_app, task, payload, throw=False)

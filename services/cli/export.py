@@ -11,7 +11,7 @@ import typer
 from services.cli.common import handled, load_settings, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store.export import records, write_csv, write_jsonl
+from services.store.api.export import records, write_csv, write_jsonl
 
 app = typer.Typer(**PLAIN)
 export_cli = typer.Typer(

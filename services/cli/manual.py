@@ -10,9 +10,9 @@ import typer
 from services.cli.common import CliError, handled, load_settings, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store import db
-from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
-from services.store.repository import Repository
+from services.store.db import engine as db
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
 
 app = typer.Typer(**PLAIN)
 agreements_cli = typer.Typer(
@@ -26,7 +26,7 @@ def _manual(action: Any, *args: Any) -> None:
     engine = ready_engine(settings, migrate_embedded=False)
     try:
         with db.transaction(engine) as session:
-            result = action(Repository(session), *args)
+            result = action(UnitOfWork(session), *args)
     except ManualError as exc:
         raise CliError(str(exc)) from exc
     if result is not None:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -17,8 +17,9 @@ from services.cli.common import CliError, handled, load_settings, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.crawler.sources import SourcesError, load_sources
-from services.store import db
-from services.store.repository import Repository
+from services.store.crawl.sources import UnknownSource, save_sources, set_enabled
+from services.store.db import engine as db
+from services.store.db.unit_of_work import UnitOfWork
 
 app = typer.Typer(**PLAIN)
 sources_cli = typer.Typer(no_args_is_help=True, help="List, add, enable and disable sources.", **PLAIN)
@@ -28,14 +29,7 @@ app.add_typer(sources_cli, name="sources")
 def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
     """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
     with db.transaction(engine) as session:
-        repo = Repository(session)
-        for spec in specs:
-            values: dict[str, Any] = spec.model_dump()
-            existing = repo.source(spec.name)
-            if existing is not None and not replace:
-                values["enabled"] = existing.enabled
-            repo.upsert_source(values)
-    return len(specs)
+        return len(save_sources(UnitOfWork(session), specs, replace))
 
 
 def load_specs(file: Path | None) -> list[SourceSpec]:
@@ -53,7 +47,7 @@ def sources_list() -> None:
     settings = load_settings()
     engine = ready_engine(settings)
     with db.transaction(engine) as session:
-        rows = Repository(session).list_sources()
+        rows = UnitOfWork(session).sources.list_all()
     for s in rows:
         state = "enabled " if s.enabled else "disabled"
         last = s.last_run_at.isoformat(timespec="minutes") if s.last_run_at else "never"
@@ -110,13 +104,11 @@ def sources_add(
 
 def _set_enabled(name: str, enabled: bool) -> None:
     settings = load_settings()
-    with db.transaction(ready_engine(settings)) as session:
-        repo = Repository(session)
-        source = repo.source(name)
-        if source is None:
-            raise CliError(f"no source named {name!r}")
-        source.enabled = enabled
-        session.add(source)
+    try:
+        with db.transaction(ready_engine(settings)) as session:
+            set_enabled(UnitOfWork(session), name, enabled)
+    except UnknownSource as exc:
+        raise CliError(str(exc)) from exc
     say(f"source {name} {'enabled' if enabled else 'disabled'}")
 
 

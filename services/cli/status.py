@@ -15,8 +15,9 @@ from services.bus.settings import Settings
 from services.cli.common import handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store.repository import Repository
-from services.store.runs import run_out, summary_lines
+from services.store.crawl.runs import summary_lines
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.status import store_status
 
 app = typer.Typer(**PLAIN)
 
@@ -30,17 +31,16 @@ def status_cmd(
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     with Session(engine) as session:
-        repo = Repository(session)
-        for name, n in repo.counts().items():
+        status = store_status(UnitOfWork(session), runs)
+        for name, n in status.counts.items():
             typer.echo(f"{name:14} {n}")
-        for run in repo.latest_runs(runs):
-            out = run_out(repo, run)
+        for out in status.runs:
             typer.echo("")
             for line in summary_lines(out):
                 typer.echo(line)
             started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
             typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
-        for cursor in repo.relay_cursors():
+        for cursor in status.relays:
             problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
             typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
     typer.echo("")

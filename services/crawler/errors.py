@@ -1,12 +1,10 @@
 """How the crawler fails: transient errors are retried later, permanent ones become FetchFailed.
 
-Also the retry schedule (exponential backoff with jitter, never sooner than a server's Retry-After).
+A Retryable's delay (a server's Retry-After) is the floor of the bus's backoff (services/bus/retry.py).
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -55,16 +53,3 @@ def retry_after(value: str | None, now: datetime | None = None, cap_s: float = 3
         when = when.replace(tzinfo=UTC)
     seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(seconds, 0.0), cap_s)
-
-
-def backoff(
-    attempt: int,
-    base_s: float,
-    max_s: float,
-    floor_s: float | None = None,
-    rand: Callable[[], float] = random.random,
-) -> float:
-    """Countdown before try number `attempt + 1`: half fixed, half random, growing twofold per try."""
-    ceiling = min(max_s, base_s * 2.0 ** max(attempt, 0))
-    delay = ceiling / 2 + rand() * ceiling / 2
-    return max(delay, min(floor_s or 0.0, max_s))

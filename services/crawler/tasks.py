@@ -12,6 +12,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from services.bus import runtime
+from services.bus.batches import apart
 from services.bus.celery_app import publish
 from services.bus.messages import (
     DiscoverSource,
@@ -22,6 +23,7 @@ from services.bus.messages import (
     PagesFetched,
     UrlsDiscovered,
 )
+from services.bus.retry import backoff
 from services.bus.routing import (
     DISCOVER_SOURCE,
     FETCH_PAGE,
@@ -32,7 +34,7 @@ from services.bus.routing import (
     RECORD_URLS,
 )
 from services.crawler import bootstrap, handlers
-from services.crawler.errors import Retryable, backoff
+from services.crawler.errors import Retryable
 
 
 def _retry_or_give_up(task: Task, exc: Retryable) -> None:
@@ -114,8 +116,8 @@ def fetch_pages_task(self: Task, payload: dict[str, Any]) -> Any:
     result = None
     if fetched or failed:
         result = publish(app, RECORD_FETCHES, PagesFetched(fetched=tuple(fetched), failed=tuple(failed)))
-    for command, delay in alone:
-        publish(app, FETCH_PAGE, command, countdown=delay)
-    if left:
-        publish(app, FETCH_PAGES, FetchPages(pages=left))
+    for name, message, countdown in apart(
+        FETCH_PAGE, alone, FETCH_PAGES, FetchPages(pages=left) if left else None
+    ):
+        publish(app, name, message, countdown=countdown)
     return result

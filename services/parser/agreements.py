@@ -10,13 +10,12 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from services.bus.messages import AgreementCandidate, Evidence, OrgRef, PersonRole
+from services.bus.messages import FOUNDATION_KEY, AgreementCandidate, Evidence, OrgRef, PersonRole
 from services.parser.dates import PublishedPrecision, find_signing_date
 from services.parser.events import find_event
 from services.parser.kinds import find_kind, mentions_instrument
 from services.parser.matcher import Mention, find_mentions
 from services.parser.model import Extraction
-from services.parser.orgs import FAMILY_KEY
 from services.parser.people import find_people
 from services.parser.places import find_place, find_seat, is_city
 from services.parser.relevance import Group, find_groups
@@ -127,7 +126,7 @@ def _evidence(name: str, value: str, sentence: str, confidence: float) -> Eviden
 
 def _family_party(group: Group, mentions: Sequence[Mention]) -> OrgRef:
     """FM6SS itself when the article names it; otherwise the family entity the signing names."""
-    named = [m for m in mentions if m.org.key == FAMILY_KEY]
+    named = [m for m in mentions if m.org.key == FOUNDATION_KEY]
     return named[0].org if named else group.family[0].org
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 
+from services.bus.messages import MINHASH_PERMUTATIONS
 from services.bus.text import fold
 
-NUM_PERM = 64
 SHINGLE = 3
 _SEED = 7
 
@@ -34,6 +34,6 @@ def minhash_signature(text: str) -> tuple[int, ...]:
         shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
     from datasketch import MinHash  # imported on first use: it pulls in SciPy, seconds of start-up
 
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    mh = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=_SEED)
     mh.update_batch([s.encode("utf-8") for s in sorted(shingles)])
     return tuple(int(v) for v in mh.hashvalues)

@@ -13,8 +13,8 @@ from functools import lru_cache
 import ahocorasick
 from rapidfuzz import fuzz, process
 
-from services.bus.messages import OrgRef
-from services.parser.orgs import FAMILY_KEY, Alias, catalog, unknown_org
+from services.bus.messages import FOUNDATION_KEY, OrgRef
+from services.parser.orgs import Alias, catalog, unknown_org
 from services.parser.text import Folded, fold_with_map
 
 ARABIC_PREFIXES = "وبلفك"
@@ -174,7 +174,7 @@ def _ambiguous(folded: Folded, taken: list[Span]) -> list[Span]:
     }
     if not family or namesakes:
         return []
-    alias = catalog().aliases[fold_name(catalog().orgs[FAMILY_KEY].name)]
+    alias = catalog().aliases[fold_name(catalog().orgs[FOUNDATION_KEY].name)]
     out: list[Span] = []
     for m in _AMBIGUOUS_FAMILY.finditer(folded.text):
         if not _covered(m.start(), taken):

@@ -17,7 +17,6 @@ import yaml
 from services.bus.messages import OrgRef
 from services.parser.text import fold
 
-FAMILY_KEY = "fm6ss"
 STOP_WORDS = frozenset(
     (
         *("de", "des", "du", "la", "le", "les", "l", "d", "et", "pour", "en", "au", "aux", "a"),
@@ -123,7 +122,3 @@ def unknown_org(name: str, kind: str | None = None) -> OrgRef:
 def unknown_key(name: str) -> str:
     words = [w for w in fold(name).split() if w not in STOP_WORDS]
     return "x-" + "-".join(words or fold(name).split())[:80]
-
-
-def family_ref() -> OrgRef:
-    return catalog().orgs[FAMILY_KEY].ref()

@@ -132,10 +132,6 @@ def parse_article(article: Article, message: ParsePage) -> ArticleParsed:
     )
 
 
-def read_body(body: bytes, content_kind: str, url: str) -> Article:
-    return read_page(decode(body), content_kind, url)
-
-
 def read_page(text: str, content_kind: str, url: str) -> Article:
     if content_kind == "text":
         return Article(text=text.strip())
@@ -167,4 +163,4 @@ def _host(url: str) -> str | None:
     return urlsplit(url).hostname
 
 
-__all__ = ["PARSER_VERSION", "PageHints", "parse_article", "parse_page", "parse_published", "read_body"]
+__all__ = ["PARSER_VERSION", "PageHints", "parse_article", "parse_page", "parse_published"]

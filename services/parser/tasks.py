@@ -10,6 +10,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from services.bus import runtime
 from services.bus.archive import FileArchive
+from services.bus.batches import apart
 from services.bus.celery_app import publish
 from services.bus.messages import (
     ArticleParsed,
@@ -71,8 +72,6 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
         publish(app, INGEST_ARTICLES, ArticlesParsed(articles=tuple(articles)))
     if rejected:
         publish(app, RECORD_REJECTIONS, PagesRejected(pages=tuple(rejected)))
-    for message in alone:
-        publish(app, PARSE_PAGE, message)
-    if left:
-        publish(app, PARSE_PAGES, ParsePages(pages=left))
+    for name, outgoing, _ in apart(PARSE_PAGE, alone, PARSE_PAGES, ParsePages(pages=left) if left else None):
+        publish(app, name, outgoing)
     return {"articles": len(articles), "rejected": len(rejected)}

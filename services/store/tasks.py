@@ -1,24 +1,21 @@
 """Store queue consumers: each validates its message, runs one handler in one transaction, and only
-then publishes the commands the handler returned. Database errors are retried with backoff and jitter
-(`retry_delay`); a redelivered message is harmless because every handler is idempotent.
+then publishes the commands the handler returned. Database errors are retried with the bus's backoff
+(`StoreTask`); a redelivered message is harmless because every handler is idempotent.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-import httpx
 import redis
 from celery import Task, shared_task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.bus import runtime
+from services.bus.batches import apart
 from services.bus.celery_app import publish, send_payload
 from services.bus.messages import (
     ArticleParsed,
@@ -35,6 +32,7 @@ from services.bus.messages import (
     TaskFailed,
     UrlsDiscovered,
 )
+from services.bus.retry import backoff
 from services.bus.routing import (
     FETCH_PAGES,
     INGEST_ARTICLE,
@@ -52,12 +50,11 @@ from services.bus.routing import (
     SCHEDULE_SOURCES,
     SWEEP_STALLED,
 )
-from services.store import crawling, scheduling
-from services.store.db import transaction
-from services.store.ingest import IngestResult, ingest_article
-from services.store.relay import DeliveryError, RedisStreamSink, Sink, WebhookSink, relay
-from services.store.repository import Repository
-from services.store.runtime import engine
+from services.store.bootstrap import engine, redis_client, sinks
+from services.store.crawl import fetches, scheduling, urls
+from services.store.db.unit_of_work import unit_of_work
+from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
+from services.store.operations.relay import DeliveryError, relay
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +63,17 @@ RETRY_MAX_S = 120
 MAX_RETRIES = 8
 
 
-def retry_delay(retries: int, rand: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with "equal jitter": half of each step is fixed, half random. The fixed half
-    puts a floor under the time a message's retries span (183 s for the 8 retries), so a database
-    outage shorter than that never spends them (with full jitter, all could be drawn short)."""
-    step = min(RETRY_MAX_S, RETRY_BASE_S * (1 << retries))
-    return step / 2 * (1 + rand())
-
-
 class StoreTask(Task):  # type: ignore[misc]  # celery is untyped
-    """A store consumer: a retry without an explicit delay waits `retry_delay`."""
+    """A store consumer: a retry without an explicit delay waits the bus's `backoff` from the task's
+    own base and ceiling (by default 2 s and 120 s: the 8 retries span at least 183 s, so a database
+    outage shorter than that never spends them)."""
+
+    retry_base_s: float = RETRY_BASE_S
+    retry_max_s: float = RETRY_MAX_S
 
     def retry(self, *args: Any, countdown: float | None = None, eta: Any = None, **options: Any) -> Any:
         if countdown is None and eta is None:
-            countdown = retry_delay(self.request.retries)
+            countdown = backoff(self.request.retries, self.retry_base_s, self.retry_max_s)
         return super().retry(*args, countdown=countdown, eta=eta, **options)
 
 
@@ -100,10 +94,9 @@ def ingest_article_task(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _ingest(event: ArticleParsed) -> IngestResult:
     """One article in one transaction, its page closed and the run's counters written at the commit."""
-    with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        result = ingest_article(repo, event)
-        crawling.record_parsed(repo, event, result)
+    with unit_of_work(engine(), tally=True) as uow:
+        result = ingest_article(uow, event)
+        record_parsed(uow, event, result)
     return result
 
 
@@ -126,7 +119,8 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         except Exception:
             log.warning("ingest failed in a batch; sent alone: %s", event.url, exc_info=True)
             # embedded, the article's task runs here: it is a dead letter, and the batch goes on
-            send_payload(runtime.app(), INGEST_ARTICLE, event.model_dump(mode="json"), throw=False)
+            for name, message, _ in apart(INGEST_ARTICLE, [event]):
+                send_payload(runtime.app(), name, message.model_dump(mode="json"), throw=False)
             statuses["sent_alone"] = statuses.get("sent_alone", 0) + 1
             continue
         statuses[result.status] = statuses.get(result.status, 0) + 1
@@ -137,18 +131,17 @@ def ingest_articles_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_REJECTION, **_RETRY)
 def record_rejection_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageRejected.model_validate(payload)
-    with transaction(engine()) as session:
-        crawling.record_rejections(Repository(session), [event])
+    with unit_of_work(engine()) as uow:
+        fetches.record_rejections(uow, [event])
     return {"status": "rejected", "reason": event.reason}
 
 
 @shared_task(name=RECORD_URLS, **_RETRY)
 def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = UrlsDiscovered.model_validate(payload)
-    with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        commands = crawling.record_urls(repo, event, crawling.RefetchPolicy())
-    for batch in crawling.batches(commands, runtime.settings().batch_size):
+    with unit_of_work(engine(), tally=True) as uow:
+        commands = urls.record_urls(uow, event, urls.RefetchPolicy())
+    for batch in urls.batches(commands, runtime.settings().batch_size):
         publish(runtime.app(), FETCH_PAGES, batch)
     return {"status": "recorded", "fetches": len(commands)}
 
@@ -157,9 +150,8 @@ def record_urls_task(payload: dict[str, Any]) -> dict[str, Any]:
 def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
     """A batch of fetch outcomes in one transaction; the pages to parse go to the parser as one batch."""
     event = PagesFetched.model_validate(payload)
-    with transaction(engine()) as session:
-        repo = Repository(session, tally=True)
-        commands = crawling.record_fetches(repo, event.fetched, event.failed)
+    with unit_of_work(engine(), tally=True) as uow:
+        commands = fetches.record_fetches(uow, event.fetched, event.failed)
     size = runtime.settings().batch_size
     for i in range(0, len(commands), size):
         publish(runtime.app(), PARSE_PAGES, ParsePages(pages=tuple(commands[i : i + size])))
@@ -169,16 +161,16 @@ def record_fetches_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_REJECTIONS, **_RETRY)
 def record_rejections_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PagesRejected.model_validate(payload)
-    with transaction(engine()) as session:
-        crawling.record_rejections(Repository(session, tally=True), event.pages)
+    with unit_of_work(engine(), tally=True) as uow:
+        fetches.record_rejections(uow, event.pages)
     return {"status": "rejected", "pages": len(event.pages)}
 
 
 @shared_task(name=RECORD_FETCH, **_RETRY)
 def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = PageFetched.model_validate(payload)
-    with transaction(engine()) as session:
-        commands = crawling.record_fetches(Repository(session), [event])
+    with unit_of_work(engine()) as uow:
+        commands = fetches.record_fetches(uow, [event])
     if not commands:
         return {"status": "unchanged"}
     publish(runtime.app(), PARSE_PAGE, commands[0])
@@ -188,31 +180,9 @@ def record_fetch_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_FETCH_FAILURE, **_RETRY)
 def record_fetch_failure_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = FetchFailed.model_validate(payload)
-    with transaction(engine()) as session:
-        crawling.record_fetches(Repository(session), (), [event])
+    with unit_of_work(engine()) as uow:
+        fetches.record_fetches(uow, (), [event])
     return {"status": "failed", "reason": event.reason}
-
-
-@cache
-def _redis() -> redis.Redis | None:
-    """The Redis of the change stream and the relay flag, one client a process."""
-    url = runtime.settings().redis
-    return redis.Redis.from_url(url, socket_timeout=10) if url else None
-
-
-@cache
-def sinks() -> tuple[Sink, ...]:
-    """The push consumers configured for this process, built on first use."""
-    settings = runtime.settings()
-    out: list[Sink] = []
-    client = _redis()
-    if client is not None:
-        out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
-    if settings.webhooks:
-        assert settings.webhook_secret is not None
-        http = httpx.Client(timeout=10, follow_redirects=False)
-        out.extend(WebhookSink(url, settings.webhook_secret, http) for url in settings.webhooks)
-    return tuple(out)
 
 
 RELAY_PENDING = "fm6ss:relay:pending"
@@ -225,7 +195,7 @@ def _push_changes() -> None:
     if not sinks():
         return
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None and not client.set(RELAY_PENDING, 1, nx=True, ex=RELAY_PENDING_TTL_S):
             return  # a queued relay will read this commit's changes too
         publish(runtime.app(), RELAY_CHANGES, RelayChanges())
@@ -235,16 +205,16 @@ def _push_changes() -> None:
 
 @shared_task(
     name=RELAY_CHANGES,
+    base=StoreTask,
     autoretry_for=(OperationalError, DeliveryError, redis.RedisError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
+    retry_base_s=5,
+    retry_max_s=300,
     max_retries=10,
     acks_late=True,
 )
 def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
     RelayChanges.model_validate(payload)
-    client = _redis()
+    client = redis_client()
     if client is not None:  # from now on a new commit asks for another relay
         client.delete(RELAY_PENDING)
     return {sink.name: relay(engine(), sink) for sink in sinks()}
@@ -253,8 +223,8 @@ def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
 @shared_task(name=SCHEDULE_SOURCES, **_RETRY)
 def schedule_sources_task(payload: dict[str, Any]) -> dict[str, Any]:
     ScheduleSources.model_validate(payload)
-    with transaction(engine()) as session:
-        run_id, outgoing = scheduling.schedule_due(Repository(session))
+    with unit_of_work(engine()) as uow:
+        run_id, outgoing = scheduling.schedule_due(uow)
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"run_id": run_id, "sources": len(outgoing)}
@@ -266,8 +236,8 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
     settings = runtime.settings()
     # Past the visibility timeout a message still in the broker would have been redelivered already.
     stale = timedelta(seconds=settings.visibility_timeout_s + settings.task_time_limit_s)
-    with transaction(engine()) as session:
-        outgoing = scheduling.sweep(Repository(session), stale)
+    with unit_of_work(engine()) as uow:
+        outgoing = scheduling.sweep(uow, stale)
     for name, message in outgoing:
         publish(runtime.app(), name, message)
     return {"reissued": len(outgoing)}
@@ -276,7 +246,7 @@ def sweep_stalled_task(payload: dict[str, Any]) -> dict[str, Any]:
 @shared_task(name=RECORD_DEAD_LETTER, **_RETRY)
 def record_dead_letter_task(payload: dict[str, Any]) -> dict[str, Any]:
     event = TaskFailed.model_validate(payload)
-    with transaction(engine()) as session:
-        row = Repository(session).add_dead_letter(event.task, event.payload, event.error, event.retries)
+    with unit_of_work(engine()) as uow:
+        row = uow.feed.add_dead_letter(event.task, event.payload, event.error, event.retries)
     log.warning("dead letter %s: %s failed for good: %s", row.id, event.task, event.error)
     return {"status": "dead_letter", "id": row.id}

@@ -25,7 +25,7 @@ from services.bus.celery_app import create_app, publish
 from services.bus.messages import SweepStalled
 from services.bus.routing import SWEEP_STALLED
 from services.bus.settings import Settings
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 from tests.conftest import TABLES
 from tests.e2e.conftest import TOKEN, Stack, free_port, wait_until
 from tests.fixtures.site import FixtureSite, serve, source_specs

@@ -29,9 +29,10 @@ from schemathesis.specs.openapi.checks import (
 from sqlmodel import Session
 
 from services.bus.settings import Settings
-from services.store.api import create_api
-from services.store.db import make_engine
-from services.store.repository import Repository
+from services.store.api.main import create_api
+from services.store.db.engine import make_engine
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.settings import StoreSettings
 from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port
 from tests.faults.conftest import RedisServer, truncate
 
@@ -76,7 +77,7 @@ def stored_data(db_url: str, shared_dir: Path, tmp: Path) -> dict[str, str]:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            Repository(session).add_dead_letter(
+            UnitOfWork(session).feed.add_dead_letter(
                 "store.ingest_article", {"url": "https://exemple.ma/article"}, "ValueError: essai", 5
             )
             session.commit()
@@ -186,7 +187,9 @@ def api_schema(served: dict[str, Stack]) -> Any:
 
 def _operations() -> list[tuple[str, str]]:
     """The app's operations, known at collection time (the served description is checked against it)."""
-    app = create_api(Settings(api_token=TOKEN, api_read_token=None), make_engine("sqlite://"))
+    app = create_api(
+        Settings(), make_engine("sqlite://"), StoreSettings(api_token=TOKEN, api_read_token=None)
+    )
     return [(m.upper(), path) for path, ops in app.openapi()["paths"].items() for m in ops]
 
 

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.bus.urls import canonical_url
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 from tests.faults.conftest import RedisServer, run_of, running_stack, settle
 from tests.fixtures.traps import Reply, Request, TrapServer, article, feed, html, redirect, rss
 

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.bus.urls import canonical_url
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 from tests.e2e.conftest import Stack, wait_until
 from tests.faults.conftest import QUEUES, RedisServer, running_stack, settle
 from tests.fixtures.hostile import SECRET, Item, Site, serve

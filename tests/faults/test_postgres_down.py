@@ -20,7 +20,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 from tests.e2e.conftest import FM6SS, ROOT, Stack, free_port, wait_until
 from tests.faults.conftest import (
     FAULT_ENV,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from services.bus.celery_app import create_app, send_payload
 from services.bus.routing import RECORD_FETCH
 from services.bus.settings import Settings
-from services.store.db import make_engine
+from services.store.db.engine import make_engine
 from tests.e2e.conftest import wait_until
 from tests.faults.conftest import FAULT_ENV, RedisServer, held, running_stack
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.bus.settings import Settings
-from services.store.api import create_api
+from services.store.api.main import create_api
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, MSPS, RARE, candidate, event, ingest
 

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.bus.settings import Settings
-from services.store.api import create_api
-from services.store.api_deps import encode_cursor
-from services.store.api_tokens import token_matches
+from services.store.api.deps import encode_cursor
+from services.store.api.main import create_api
+from services.store.api.tokens import token_matches
+from services.store.settings import StoreSettings
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, candidate, event, ingest
 
@@ -31,7 +32,7 @@ def _api(db_url: str, **settings: str) -> TestClient:
             published=date(2024, 3, 16),
         ),
     )
-    return TestClient(create_api(Settings(**settings), engine(db_url)))
+    return TestClient(create_api(Settings(), engine(db_url), StoreSettings(**settings)))
 
 
 @pytest.fixture
@@ -114,7 +115,9 @@ def test_operators_are_refused_before_the_body_is_read(db_url, env):
 def test_reads_are_public_unless_a_read_token_is_set(db_url, env):
     public = _api(db_url, api_token=TOKEN)
     assert public.get("/agreements").status_code == 200 and public.get("/metrics").status_code == 200
-    private = TestClient(create_api(Settings(api_token=TOKEN, api_read_token=READ), engine(db_url)))
+    private = TestClient(
+        create_api(Settings(), engine(db_url), StoreSettings(api_token=TOKEN, api_read_token=READ))
+    )
     for path in (
         "/agreements",
         "/agreements/1",

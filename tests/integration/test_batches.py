@@ -23,16 +23,16 @@ from services.bus.messages import (
 )
 from services.bus.routing import FETCH_PAGES, INGEST_ARTICLE, PARSE_PAGES
 from services.bus.settings import Settings
-from services.store import crawling
 from services.store import tasks as store_tasks
-from services.store.db import migrate, transaction
-from services.store.repository import Repository
+from services.store.crawl import fetches, urls
+from services.store.db.engine import migrate, transaction
+from services.store.db.unit_of_work import UnitOfWork
 from tests.conftest import engine
 
 
 def test_fetches_are_batched_by_host_and_capped():
     commands = [FetchPage(url=f"https://{host}.example/{i}") for i in range(5) for host in ("a", "b")]
-    batches = crawling.batches(commands, 2)
+    batches = urls.batches(commands, 2)
     assert [[p.url for p in b.pages] for b in batches] == [
         ["https://a.example/0", "https://a.example/1"],
         ["https://a.example/2", "https://a.example/3"],
@@ -56,13 +56,13 @@ def sent(env, db_url, monkeypatch):
 
 def counts(db_url: str, run_id: int) -> dict[str, int]:
     with transaction(engine(db_url)) as session:
-        return Repository(session).counts_of_run(run_id)
+        return UnitOfWork(session).runs.counts(run_id)
 
 
 def start(db_url: str) -> int:
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        run = repo.start_run("cli", {}, False)
+        uow = UnitOfWork(session)
+        run = uow.runs.start("cli", {}, False)
         assert run.id is not None
         return run.id
 
@@ -105,9 +105,9 @@ def test_a_batch_of_outcomes_is_one_transaction_and_its_parses_one_batch(sent, d
     again = PagesRejected(pages=(*rejected.pages, rejected.pages[0]))
     store_tasks.record_rejections_task.apply(args=(again.model_dump(mode="json"),))
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        states = {p.canonical_url: p.state for u in urls if (p := repo.page(u)) is not None}
-        assert len(repo.off_topic_pages_since(None, 0, 10)) == 3
+        uow = UnitOfWork(session)
+        states = {p.canonical_url: p.state for u in urls if (p := uow.pages.get(u)) is not None}
+        assert len(uow.pages.off_topic_since(None, 0, 10)) == 3
     assert states == dict(zip(urls, ["done", "done", "done", "parsing", "failed"], strict=True))
 
 
@@ -121,14 +121,14 @@ def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, d
     second = DiscoveredUrl(url="https://news.example/autre", found_as="https://news.example/autre")
     event = UrlsDiscovered(source="news", run_id=run_id, urls=(first, second, first))  # listed twice
     with transaction(engine(db_url)) as session:
-        commands = crawling.record_urls(Repository(session), event, crawling.RefetchPolicy())
+        commands = urls.record_urls(UnitOfWork(session), event, urls.RefetchPolicy())
     assert [(c.url, c.source, c.run_id, c.hints.title) for c in commands] == [
         (first.found_as, "news", run_id, "La FM6SS signe un accord"),
         (second.found_as, "news", run_id, None),
     ]
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        page = repo.page(first.url)
+        uow = UnitOfWork(session)
+        page = uow.pages.get(first.url)
         assert page is not None
         assert (page.url, page.source, page.state, page.run_id, page.attempts) == (
             first.found_as,
@@ -141,7 +141,7 @@ def test_discovered_pages_are_queued_once_each_with_what_the_source_said(sent, d
         assert page.queued_at is not None and page.discovered_at is not None
         # Listed again (outside any run): the pages are in flight, nothing is sent.
         again = UrlsDiscovered(source="news", urls=event.urls)
-        assert crawling.record_urls(repo, again, crawling.RefetchPolicy()) == []
+        assert urls.record_urls(uow, again, urls.RefetchPolicy()) == []
     assert counts(db_url, run_id)["fetches_queued"] == 2
 
 
@@ -156,11 +156,11 @@ def test_outcomes_of_pages_never_queued_create_their_pages(sent, db_url):
     )
     lost = FetchFailed(url="https://presse.example/absent", reason="http_404", detail="Not Found", status=404)
     with transaction(engine(db_url)) as session:
-        commands = crawling.record_fetches(Repository(session), [done], [lost])
+        commands = fetches.record_fetches(UnitOfWork(session), [done], [lost])
     assert [(c.url, c.archive_key) for c in commands] == [(done.url, "k1")]
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        fetched, failed = repo.page("https://presse.example/accord"), repo.page(lost.url)
+        uow = UnitOfWork(session)
+        fetched, failed = uow.pages.get("https://presse.example/accord"), uow.pages.get(lost.url)
         assert fetched is not None and failed is not None
         assert (fetched.url, fetched.source, fetched.state, fetched.archive_key) == (
             done.url,
@@ -177,33 +177,33 @@ def test_outcomes_of_pages_never_queued_create_their_pages(sent, db_url):
         assert fetched.fetched_at is not None and failed.fetched_at is not None
     # The same failure again: the stored page counts a second attempt.
     with transaction(engine(db_url)) as session:
-        assert crawling.record_fetches(Repository(session), [], [lost]) == []
+        assert fetches.record_fetches(UnitOfWork(session), [], [lost]) == []
     with transaction(engine(db_url)) as session:
-        again = Repository(session).page(lost.url)
+        again = UnitOfWork(session).pages.get(lost.url)
         assert again is not None and again.attempts == 2
 
 
 def test_tallied_counts_are_written_at_commit_and_dropped_with_a_rollback(sent, db_url):
     run_id = start(db_url)
     with transaction(engine(db_url)) as session:
-        Repository(session, tally=True).count(run_id, "pages_fetched", 2)  # no flush_counts: the commit
+        UnitOfWork(session, tally=True).count(run_id, "pages_fetched", 2)  # no flush_counts: the commit
     with pytest.raises(RuntimeError), transaction(engine(db_url)) as session:
-        Repository(session, tally=True).count(run_id, "pages_fetched", 5)
+        UnitOfWork(session, tally=True).count(run_id, "pages_fetched", 5)
         raise RuntimeError("the batch fails")
     with transaction(engine(db_url)) as session:
-        assert Repository(session).counts_of_run(run_id) == {"pages_fetched": 2}
+        assert UnitOfWork(session).runs.counts(run_id) == {"pages_fetched": 2}
 
 
 def test_tallied_counts_are_written_once_at_flush(sent, db_url):
     run_id = start(db_url)
     with transaction(engine(db_url)) as session:
-        repo = Repository(session, tally=True)
+        uow = UnitOfWork(session, tally=True)
         for _ in range(3):
-            repo.count(run_id, "pages_fetched")
-        repo.count(run_id, "pages_fetched", 0)
-        assert repo.counts_of_run(run_id) == {}
-        repo.flush_counts()
-        assert repo.counts_of_run(run_id) == {"pages_fetched": 3}
+            uow.count(run_id, "pages_fetched")
+        uow.count(run_id, "pages_fetched", 0)
+        assert uow.runs.counts(run_id) == {}
+        uow.flush_counts()
+        assert uow.runs.counts(run_id) == {"pages_fetched": 3}
 
 
 def _parsed(db_url: str, urls: list[str]) -> int:
@@ -214,7 +214,7 @@ def _parsed(db_url: str, urls: list[str]) -> int:
         for i, u in enumerate(urls)
     ]
     with transaction(engine(db_url)) as session:
-        crawling.record_fetches(Repository(session), fetched)
+        fetches.record_fetches(UnitOfWork(session), fetched)
     return run_id
 
 
@@ -255,15 +255,15 @@ def test_a_parse_batch_s_articles_come_in_one_message_and_are_stored_one_transac
         "agreements_updated": 1,  # the copy is a second source of the first
     }
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done"] * 3
-        assert len(repo.list_agreements({}, 0, 10)) == 2
+        uow = UnitOfWork(session)
+        assert [p.state for u in urls if (p := uow.pages.get(u)) is not None] == ["done"] * 3
+        assert len(uow.agreements.listed({}, 0, 10)) == 2
     # Delivered again: every report is unchanged, nothing is added.
     again = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),)).get()
     assert again == {"unchanged": 3}
     assert counts(db_url, run_id)["articles_new"] == 2
     with transaction(engine(db_url)) as session:
-        assert len(Repository(session).list_agreements({}, 0, 10)) == 2
+        assert len(UnitOfWork(session).agreements.listed({}, 0, 10)) == 2
 
 
 def _two_reports(db_url: str) -> tuple[list[str], int, ArticlesParsed]:
@@ -288,10 +288,10 @@ def test_an_article_that_fails_in_a_batch_is_sent_alone_and_the_others_are_store
     urls, run_id, batch = _two_reports(db_url)
     original = module.ingest_article
 
-    def failing(repo, report):
+    def failing(uow, report):
         if report.url == urls[1]:
             raise ValueError("a report the store cannot read")
-        return original(repo, report)
+        return original(uow, report)
 
     monkeypatch.setattr(module, "ingest_article", failing)
     alone: list[tuple[str, dict]] = []
@@ -303,9 +303,9 @@ def test_an_article_that_fails_in_a_batch_is_sent_alone_and_the_others_are_store
     assert [(name, payload["url"]) for name, payload in alone] == [(INGEST_ARTICLE, urls[1])]
     assert ArticleParsed.model_validate(alone[0][1]) == batch.articles[1]
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        assert len(repo.list_agreements({}, 0, 10)) == 1
-        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done", "parsing"]
+        uow = UnitOfWork(session)
+        assert len(uow.agreements.listed({}, 0, 10)) == 1
+        assert [p.state for u in urls if (p := uow.pages.get(u)) is not None] == ["done", "parsing"]
     assert counts(db_url, run_id)["articles_new"] == 1
 
 
@@ -316,13 +316,13 @@ def test_a_database_error_in_a_batch_retries_only_the_articles_not_stored(sent, 
 
     urls, run_id, batch = _two_reports(db_url)
     original, calls = module.ingest_article, []
-    monkeypatch.setattr(module, "retry_delay", lambda retries, rand=None: 0)
+    monkeypatch.setattr(module, "backoff", lambda *args, **kwargs: 0)
 
-    def flaky(repo, report):
+    def flaky(uow, report):
         calls.append(report.url)
         if calls == [urls[0], urls[1]]:  # the second article's first try
             raise OperationalError("INSERT ...", {}, Exception("server closed the connection"))
-        return original(repo, report)
+        return original(uow, report)
 
     monkeypatch.setattr(module, "ingest_article", flaky)
     retried = store_tasks.ingest_articles_task.apply(args=(batch.model_dump(mode="json"),), throw=False)
@@ -331,8 +331,8 @@ def test_a_database_error_in_a_batch_retries_only_the_articles_not_stored(sent, 
     found = counts(db_url, run_id)
     assert {k: v for k, v in found.items() if k.startswith("articles")} == {"articles_new": 2}
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        assert [p.state for u in urls if (p := repo.page(u)) is not None] == ["done", "done"]
+        uow = UnitOfWork(session)
+        assert [p.state for u in urls if (p := uow.pages.get(u)) is not None] == ["done", "done"]
 
 
 def test_a_repository_forgets_the_pages_it_read_when_its_transaction_ends(sent, db_url):
@@ -341,11 +341,11 @@ def test_a_repository_forgets_the_pages_it_read_when_its_transaction_ends(sent, 
 
     url = "https://presse.example/plus-tard"
     with Session(engine(db_url)) as session:
-        repo = Repository(session)
+        uow = UnitOfWork(session)
         with session.begin():
-            repo.preload_pages([url])
-            assert repo.page(url) is None
+            uow.pages.preload([url])
+            assert uow.pages.get(url) is None
         _parsed(db_url, [url])  # another transaction records its fetch
         with session.begin():
-            page = repo.page(url)
+            page = uow.pages.get(url)
             assert page is not None and page.state == "parsing"

@@ -13,9 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 def _worker(url: str, start: mp.synchronize.Barrier, offset: int, out: mp.Queue) -> None:
-    from services.store.db import make_engine, transaction
-    from services.store.ingest import ingest_article
-    from services.store.repository import Repository
+
+    from services.store.db.engine import make_engine, transaction
+    from services.store.db.unit_of_work import UnitOfWork
+    from services.store.ingest.handler import ingest_article
 
     engine = make_engine(url)
     start.wait()
@@ -31,7 +32,7 @@ def _worker(url: str, start: mp.synchronize.Barrier, offset: int, out: mp.Queue)
         for attempt in range(5):  # what Celery's autoretry does on a unique-key race
             try:
                 with transaction(engine) as session:
-                    statuses.append(ingest_article(Repository(session), ev).status)
+                    statuses.append(ingest_article(UnitOfWork(session), ev).status)
                 break
             except Exception:
                 if attempt == 4:
@@ -41,6 +42,8 @@ def _worker(url: str, start: mp.synchronize.Barrier, offset: int, out: mp.Queue)
 
 
 def test_two_store_processes_make_one_agreement(pg_url):
+    from services.store.db.unit_of_work import UnitOfWork
+
     ctx = mp.get_context("spawn")
     start, out = ctx.Barrier(2), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(pg_url, start, k, out)) for k in (0, 1)]
@@ -52,33 +55,32 @@ def test_two_store_processes_make_one_agreement(pg_url):
         assert p.exitcode == 0
     assert sum(len(r) for r in results) == 12
 
-    from services.store.db import transaction
-    from services.store.repository import Repository
+    from services.store.db.engine import transaction
     from tests.conftest import engine
 
     with transaction(engine(pg_url)) as session:
-        repo = Repository(session)
-        agreements = repo.list_agreements({}, 0, 100)
+        uow = UnitOfWork(session)
+        agreements = uow.agreements.listed({}, 0, 100)
         assert len(agreements) == 1
-        assert len(repo.sources(agreements[0].id)) == 12
-        versions = [c.version for c in repo.changes_after(0, 1000) if c.entity == "agreement"]
+        assert len(uow.evidence.sources(agreements[0].id)) == 12
+        versions = [c.version for c in uow.feed.changes_after(0, 1000) if c.entity == "agreement"]
         assert versions == sorted(versions) and len(set(versions)) == len(versions)
 
 
 def _at_once(pg_url: str, first, second):
-    """`first(repo)` runs in a transaction held open; `second(repo)` starts while it is open, and the first
+    """`first(uow)` runs in a transaction held open; `second(uow)` starts while it is open, and the first
     commits half a second later. Both results."""
     import threading
 
-    from services.store.db import transaction
-    from services.store.repository import Repository
+    from services.store.db.engine import transaction
+    from services.store.db.unit_of_work import UnitOfWork
     from tests.conftest import engine
 
     out, holding, release = {}, threading.Event(), threading.Event()
 
     def hold_open() -> None:
         with transaction(engine(pg_url)) as session:
-            out["first"] = first(Repository(session))
+            out["first"] = first(UnitOfWork(session))
             holding.set()
             release.wait(30)
 
@@ -87,28 +89,29 @@ def _at_once(pg_url: str, first, second):
     assert holding.wait(30)
     threading.Timer(0.5, release.set).start()  # the first commits while the second waits on its rows
     with transaction(engine(pg_url)) as session:
-        out["second"] = second(Repository(session))
+        out["second"] = second(UnitOfWork(session))
     thread.join(30)
     return out["first"], out["second"]
 
 
 def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
     """The second waits for the first's commit and finds its row: no unique-key error, no retry."""
+
     from services.bus.messages import OrgRef
-    from services.store.db import transaction
-    from services.store.repository import Repository
+    from services.store.db.engine import transaction
+    from services.store.db.unit_of_work import UnitOfWork
     from tests.conftest import engine
 
     first = OrgRef(key="universite-euromed-de-fes", name="Université Euromed de Fès", aliases=("UEMF",))
     second = OrgRef(key=first.key, name="جامعة الأورومتوسطية بفاس", aliases=("Euromed Fès",))
     ids = _at_once(
         pg_url,
-        lambda repo: repo.upsert_organizations([first])[0].id,
-        lambda repo: repo.upsert_organizations([second])[0].id,
+        lambda uow: uow.organizations.upsert([first])[0].id,
+        lambda uow: uow.organizations.upsert([second])[0].id,
     )
     assert ids[0] == ids[1]
     with transaction(engine(pg_url)) as session:
-        (stored,) = Repository(session).organizations([ids[0]])
+        (stored,) = UnitOfWork(session).organizations.many([ids[0]])
         assert stored.name == first.name  # the first to commit names it; the second adds its names
         assert set(stored.aliases) == {"UEMF", "Euromed Fès", "جامعة الأورومتوسطية بفاس"}
 
@@ -116,12 +119,13 @@ def test_two_workers_naming_a_new_organization_at_once_share_one_row(pg_url):
 def test_two_workers_naming_a_new_person_at_once_share_one_row(pg_url):
     """Reports of two partners, stored at once, name the same signatory for the first time: the second
     waits for the first's commit and finds the person, instead of failing on the unique key."""
-    from services.store.db import transaction
-    from services.store.repository import Repository
+
+    from services.store.db.engine import transaction
+    from services.store.db.unit_of_work import UnitOfWork
     from tests.conftest import engine
 
     def ids(names: dict[str, str]):
-        return lambda repo: {k: p.id for k, p in repo.upsert_people(names).items()}
+        return lambda uow: {k: p.id for k, p in uow.organizations.upsert_people(names).items()}
 
     first, second = _at_once(
         pg_url,
@@ -130,7 +134,9 @@ def test_two_workers_naming_a_new_person_at_once_share_one_row(pg_url):
     )
     assert second["karim-idrissi"] == first["karim-idrissi"]
     with transaction(engine(pg_url)) as session:
-        stored = Repository(session).upsert_people({"karim-idrissi": "autre", "salma-alaoui": "autre"})
+        stored = UnitOfWork(session).organizations.upsert_people(
+            {"karim-idrissi": "autre", "salma-alaoui": "autre"}
+        )
         assert {k: p.name for k, p in stored.items()} == {
             "karim-idrissi": "Karim Idrissi",  # the first to commit names them
             "salma-alaoui": "Salma Alaoui",
@@ -146,9 +152,9 @@ def test_a_report_waits_only_for_reports_that_name_one_of_its_partners(pg_url):
     import sqlalchemy as sa
     from sqlalchemy.exc import OperationalError
 
-    from services.store.db import transaction
-    from services.store.ingest import ingest_article
-    from services.store.repository import Repository
+    from services.store.db.engine import transaction
+    from services.store.db.unit_of_work import UnitOfWork
+    from services.store.ingest.handler import ingest_article
     from tests.conftest import engine
     from tests.integration.test_ingest import MSPS, RARE
 
@@ -163,17 +169,17 @@ def test_a_report_waits_only_for_reports_that_name_one_of_its_partners(pg_url):
 
     def hold_open() -> None:
         with transaction(engine(pg_url)) as session:
-            ingest_article(Repository(session), first)
+            ingest_article(UnitOfWork(session), first)
             holding.set()
             release.wait(30)
 
     def store(report, wait_s: float) -> str:
         with transaction(engine(pg_url)) as session:
             session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(wait_s * 1000)}ms'"))
-            return ingest_article(Repository(session), report).status
+            return ingest_article(UnitOfWork(session), report).status
 
     with transaction(engine(pg_url)) as session:  # known already: a new one is waited on by all who name it
-        Repository(session).upsert_organizations([FM6SS, AZ, MSPS])
+        UnitOfWork(session).organizations.upsert([FM6SS, AZ, MSPS])
     thread = threading.Thread(target=hold_open)
     thread.start()
     try:

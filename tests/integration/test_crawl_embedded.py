@@ -11,8 +11,8 @@ from services.bus import runtime
 from services.bus.settings import Settings
 from services.crawler import bootstrap
 from services.crawler.settings import CrawlerSettings
-from services.store.api import create_api
-from services.store.db import migrate
+from services.store.api.main import create_api
+from services.store.db.engine import migrate
 from tests.conftest import engine
 from tests.fixtures.site import MANIFEST, FixtureSite, serve, source_specs
 

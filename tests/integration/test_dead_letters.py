@@ -11,8 +11,8 @@ from services.bus.messages import ParsePage
 from services.bus.routing import PARSE_PAGE
 from services.bus.settings import Settings
 from services.cli import cli
-from services.store.api import create_api
-from services.store.db import migrate
+from services.store.api.main import create_api
+from services.store.db.engine import migrate
 from tests.conftest import engine
 
 TOKEN = "operator-token-for-tests-0123"

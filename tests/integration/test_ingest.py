@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef, PersonRole
 from services.parser.fingerprint import minhash_signature, text_hash
-from services.store.agreements import signing_of_agreement, signings
-from services.store.db import transaction
-from services.store.ingest import ingest_article
-from services.store.models import Agreement
-from services.store.repository import EvidenceRow, Repository
-from services.store.resolution import signing_from_json
-from services.store.views import agreement_out
+from services.store.api.presenters import agreement_out
+from services.store.db.agreements import EvidenceRow
+from services.store.db.engine import transaction
+from services.store.db.models import Agreement
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.handler import ingest_article
+from services.store.ingest.signing import signing_from_json, signings, signings_of_agreements
 from tests.conftest import engine
 
 FM6SS = OrgRef(
@@ -86,15 +86,15 @@ def candidate(
 
 def ingest(url: str, ev: ArticleParsed):
     with transaction(engine(url)) as session:
-        return ingest_article(Repository(session), ev)
+        return ingest_article(UnitOfWork(session), ev)
 
 
 def snapshot(url: str) -> list[dict]:
     with transaction(engine(url)) as session:
-        repo = Repository(session)
+        uow = UnitOfWork(session)
         rows = [
-            agreement_out(repo, a).model_dump(exclude={"first_seen", "updated_at", "id"})
-            for a in repo.list_agreements({}, 0, 1000)
+            agreement_out(uow, a).model_dump(exclude={"first_seen", "updated_at", "id"})
+            for a in uow.agreements.listed({}, 0, 1000)
         ]
     for row in rows:
         row["sources"] = sorted(s["url"] for s in row["sources"])
@@ -121,7 +121,7 @@ def test_the_same_article_twice_changes_nothing(db_url):
     assert first.status == "new" and again.status == "unchanged"
     assert snapshot(db_url) == before
     with transaction(engine(db_url)) as session:
-        assert Repository(session).counts()["changes"] == 2  # one article row, one agreement row
+        assert UnitOfWork(session).feed.counts()["changes"] == 2  # one article row, one agreement row
 
 
 def test_exact_and_near_copies_become_sources_not_agreements(db_url):
@@ -292,12 +292,12 @@ def test_a_later_three_party_memorandum_with_the_same_company_is_another_agreeme
     assert len(snapshot(db_url)) == 2
 
 
-def _stored_and_read(repo: Repository) -> list[tuple[object, object]]:
+def _stored_and_read(uow: UnitOfWork) -> list[tuple[object, object]]:
     """Each agreement's signing as stored with it, beside the same read from its evidence."""
     out = []
-    for stored in repo.agreements_with_party_set("astrazeneca"):
+    for stored in uow.agreements.with_party_set("astrazeneca"):
         assert stored.signing is not None
-        out.append((signing_from_json(stored.signing), signing_of_agreement(repo, stored.id)))
+        out.append((signing_from_json(stored.signing), signings_of_agreements(uow, [stored.id])[stored.id]))
     return out
 
 
@@ -315,7 +315,7 @@ def test_the_stored_signing_summary_is_what_the_evidence_says(db_url):
     )
     ingest(db_url, event("https://d.ma/rare", other * 3, RARE_AG, published=date(2024, 6, 2)))
     with transaction(engine(db_url)) as session:
-        pairs = _stored_and_read(Repository(session))
+        pairs = _stored_and_read(UnitOfWork(session))
     assert len(pairs) == 2
     for stored, read in pairs:
         assert stored == read
@@ -328,14 +328,14 @@ def test_the_stored_signing_summary_is_what_the_evidence_says(db_url):
 def test_reports_added_in_the_transaction_count_before_the_summary_is_written(db_url):
     ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG, published=date(2024, 3, 15)))
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        (stored,) = repo.agreements_with_party_set("astrazeneca")
-        article = repo.article_by_canonical_url("https://a.ma/1")
+        uow = UnitOfWork(session)
+        (stored,) = uow.agreements.with_party_set("astrazeneca")
+        article = uow.articles.with_original("https://a.ma/1", "")[0]
         assert article is not None and article.id is not None
-        repo.add_evidence(
+        uow.evidence.add(
             [EvidenceRow(agreement_id=stored.id, article_id=article.id, field="place", value="Rabat")]
         )
-        assert "rabat" in signings(repo, repo.agreements_with_party_set("astrazeneca"))[stored.id].places
+        assert "rabat" in signings(uow, uow.agreements.with_party_set("astrazeneca"))[stored.id].places
         session.rollback()
 
 
@@ -350,7 +350,7 @@ def test_an_agreement_stored_without_a_summary_is_read_from_its_evidence(db_url)
     ingest(db_url, event("https://b.ma/2", text, later, published=date(2024, 3, 19)))
     assert len(snapshot(db_url)) == 1
     with transaction(engine(db_url)) as session:
-        ((stored, read),) = _stored_and_read(Repository(session))
+        ((stored, read),) = _stored_and_read(UnitOfWork(session))
     assert stored == read
 
 
@@ -364,16 +364,16 @@ def test_a_party_named_twice_in_a_report_is_one_organization(db_url):
 def test_change_rows_are_written_at_commit_in_the_order_they_were_recorded(db_url):
     ingest(db_url, event("https://a.ma/1", CANCER * 3, CANCER_AG))
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        before = repo.last_change_seq()
+        uow = UnitOfWork(session)
+        before = uow.feed.last_seq()
         for i in range(3):
-            repo.record_change("article", 100 + i, "updated", None, {"n": i})
-        assert repo.last_change_seq() == before  # kept until the transaction ends
+            uow.record_change("article", 100 + i, "updated", None, {"n": i})
+        assert uow.feed.last_seq() == before  # kept until the transaction ends
     with pytest.raises(RuntimeError), transaction(engine(db_url)) as session:
-        Repository(session).record_change("article", 200, "updated", None, {})
+        UnitOfWork(session).record_change("article", 200, "updated", None, {})
         raise RuntimeError("rolled back: its change row is never written")
     with transaction(engine(db_url)) as session:
-        rows = Repository(session).changes_after(before, 10)
+        rows = UnitOfWork(session).feed.changes_after(before, 10)
     assert [(c.entity_id, c.payload) for c in rows] == [(100 + i, {"n": i}) for i in range(3)]
 
 
@@ -385,9 +385,9 @@ def test_an_article_whose_text_another_original_has_is_its_copy_even_if_it_had_t
     copy = ingest(db_url, event("https://b.ma/1", CANCER * 3, CANCER_AG))
     assert (again.status, copy.status) == ("updated", "duplicate")
     with transaction(engine(db_url)) as session:
-        repo = Repository(session)
-        itself, none = repo.article_and_original("https://a.ma/1", text_hash(CANCER * 3))
-        existing, original = repo.article_and_original("https://b.ma/1", text_hash(CANCER * 3))
+        uow = UnitOfWork(session)
+        itself, none = uow.articles.with_original("https://a.ma/1", text_hash(CANCER * 3))
+        existing, original = uow.articles.with_original("https://b.ma/1", text_hash(CANCER * 3))
     assert itself is not None and itself.duplicate_of is None and none is None
     assert existing is not None and original is not None
     assert (existing.canonical_url, original.canonical_url) == ("https://b.ma/1", "https://a.ma/1")

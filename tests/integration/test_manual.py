@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from services.store.db import transaction
-from services.store.manual import ManualError, correct_fields, merge_agreements, split_agreement
-from services.store.repository import Repository
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event, ingest, snapshot
 
@@ -28,12 +28,12 @@ RARE_EV = event(
 
 def apply(url: str, fn, *args):
     with transaction(engine(url)) as session:
-        return fn(Repository(session), *args)
+        return fn(UnitOfWork(session), *args)
 
 
 def ids(url: str) -> list[int]:
     with transaction(engine(url)) as session:
-        return [a.id for a in Repository(session).list_agreements({}, 0, 100)]
+        return [a.id for a in UnitOfWork(session).agreements.listed({}, 0, 100)]
 
 
 def reparse(url: str) -> None:
@@ -63,7 +63,7 @@ def test_split_survives_a_reparse(db_url):
     ingest(db_url, copy)
     (only,) = ids(db_url)
     with transaction(engine(db_url)) as session:
-        second = Repository(session).article_by_canonical_url("https://b.ma/report").id
+        second = UnitOfWork(session).articles.with_original("https://b.ma/report", "")[0].id
     new = apply(db_url, split_agreement, only, [second])
     ingest(db_url, copy.model_copy(update={"parser_version": "2"}))
     ingest(db_url, CANCER_EV.model_copy(update={"parser_version": "2"}))

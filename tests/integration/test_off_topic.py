@@ -12,10 +12,10 @@ from services.bus.celery_app import publish
 from services.bus.messages import ParsePage
 from services.bus.routing import PARSE_PAGE
 from services.bus.settings import Settings
-from services.store.db import migrate, transaction
-from services.store.models import Article, Rejection
-from services.store.reparse import count_articles, reparse_commands
-from services.store.repository import Repository
+from services.store.db.engine import migrate, transaction
+from services.store.db.models import Article, Rejection
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.reparse import count_articles, reparse_commands
 from tests.conftest import engine
 
 SPORT = (
@@ -83,8 +83,8 @@ def test_reparse_sends_off_topic_pages_again_screened_and_articles_unscreened(cr
         ("https://quotidien.example.ma/sport/derby", True),
     }
     with transaction(eng) as session:
-        repo = Repository(session)
-        assert len(repo.off_topic_pages_since(None, 0, 10)) == 1
+        uow = UnitOfWork(session)
+        assert len(uow.pages.off_topic_since(None, 0, 10)) == 1
     for command in commands:  # the same parser decides the same: nothing new, nothing twice
         publish(runtime.app(), PARSE_PAGE, command)
     assert len(rows(db_url, Article)) == 1 and len(rows(db_url, Rejection)) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from services.store.db import migrate
+from services.store.db.engine import migrate
 
 
 def test_person_keys_are_folded_again_and_spellings_merged(tmp_path: Path):

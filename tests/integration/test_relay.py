@@ -12,9 +12,9 @@ import httpx
 import pytest
 import redis
 
-from services.store.db import transaction
-from services.store.relay import DeliveryError, RedisStreamSink, WebhookSink, relay
-from services.store.repository import Repository
+from services.store.db.engine import transaction
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.operations.relay import DeliveryError, RedisStreamSink, WebhookSink, relay
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event, ingest
 
@@ -60,7 +60,7 @@ def test_changes_reach_the_redis_stream_once_and_in_order(db_url, stream):
     with transaction(
         engine(db_url)
     ) as session:  # a cursor lost in a crash: delivered again, refused by Redis
-        Repository(session).relay_cursor(sink.name).seq = 0
+        UnitOfWork(session).feed.relay_cursor(sink.name).seq = 0
     relay(engine(db_url), sink)
     entries = client.xrange(name)
     seqs = [int(fields[b"seq"]) for _, fields in entries]
@@ -103,7 +103,7 @@ def test_a_dead_webhook_keeps_its_cursor_and_says_why(db_url):
     with pytest.raises(DeliveryError, match="HTTP 500"):
         relay(engine(db_url), dead)
     with transaction(engine(db_url)) as session:
-        cursor = Repository(session).relay_cursor(dead.name)
+        cursor = UnitOfWork(session).feed.relay_cursor(dead.name)
         assert (cursor.seq, cursor.failures) == (0, 1) and "HTTP 500" in cursor.last_error
 
 
@@ -111,13 +111,13 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
     from services.bus import runtime
     from services.bus.routing import RELAY_CHANGES
     from services.bus.settings import Settings
-    from services.store import tasks
+    from services.store import bootstrap, tasks
 
     env.setenv("FM6SS_DATABASE_URL", db_url)
     env.setenv("FM6SS_REDIS_URL", "redis://127.0.0.1:6379/13")
     runtime.configure(Settings())
-    tasks.sinks.cache_clear()  # built for this test's settings
-    tasks._redis.cache_clear()
+    bootstrap.sinks.cache_clear()  # built for this test's settings
+    bootstrap.redis_client.cache_clear()
     client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
     client.delete(tasks.RELAY_PENDING)
     asked: list[str] = []
@@ -132,8 +132,8 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
         assert asked == [RELAY_CHANGES, RELAY_CHANGES]  # once a relay has started, a commit asks again
     finally:
         client.delete(tasks.RELAY_PENDING)
-        tasks.sinks.cache_clear()
-        tasks._redis.cache_clear()
+        bootstrap.sinks.cache_clear()
+        bootstrap.redis_client.cache_clear()
 
 
 def test_two_first_relays_at_once_create_one_cursor_and_both_succeed(db_url):
@@ -146,7 +146,7 @@ def test_two_first_relays_at_once_create_one_cursor_and_both_succeed(db_url):
         try:
             barrier.wait(timeout=10)
             with transaction(engine(db_url)) as session:
-                Repository(session).relay_cursor("redis-stream:race")
+                UnitOfWork(session).feed.relay_cursor("redis-stream:race")
         except BaseException as exc:  # collected: a thread's failure must fail the test
             errors.append(exc)
 
@@ -157,4 +157,4 @@ def test_two_first_relays_at_once_create_one_cursor_and_both_succeed(db_url):
         thread.join(timeout=30)
     assert errors == []
     with transaction(engine(db_url)) as session:
-        assert [c.name for c in Repository(session).relay_cursors()] == ["redis-stream:race"]
+        assert [c.name for c in UnitOfWork(session).feed.relay_cursors()] == ["redis-stream:race"]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.bus.metrics import FETCHES_KEY, TASK_SECONDS_KEY, latency_fields, read, write
 from services.bus.settings import Settings
-from services.store.api import create_api
+from services.store.api.main import create_api
 from tests.conftest import engine
 
 URL = "redis://127.0.0.1:6379/14"

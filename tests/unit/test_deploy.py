@@ -11,6 +11,7 @@ from typer.main import get_command
 from services.bus.settings import Settings
 from services.cli import cli
 from services.crawler.settings import CrawlerSettings
+from services.store.settings import StoreSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -42,6 +43,7 @@ def test_one_worker_service_per_queue_and_exactly_one_beat():
 def test_variables_are_settings_and_secrets_are_required():
     known = {f"FM6SS_{n.upper()}" for n in Settings.model_fields}
     known |= {f"FM6SS_CRAWLER_{n.upper()}" for n in CrawlerSettings.model_fields}
+    known |= {f"FM6SS_{n.upper()}" for n in StoreSettings.model_fields}
     for service in APP_SERVICES.values():
         assert set(service["environment"]) <= known
     text = (ROOT / "docker-compose.yml").read_text()

@@ -20,7 +20,7 @@ from services.bus.metrics import (
     parse,
 )
 from services.bus.routing import INGEST_ARTICLE, RECORD_FETCH, RECORD_FETCH_FAILURE, RECORD_URLS
-from services.store.metrics import WorkerCollector
+from services.store.api.metrics import WorkerCollector
 
 FETCH = {"url": "https://www.lematin.ma/societe/fm6ss-convention", "source": "le-matin"}
 

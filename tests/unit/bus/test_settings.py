@@ -22,27 +22,6 @@ def test_time_limits_must_stay_below_the_visibility_timeout(env):
         Settings()
 
 
-def test_production_refuses_to_run_without_an_operator_token(env):
-    env.setenv("FM6SS_ENVIRONMENT", "production")
-    with pytest.raises(ValidationError, match="API_TOKEN"):
-        Settings()
-    env.setenv("FM6SS_API_TOKEN", "short")
-    with pytest.raises(ValidationError, match="at least 16"):
-        Settings()
-
-
-def test_a_read_token_is_optional_and_at_least_16_characters(env):
-    assert Settings().api_read_token is None
-    env.setenv("FM6SS_API_READ_TOKEN", "court")
-    with pytest.raises(ValidationError, match="API_READ_TOKEN must be at least 16"):
-        Settings()
-    env.setenv("FM6SS_API_READ_TOKEN", "jeton-de-lecture-2025")
-    assert Settings().api_read_token == "jeton-de-lecture-2025"
-
-
 def test_an_empty_variable_is_unset_as_env_example_lists_them(env):
-    env.setenv("FM6SS_API_TOKEN", "")
-    env.setenv("FM6SS_API_READ_TOKEN", "")
     env.setenv("FM6SS_BROKER_URL", "")
-    s = Settings()
-    assert s.api_token is None and s.api_read_token is None and s.embedded
+    assert Settings().embedded

@@ -14,6 +14,7 @@ from services.bus.messages import (
     SourceSpec,
     UrlsDiscovered,
 )
+from services.bus.retry import backoff
 from services.bus.routing import (
     FETCH_PAGE,
     FETCH_PAGES,
@@ -24,7 +25,7 @@ from services.bus.routing import (
 )
 from services.bus.settings import Settings
 from services.crawler import bootstrap, tasks
-from services.crawler.errors import Retryable, backoff, retry_after
+from services.crawler.errors import Retryable, retry_after
 
 from .fakes import make_deps, respond
 

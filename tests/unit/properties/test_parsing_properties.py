@@ -13,7 +13,7 @@ from services.crawler.links import DiscoveryError
 from services.import_lines import BadLine, ImportLine, read_lines
 from services.parser.agreements import extract_agreements
 from services.parser.article import extract_article
-from services.parser.pipeline import read_body
+from services.parser.pipeline import decode, read_page
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text mixing the languages the parser reads, with markup and the names it looks for.
@@ -163,5 +163,5 @@ def test_discovery_refuses_with_a_reason_or_returns_canonical_links(body, kind):
 @FAST
 @given(st.binary(max_size=2000), st.sampled_from(["html", "text"]))
 def test_any_body_reads_as_an_article(body, content_kind):
-    article = read_body(body, content_kind, "https://example.ma/a")
+    article = read_page(decode(body), content_kind, "https://example.ma/a")
     assert isinstance(article.text, str)

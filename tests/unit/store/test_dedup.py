@@ -1,5 +1,8 @@
+import pytest
+
+from services.bus.messages import MINHASH_PERMUTATIONS
 from services.parser.fingerprint import minhash_signature
-from services.store import dedup
+from services.store.ingest import dedup
 
 BASE = (
     "La Fondation a signé mardi à Rabat une convention de partenariat avec l'agence nationale pour "
@@ -28,3 +31,14 @@ def test_a_different_story_does_not_pass():
         "d'urgences et d'une maternité, en présence des élus et des professionnels de la région. "
     ) * 3
     assert dedup.jaccard_estimate(minhash_signature(BASE), minhash_signature(other)) < 0.2
+
+
+@pytest.mark.parametrize("length", [MINHASH_PERMUTATIONS // 2, MINHASH_PERMUTATIONS + 8])
+def test_a_signature_of_another_length_is_refused_not_banded_into_nothing(length):
+    """A parser computing another number of permutations would store articles no probe ever meets."""
+    with pytest.raises(dedup.SignatureLengthError, match=f"{length} values"):
+        dedup.bands(tuple(range(length)))
+
+
+def test_the_parser_signs_with_the_length_the_store_bands():
+    assert len(minhash_signature(BASE)) == MINHASH_PERMUTATIONS == dedup.BANDS * dedup.ROWS

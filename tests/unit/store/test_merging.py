@@ -1,7 +1,7 @@
 import itertools
 from datetime import date
 
-from services.store.merging import Support, merge
+from services.store.ingest.merging import Support, merge
 
 
 def s(field, value, published, url, precision=None, confidence=1.0):

@@ -1,6 +1,7 @@
 from datetime import date
 
-from services.store.resolution import Signing, best_match, date_verdict, match_score, party_set
+from services.store.ingest.resolution import best_match, date_verdict, match_score, party_set
+from services.store.ingest.signing import Signing
 
 
 def signing(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from services.bus.retry import backoff
 from services.store import tasks
-from services.store.tasks import MAX_RETRIES, StoreTask, retry_delay
+from services.store.tasks import MAX_RETRIES, RETRY_BASE_S, RETRY_MAX_S, StoreTask
+
+
+def retry_delay(retries: int, **kwargs: Any) -> float:
+    return backoff(retries, RETRY_BASE_S, RETRY_MAX_S, **kwargs)
+
 
 STORE_TASKS = [
     tasks.ingest_article_task,
@@ -61,3 +69,15 @@ def test_an_explicit_delay_is_kept() -> None:
         assert task.retry(countdown=0.5, throw=False).when == 0.5
     finally:
         task.pop_request()
+
+
+def test_the_relay_retries_with_the_same_schedule_and_its_own_bounds() -> None:
+    task = tasks.relay_changes_task
+    assert isinstance(task, StoreTask)
+    assert (task.retry_base_s, task.retry_max_s, task.max_retries) == (5, 300, 10)
+    task.push_request(retries=2, is_eager=True, called_directly=False, args=({},), kwargs={})
+    try:
+        retry = task.retry(exc=RuntimeError("sink down"), throw=False)
+    finally:
+        task.pop_request()
+    assert 10 <= retry.when <= 20

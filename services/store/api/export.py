@@ -1,0 +1,96 @@
+"""`fm6ss export`: agreements and articles as JSON lines or CSV, read in pages so memory stays flat.
+
+The JSON lines are the public records of schemas.py; the format is a documented contract (README).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any, Literal, TextIO
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.store.api.presenters import agreement_out, article_out
+from services.store.api.schemas import AgreementOut, ArticleOut
+from services.store.db.unit_of_work import UnitOfWork
+
+Kind = Literal["agreements", "articles"]
+PAGE = 200
+
+AGREEMENT_COLUMNS = (
+    "id",
+    "parties",
+    "kind",
+    "signed_on",
+    "signed_on_precision",
+    "place",
+    "event",
+    "themes",
+    "signatories",
+    "sources",
+    "version",
+    "updated_at",
+)
+ARTICLE_COLUMNS = (
+    "id",
+    "url",
+    "canonical_url",
+    "relevant",
+    "duplicate_of",
+    "lang",
+    "published",
+    "title",
+    "outlet",
+    "agreements",
+)
+
+
+def records(engine: Engine, kind: Kind) -> Iterator[dict[str, Any]]:
+    after = 0
+    while True:
+        with Session(engine) as session:
+            uow = UnitOfWork(session)
+            rows: list[AgreementOut] | list[ArticleOut]
+            if kind == "agreements":
+                rows = [agreement_out(uow, a) for a in uow.agreements.listed({}, after, PAGE)]
+            else:
+                rows = [article_out(uow, a) for a in uow.articles.listed({}, after, PAGE)]
+        if not rows:
+            return
+        for row in rows:
+            yield row.model_dump(mode="json")
+        after = rows[-1].id
+
+
+def write_jsonl(out: TextIO, rows: Iterator[dict[str, Any]]) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def write_csv(out: TextIO, kind: Kind, rows: Iterator[dict[str, Any]]) -> int:
+    columns = AGREEMENT_COLUMNS if kind == "agreements" else ARTICLE_COLUMNS
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    n = 0
+    for row in rows:
+        writer.writerow({k: _cell(k, row.get(k)) for k in columns})
+        n += 1
+    return n
+
+
+def _cell(column: str, value: Any) -> Any:
+    if column == "parties":
+        return "; ".join(p["name"] for p in value)
+    if column == "signatories":
+        return "; ".join(", ".join(x for x in (p["name"], p["role"], p["org"]) if x) for p in value)
+    if column == "sources":
+        return " ".join(s["url"] for s in value)
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value

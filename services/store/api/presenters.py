@@ -1,0 +1,127 @@
+"""Read side of the store: table rows turned into the public records of schemas.py."""
+
+from __future__ import annotations
+
+from services.store.api.schemas import (
+    AgreementDetail,
+    AgreementOut,
+    ArticleOut,
+    EvidenceOut,
+    OrganizationOut,
+    PartyOut,
+    PersonOut,
+    SourceOut,
+)
+from services.store.db.models import Agreement, Article, Organization
+from services.store.db.unit_of_work import UnitOfWork
+
+
+def party_out(org: Organization) -> PartyOut:
+    return PartyOut(
+        key=org.key,
+        name=org.name,
+        acronym=org.acronym,
+        aliases=org.aliases,
+        kind=org.kind,
+        country=org.country,
+        family=org.family,
+    )
+
+
+def organization_out(org: Organization) -> OrganizationOut:
+    assert org.id is not None
+    return OrganizationOut(id=org.id, **party_out(org).model_dump())
+
+
+def format_signed_on(agreement: Agreement) -> str | None:
+    if agreement.signed_on is None:
+        return None
+    iso = agreement.signed_on.isoformat()
+    return {"month": iso[:7], "year": iso[:4]}.get(agreement.signed_on_precision or "", iso)
+
+
+def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
+    assert agreement.id is not None
+    orgs = sorted(
+        uow.organizations.many(uow.agreements.party_ids(agreement.id)), key=lambda o: (not o.family, o.name)
+    )
+    org_names = {o.id: o.name for o in orgs}
+    people = []
+    for link, person in uow.agreements.people(agreement.id):
+        org_name = org_names.get(link.organization_id) if link.organization_id else None
+        if link.organization_id and org_name is None:
+            org_name = next((o.name for o in uow.organizations.many([link.organization_id])), None)
+        people.append((link.signed, PersonOut(name=person.name, role=link.role, org=org_name)))
+    return AgreementOut(
+        id=agreement.id,
+        parties=[party_out(o) for o in orgs],
+        kind=agreement.kind,
+        signed_on=format_signed_on(agreement),
+        signed_on_precision=agreement.signed_on_precision,
+        place=agreement.place,
+        event=agreement.event,
+        themes=agreement.themes,
+        signatories=[p for signed, p in people if signed],
+        people=[p for signed, p in people if not signed],
+        sources=_sources(uow, agreement.id),
+        alternatives=agreement.alternatives,
+        version=agreement.version,
+        first_seen=agreement.first_seen,
+        updated_at=agreement.updated_at,
+    )
+
+
+def _sources(uow: UnitOfWork, agreement_id: int) -> list[SourceOut]:
+    links = {s.article_id: s for s in uow.evidence.sources(agreement_id)}
+    articles = sorted(
+        uow.articles.many(links), key=lambda a: (a.published is None, a.published, a.canonical_url)
+    )
+    return [
+        SourceOut(
+            url=a.url,
+            canonical_url=a.canonical_url,
+            outlet=a.outlet,
+            published=a.published,
+            lang=a.lang,
+            title=a.title,
+            duplicate=a.duplicate_of is not None,
+            recalled=links[a.id].recalled if a.id is not None else False,
+        )
+        for a in articles
+    ]
+
+
+def agreement_detail(uow: UnitOfWork, agreement: Agreement) -> AgreementDetail:
+    assert agreement.id is not None
+    evidence = [
+        EvidenceOut(
+            field=row.field,
+            value=row.value,
+            precision=row.precision,
+            sentence=row.sentence,
+            confidence=row.confidence,
+            source_url=article.url,
+        )
+        for row, article in uow.evidence.of_agreement(agreement.id)
+    ]
+    return AgreementDetail(**agreement_out(uow, agreement).model_dump(), evidence=evidence)
+
+
+def article_out(uow: UnitOfWork, article: Article) -> ArticleOut:
+    assert article.id is not None
+    original = None
+    if article.duplicate_of is not None:
+        found = uow.articles.many([article.duplicate_of])
+        original = found[0].canonical_url if found else None
+    return ArticleOut(
+        id=article.id,
+        url=article.url,
+        canonical_url=article.canonical_url,
+        relevant=article.relevant,
+        duplicate_of=original,
+        lang=article.lang,
+        published=article.published,
+        title=article.title,
+        outlet=article.outlet,
+        agreements=uow.evidence.agreements_of(article.id),
+    )

@@ -1,0 +1,106 @@
+"""Store, API: operators' corrections of agreements (token required): merge, split, correct fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Body, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from services.store.api.deps import (
+    BODY_PROBLEMS,
+    MAX_ID,
+    EngineDep,
+    Id,
+    JsonDate,
+    Operator,
+    Problem,
+    RequestBody,
+    operators_router,
+)
+from services.store.api.presenters import agreement_detail
+from services.store.api.schemas import AgreementDetail
+from services.store.db.unit_of_work import unit_of_work
+from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
+
+operators = operators_router()
+
+
+class MergeRequest(RequestBody):
+    other_id: int = Field(ge=1, le=MAX_ID, description="the agreement folded into this one, then deleted")
+
+
+class SplitRequest(RequestBody):
+    article_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=1000, description="reports moved to a new agreement"
+    )
+
+
+class Correction(RequestBody):
+    """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
+
+    kind: str | None = Field(default=None, max_length=40)
+    signed_on: JsonDate | None = None
+    signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")
+    place: str | None = Field(default=None, max_length=200)
+    event: str | None = Field(default=None, max_length=300)
+    themes: list[str] | None = Field(default=None, max_length=50)
+
+
+class SplitResult(BaseModel):
+    id: int
+
+
+@operators.post(
+    "/agreements/{agreement_id}/merge",
+    response_model=AgreementDetail,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+)
+def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
+    return _operate(engine, agreement_id, merge_agreements, body.other_id)
+
+
+@operators.post(
+    "/agreements/{agreement_id}/split",
+    response_model=SplitResult,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+)
+def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
+    with unit_of_work(engine) as uow:
+        try:
+            return SplitResult(id=split_agreement(uow, agreement_id, body.article_ids))
+        except ManualError as exc:
+            raise _manual_problem(exc) from None
+
+
+@operators.patch(
+    "/agreements/{agreement_id}",
+    response_model=AgreementDetail,
+    tags=["operators"],
+    dependencies=[Operator],
+    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+)
+def correct(agreement_id: Id, body: Annotated[Correction, Body()], engine: EngineDep) -> Any:
+    values = body.model_dump(mode="json", exclude_unset=True)
+    return _operate(engine, agreement_id, correct_fields, values)
+
+
+def _manual_problem(exc: ManualError) -> HTTPException:
+    status = 404 if str(exc).startswith("no agreement") else 409
+    return HTTPException(status_code=status, detail=str(exc))
+
+
+def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
+    with unit_of_work(engine) as uow:
+        try:
+            action(uow, agreement_id, argument)
+        except ManualError as exc:
+            raise _manual_problem(exc) from None
+        agreement = uow.agreements.get(agreement_id)
+        assert agreement is not None
+        return agreement_detail(uow, agreement)

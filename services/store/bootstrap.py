@@ -1,0 +1,72 @@
+"""The store's per-process resources, each built on first use (nothing connects at import, so Celery's
+prefork children never share a connection): one engine per database URL, the Redis client of the change
+stream and the relay flag, and the push sinks of the change feed."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from services.bus import runtime
+from services.store.db.engine import make_engine
+from services.store.settings import StoreSettings
+
+if TYPE_CHECKING:  # the CLI reads only engines here: the clients are imported where they are built
+    import redis
+
+    from services.store.operations.relay import Sink
+
+_engines: dict[str, Engine] = {}
+
+
+def engine_for(url: str) -> Engine:
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def engine() -> Engine:
+    return engine_for(runtime.settings().sqlalchemy_url)
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, and a worker process that is shutting down)."""
+    for built in _engines.values():
+        built.dispose()
+    _engines.clear()
+
+
+@cache
+def store_settings() -> StoreSettings:
+    """The store's own settings, read once a process."""
+    return StoreSettings()
+
+
+@cache
+def redis_client() -> redis.Redis | None:
+    """The Redis of the change stream and the relay flag, one client a process."""
+    import redis
+
+    url = runtime.settings().redis
+    return redis.Redis.from_url(url, socket_timeout=10) if url else None
+
+
+@cache
+def sinks() -> tuple[Sink, ...]:
+    """The push consumers configured for this process, built on first use."""
+    import httpx
+
+    from services.store.operations.relay import RedisStreamSink, WebhookSink
+
+    settings = store_settings()
+    out: list[Sink] = []
+    client = redis_client()
+    if client is not None:
+        out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
+    if settings.webhooks:
+        assert settings.webhook_secret is not None
+        http = httpx.Client(timeout=10, follow_redirects=False)
+        out.extend(WebhookSink(url, settings.webhook_secret, http) for url in settings.webhooks)
+    return tuple(out)

@@ -1,0 +1,64 @@
+"""Store, the crawl's configuration: the sources, as stored and as the API and the CLI show them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from services.bus.messages import SourceSpec
+from services.store.db.models import Source
+from services.store.db.unit_of_work import UnitOfWork
+
+
+class UnknownSource(LookupError):
+    """No source has this name."""
+
+
+def spec_of(source: Source) -> SourceSpec:
+    return SourceSpec(
+        name=source.name,
+        kind=source.kind,
+        url=source.url,
+        interval_minutes=source.interval_minutes,
+        enabled=source.enabled,
+        link_pattern=source.link_pattern,
+        outlet=source.outlet,
+        lang=source.lang,
+        delay_s=source.delay_s,
+        max_concurrency=source.max_concurrency,
+    )
+
+
+def public_spec(source: Source) -> SourceSpec:
+    """A source as anyone reading the API sees it: the user and password a URL may carry (a paid feed's
+    login) replaced by `***`. Operators' own answers and the CLI show the URL as stored."""
+    spec = spec_of(source)
+    parts = urlsplit(spec.url)
+    if "@" not in parts.netloc:
+        return spec
+    host = parts.netloc.rsplit("@", 1)[1]
+    return spec.model_copy(update={"url": urlunsplit(parts._replace(netloc=f"***@{host}"))})
+
+
+def save_sources(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = False) -> list[Source]:
+    """Add or update sources (`fm6ss sources sync|add`, `PUT /sources/{name}`). An operator's
+    enabled/disabled choice is kept unless `replace`, which takes the spec's as it is."""
+    out = []
+    for spec in specs:
+        values: dict[str, Any] = spec.model_dump()
+        existing = uow.sources.get(spec.name)
+        if existing is not None and not replace:
+            values["enabled"] = existing.enabled
+        out.append(uow.sources.upsert(values))
+    return out
+
+
+def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:
+    """Enable or disable a source (`fm6ss sources enable|disable`, `PATCH /sources/{name}`)."""
+    source = uow.sources.get(name)
+    if source is None:
+        raise UnknownSource(f"no source named {name!r}")
+    source.enabled = enabled
+    uow.session.add(source)
+    return source

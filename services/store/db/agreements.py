@@ -1,0 +1,173 @@
+"""Agreements: their rows and parties, the people at their signing, and the operators' manual links
+that resolution must respect. What reports them (sources, evidence) is in evidence.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.sql import Executable
+from sqlmodel import col, select
+
+from services.store.db import statements as sql
+from services.store.db.models import (
+    Agreement,
+    AgreementParty,
+    AgreementPerson,
+    AgreementSource,
+    FieldEvidence,
+    ManualLink,
+    Organization,
+    Person,
+)
+from services.store.db.repository import Repository
+
+
+class SigningRow(NamedTuple):
+    agreement_id: int
+    field: str
+    value: str
+    precision: str | None
+    article_id: int
+    published: date | None
+    recalled: bool | None
+
+
+class MergeEvidence(NamedTuple):
+    field: str
+    value: str
+    precision: str | None
+    confidence: float
+    article_id: int
+    published: date | None
+    canonical_url: str
+
+
+class EvidenceRow(NamedTuple):
+    """A value an article gives for an agreement field, as it is written (`FieldEvidence` without id)."""
+
+    agreement_id: int
+    article_id: int
+    field: str
+    value: str
+    precision: str | None = None
+    sentence: str | None = None
+    confidence: float = 1.0
+
+
+class StoredSigning(NamedTuple):
+    """An agreement as resolution weighs it: its party key and its stored signing summary."""
+
+    id: int
+    party_set: str
+    signing: dict[str, Any] | None
+
+
+class Agreements(Repository):
+    """An agreement's own row and its parties. Every write that changes an agreement's reports marks it
+    unsettled in the unit of work, until its refresh writes its signing summary again."""
+
+    def with_party_set(self, party_set: str) -> list[StoredSigning]:
+        """The candidates of resolution: id, party key and signing summary, no other column."""
+        return self._stored_signings(sql.SIGNINGS_BY_PARTY_SET, {"party_set": party_set})
+
+    def with_partners(self, keys: Sequence[str]) -> list[StoredSigning]:
+        """Agreements one of whose parties has one of these organization keys."""
+        return self._stored_signings(sql.SIGNINGS_BY_PARTNER, {"keys": list(keys)})
+
+    def _stored_signings(self, stmt: Executable, params: dict[str, Any]) -> list[StoredSigning]:
+        return [StoredSigning(*row) for row in self.session.execute(stmt, params)]
+
+    def create(self, party_set: str, organization_ids: Iterable[int]) -> Agreement:
+        agreement = Agreement(party_set=party_set, version=0)
+        self.session.add(agreement)
+        self.session.flush()
+        assert agreement.id is not None
+        self.uow.created[agreement.id] = agreement
+        self.session.add_all(
+            AgreementParty(agreement_id=agreement.id, organization_id=o)
+            for o in sorted(set(organization_ids))
+        )
+        return agreement
+
+    def get(self, agreement_id: int, for_update: bool = False) -> Agreement | None:
+        """`for_update` locks the row until commit (PostgreSQL), so two writers never lose a version;
+        one created in this transaction is locked already and is not read again."""
+        if agreement_id in self.uow.created:
+            return self.uow.created[agreement_id]
+        if not for_update:
+            return self.session.get(Agreement, agreement_id)
+        stmt = select(Agreement).where(Agreement.id == agreement_id).with_for_update()
+        return self.session.exec(stmt.execution_options(populate_existing=True)).first()
+
+    def save(self, agreement: Agreement) -> None:
+        self.session.add(agreement)
+        self.session.flush()
+
+    def delete(self, agreement_id: int) -> None:
+        self.uow.settle(agreement_id)
+        self.uow.created.pop(agreement_id, None)
+        for table in (FieldEvidence, AgreementSource, AgreementPerson, AgreementParty):
+            self.session.execute(delete(table).where(col(table.agreement_id) == agreement_id))
+        self.session.execute(delete(Agreement).where(col(Agreement.id) == agreement_id))
+
+    def party_ids(self, agreement_id: int) -> list[int]:
+        return sorted(self.session.exec(sql.PARTY_IDS, params={"id": agreement_id}))
+
+    def parties(self, agreement_id: int) -> list[Organization]:
+        """The agreement's parties, by id, in one query."""
+        return list(self.session.exec(sql.PARTIES, params={"id": agreement_id}))
+
+    def add_parties(self, agreement_id: int, organization_ids: Iterable[int]) -> None:
+        missing = set(organization_ids) - set(self.party_ids(agreement_id))
+        if missing:
+            self.session.add_all(
+                AgreementParty(agreement_id=agreement_id, organization_id=o) for o in sorted(missing)
+            )
+            self.session.flush()
+
+    def listed(self, filters: dict[str, Any], after: int, limit: int) -> list[Agreement]:
+        stmt = select(Agreement).where(col(Agreement.id) > after)
+        if filters.get("party"):
+            like = f"%{filters['party'].lower()}%"
+            orgs = (
+                select(AgreementParty.agreement_id)
+                .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+                .where(
+                    or_(
+                        func.lower(Organization.name).like(like),
+                        func.lower(Organization.acronym).like(like),
+                        Organization.key == filters["party"],
+                    )
+                )
+            )
+            stmt = stmt.where(col(Agreement.id).in_(orgs))
+        if filters.get("signed_from"):
+            stmt = stmt.where(col(Agreement.signed_on) >= filters["signed_from"])
+        if filters.get("signed_to"):
+            stmt = stmt.where(col(Agreement.signed_on) <= filters["signed_to"])
+        if filters.get("theme"):
+            stmt = stmt.where(col(Agreement.themes_index).contains(f"|{filters['theme']}|"))
+        if filters.get("q"):
+            stmt = stmt.where(col(Agreement.search_text).contains(filters["q"].casefold()))
+        return list(self.session.exec(stmt.order_by(col(Agreement.id)).limit(limit)))
+
+    # -- people --------------------------------------------------------------------------------
+    def replace_people(self, agreement_id: int, people: Iterable[AgreementPerson]) -> None:
+        self.session.execute(delete(AgreementPerson).where(col(AgreementPerson.agreement_id) == agreement_id))
+        self.session.add_all(people)
+        self.session.flush()
+
+    def people(self, agreement_id: int) -> list[tuple[AgreementPerson, Person]]:
+        return [(ap, p) for ap, p in self.session.exec(sql.PEOPLE, params={"id": agreement_id})]
+
+    # -- operators' links ----------------------------------------------------------------------
+    def manual_links(self, article_id: int) -> list[int]:
+        return sorted(self.session.exec(sql.MANUAL_LINKS, params={"id": article_id}))
+
+    def set_manual_link(self, article_id: int, agreement_id: int) -> None:
+        self.session.execute(delete(ManualLink).where(col(ManualLink.article_id) == article_id))
+        self.session.add(ManualLink(article_id=article_id, agreement_id=agreement_id))
+        self.session.flush()

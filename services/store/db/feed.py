@@ -1,0 +1,72 @@
+"""The change feed as its readers see it (the relay's cursors, the API's `changes`), the dead letters,
+and the store's totals. Change rows themselves are written by the unit of work at commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+
+from services.store.db.models import (
+    Agreement,
+    Article,
+    Change,
+    DeadLetter,
+    Organization,
+    RelayCursor,
+    utcnow,
+)
+from services.store.db.repository import Repository
+
+
+class Feed(Repository):
+    def last_seq(self) -> int:
+        return int(self.session.exec(select(func.max(Change.seq))).one() or 0)
+
+    def changes_after(self, seq: int, limit: int) -> list[Change]:
+        stmt = select(Change).where(col(Change.seq) > seq).order_by(col(Change.seq)).limit(limit)
+        return list(self.session.exec(stmt))
+
+    def relay_cursor(self, name: str) -> RelayCursor:
+        """The consumer's cursor, locked until commit so two relays never send the same batch. The first
+        relay of a consumer creates it; two first relays at once create it once (insert or nothing)."""
+        insert = pg_insert if self.postgres else sqlite_insert
+        values = {"name": name, "seq": 0, "failures": 0, "updated_at": utcnow()}
+        self.session.execute(insert(RelayCursor).values(**values).on_conflict_do_nothing())
+        stmt = select(RelayCursor).where(RelayCursor.name == name).with_for_update()
+        return self.session.exec(stmt).one()
+
+    def relay_cursors(self) -> list[RelayCursor]:
+        return list(self.session.exec(select(RelayCursor).order_by(col(RelayCursor.name))))
+
+    def add_dead_letter(self, task: str, payload: dict[str, Any], error: str, retries: int) -> DeadLetter:
+        row = DeadLetter(task=task, payload=payload, error=error, retries=retries)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def dead_letters(self, after: int, limit: int, pending_only: bool = False) -> list[DeadLetter]:
+        stmt = select(DeadLetter).where(col(DeadLetter.id) > after)
+        if pending_only:
+            stmt = stmt.where(col(DeadLetter.retried_at).is_(None))
+        return list(self.session.exec(stmt.order_by(col(DeadLetter.id)).limit(limit)))
+
+    def count_dead_letters(self) -> int:
+        return int(self.session.exec(select(func.count()).select_from(DeadLetter)).one())
+
+    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        return self.session.get(DeadLetter, letter_id)
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for name, table in (
+            ("articles", Article),
+            ("agreements", Agreement),
+            ("organizations", Organization),
+            ("changes", Change),
+        ):
+            out[name] = int(self.session.exec(select(func.count()).select_from(table)).one())
+        return out

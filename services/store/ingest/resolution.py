@@ -1,0 +1,129 @@
+"""Agreement resolution rules: is this report about a signing we already hold, or a new one?
+
+Pure functions over `Signing` summaries; the ingest handler loads the summaries and applies the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from services.bus.messages import FAMILY_PARTY, AgreementCandidate
+from services.store.ingest.signing import Signing
+
+GENERIC_KINDS = frozenset({"accord", "partenariat"})
+DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
+REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
+MATCH_THRESHOLD = 1.0
+# A report naming one partner more or fewer than a record (a wire item that leaves out the agency) joins
+# it only on strong evidence: the same day, or the same signatories or event.
+PARTIAL_PARTIES_THRESHOLD = 2.5
+
+
+def party_set(partner_keys: Iterable[str]) -> str:
+    """The canonical key of an agreement's partners: FM6SS's family counts as one party."""
+    keys = sorted(set(partner_keys) - {FAMILY_PARTY})
+    return "|".join(keys) if keys else FAMILY_PARTY
+
+
+def _explicit(s: Signing) -> list[tuple[date, str]]:
+    return [(d, p) for d, p in s.dates if p != "inferred"]
+
+
+def _inferred(s: Signing) -> list[date]:
+    return [d for d, p in s.dates if p == "inferred"]
+
+
+def _same_period(a: date, pa: str, b: date, pb: str) -> bool:
+    if pa == "day" and pb == "day":
+        return abs((a - b).days) <= DAY_TOLERANCE
+    if "year" in (pa, pb):
+        return a.year == b.year
+    return (a.year, a.month) == (b.year, b.month) or abs((a - b).days) <= DAY_TOLERANCE
+
+
+def _report_fits(signed: date, published: date, recalled: bool) -> bool:
+    lag = (published - signed).days
+    return lag >= -1 and (recalled or lag <= REPORT_LAG_DAYS)
+
+
+def date_verdict(a: Signing, b: Signing) -> float | None:
+    """None when the dates rule the match out; otherwise how much they support it."""
+    ea, eb = _explicit(a), _explicit(b)
+    if ea and eb:
+        if any(_same_period(x, px, y, py) for x, px in ea for y, py in eb):
+            both_days = any(px == py == "day" for _, px in ea for _, py in eb)
+            return 2.0 if both_days else 1.0
+        return None
+    if ea or eb:
+        explicit, other = (ea, b) if ea else (eb, a)
+        published = _inferred(other)
+        if not published:
+            return 0.0
+        fits = any(_report_fits(d, p, other.recalled) for d, _ in explicit for p in published)
+        return 0.5 if fits else None
+    pa, pb = _inferred(a), _inferred(b)
+    if pa and pb:
+        close = any(abs((x - y).days) <= REPORT_LAG_DAYS for x in pa for y in pb)
+        return 0.0 if close or a.recalled or b.recalled else None
+    return 0.0
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float | None:
+    if not a or not b:
+        return None
+    return len(a & b) / len(a | b)
+
+
+def content_verdict(a: Signing, b: Signing) -> float | None:
+    """Kinds, themes, events and signatories: None when they clearly describe another instrument."""
+    score = 0.0
+    specific_a, specific_b = a.kinds - GENERIC_KINDS, b.kinds - GENERIC_KINDS
+    if specific_a and specific_b:
+        score += 0.5 if specific_a & specific_b else -0.5
+    if a.places and b.places:
+        score += 0.5 if a.places & b.places else -0.3
+    themes = _overlap(a.themes, b.themes)
+    if themes is not None:
+        score += 2.0 * themes - 0.6
+    if a.events & b.events:
+        score += 1.0
+    if a.signatories & b.signatories:
+        score += 1.5
+    return score
+
+
+def match_score(report: Signing, agreement: Signing) -> float | None:
+    """How well a report fits an agreement with the same party set; None or < threshold: not the same."""
+    dates = date_verdict(report, agreement)
+    if dates is None:
+        return None
+    content = content_verdict(report, agreement)
+    if content is None:
+        return None
+    return dates + content + 0.5
+
+
+def best_match(
+    report: Signing, agreements: dict[int, Signing], threshold: float = MATCH_THRESHOLD
+) -> int | None:
+    """The agreement this report belongs to, or None for a new one. Ties go to the oldest record."""
+    scored = [
+        (score, -agreement_id)
+        for agreement_id, summary in agreements.items()
+        if (score := match_score(report, summary)) is not None and score >= threshold
+    ]
+    if not scored:
+        return None
+    return -max(scored)[1]
+
+
+def nested(a: str, b: str) -> bool:
+    """Two different party sets of which one contains the other (and both name a partner)."""
+    left, right = set(a.split("|")) - {FAMILY_PARTY}, set(b.split("|")) - {FAMILY_PARTY}
+    return bool(left and right) and left != right and (left <= right or right <= left)
+
+
+def party_key(candidate: AgreementCandidate) -> str:
+    """The party key of a report: its partners' keys, FM6SS's family counted as one party."""
+    return party_set(FAMILY_PARTY if p.family else p.key for p in candidate.parties)
