@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from services.bus.messages import FAMILY_PARTY, AgreementCandidate
+from services.store.ingest.identity import events_relation, kinds_relation
 from services.store.ingest.signing import Signing
 
-GENERIC_KINDS = frozenset({"accord", "partenariat"})
 DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
 REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
 MATCH_THRESHOLD = 1.0
@@ -69,24 +69,27 @@ def date_verdict(a: Signing, b: Signing) -> float | None:
     return 0.0
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float | None:
-    if not a or not b:
+def theme_overlap(a: Signing, b: Signing) -> float | None:
+    """The themes' best overlap between one report of each side. A record's union of themes grows with
+    every report, so a short report compared with that union would look less and less like it."""
+    pairs = [(x, y) for x in a.theme_sets for y in b.theme_sets if x and y]
+    if not pairs:
         return None
-    return len(a & b) / len(a | b)
+    return max(len(x & y) / len(x | y) for x, y in pairs)
 
 
 def content_verdict(a: Signing, b: Signing) -> float | None:
     """Kinds, themes, events and signatories: None when they clearly describe another instrument."""
     score = 0.0
-    specific_a, specific_b = a.kinds - GENERIC_KINDS, b.kinds - GENERIC_KINDS
-    if specific_a and specific_b:
-        score += 0.5 if specific_a & specific_b else -0.5
+    kinds = kinds_relation(a.kinds, b.kinds)
+    if kinds:
+        score += 0.5 * kinds
     if a.places and b.places:
         score += 0.5 if a.places & b.places else -0.3
-    themes = _overlap(a.themes, b.themes)
+    themes = theme_overlap(a, b)
     if themes is not None:
         score += 2.0 * themes - 0.6
-    if a.events & b.events:
+    if events_relation(a.events, b.events):
         score += 1.0
     if a.signatories & b.signatories:
         score += 1.5

@@ -25,6 +25,8 @@ class Signing:
     dates: frozenset[tuple[date, str]] = field(default_factory=frozenset)  # (value, precision)
     kinds: frozenset[str] = field(default_factory=frozenset)
     themes: frozenset[str] = field(default_factory=frozenset)
+    # Each report's own themes: a record is compared report by report, not through the union.
+    theme_sets: frozenset[frozenset[str]] = field(default_factory=frozenset)
     events: frozenset[str] = field(default_factory=frozenset)
     places: frozenset[str] = field(default_factory=frozenset)
     signatories: frozenset[str] = field(default_factory=frozenset)
@@ -37,6 +39,7 @@ def signing_to_json(s: Signing) -> dict[str, Any]:
         "dates": sorted([d.isoformat(), p] for d, p in s.dates),
         "kinds": sorted(s.kinds),
         "themes": sorted(s.themes),
+        "theme_sets": sorted(sorted(t) for t in s.theme_sets),
         "events": sorted(s.events),
         "places": sorted(s.places),
         "signatories": sorted(s.signatories),
@@ -44,10 +47,14 @@ def signing_to_json(s: Signing) -> dict[str, Any]:
 
 
 def signing_from_json(doc: dict[str, Any]) -> Signing:
+    """A stored summary; one written before reports' own themes were kept counts its union as one."""
+    themes = frozenset(doc["themes"])
+    sets = doc.get("theme_sets", [sorted(themes)] if themes else [])
     return Signing(
         dates=frozenset((date.fromisoformat(d), p) for d, p in doc["dates"]),
         kinds=frozenset(doc["kinds"]),
-        themes=frozenset(doc["themes"]),
+        themes=themes,
+        theme_sets=frozenset(frozenset(t) for t in sets),
         events=frozenset(doc["events"]),
         places=frozenset(doc["places"]),
         signatories=frozenset(doc["signatories"]),
@@ -68,6 +75,7 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
         dates=frozenset(dates),
         kinds=frozenset({candidate.kind} if candidate.kind else set()),
         themes=frozenset(candidate.themes),
+        theme_sets=frozenset({frozenset(candidate.themes)} if candidate.themes else set()),
         events=frozenset({fold(candidate.event)} if candidate.event else set()),
         places=frozenset({fold(candidate.place)} if candidate.place else set()),
         signatories=frozenset(person_key(p.name) for p in candidate.people if p.signed),
@@ -78,6 +86,7 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
 def signing_of_rows(rows: list[SigningRow]) -> Signing:
     dates: set[tuple[date, str]] = set()
     values: dict[str, set[str]] = defaultdict(set)
+    themes_of: dict[int, set[str]] = defaultdict(set)
     for row in rows:
         if row.published is not None and not row.recalled:
             dates.add((row.published, "inferred"))
@@ -89,10 +98,13 @@ def signing_of_rows(rows: list[SigningRow]) -> Signing:
                 values["signatories"].add(person["key"])
         else:
             values[row.field].add(fold(row.value) if row.field in ("event", "place") else row.value)
+            if row.field == "theme":
+                themes_of[row.article_id].add(row.value)
     return Signing(
         dates=frozenset(dates),
         kinds=frozenset(values["kind"]),
         themes=frozenset(values["theme"]),
+        theme_sets=frozenset(frozenset(t) for t in themes_of.values()),
         events=frozenset(values["event"]),
         places=frozenset(values["place"]),
         signatories=frozenset(values["signatories"]),

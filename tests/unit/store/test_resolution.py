@@ -5,12 +5,15 @@ from services.store.ingest.signing import Signing
 
 
 def signing(
-    *dates: tuple[str, str], kinds=(), themes=(), events=(), signatories=(), recalled=False
+    *dates: tuple[str, str], kinds=(), themes=(), events=(), signatories=(), recalled=False, reports=()
 ) -> Signing:
+    """One report's summary (its `themes`), or a record's summed over `reports` (each report's themes)."""
+    sets = [frozenset(t) for t in reports] or ([frozenset(themes)] if themes else [])
     return Signing(
         dates=frozenset((date.fromisoformat(d), p) for d, p in dates),
         kinds=frozenset(kinds),
-        themes=frozenset(themes),
+        themes=frozenset(themes).union(*sets),
+        theme_sets=frozenset(sets),
         events=frozenset(events),
         signatories=frozenset(signatories),
         recalled=recalled,
@@ -67,3 +70,35 @@ def test_best_match_prefers_the_closer_record_then_the_oldest():
     report = signing(("2025-01-11", "day"), themes=["x"], signatories=["jane-doe"])
     assert best_match(report, {1: a, 2: b}) == 2
     assert best_match(signing(("2025-01-10", "day"), themes=["x"]), {1: a, 2: a}) == 1
+
+
+def test_a_short_report_is_compared_with_each_report_of_a_record_not_with_their_union():
+    # A record built from many reports sums a dozen themes; a short report of the same signing names
+    # four, all of which one earlier report also named.
+    record = signing(
+        ("2025-07-23", "day"),
+        kinds=["protocole"],
+        reports=[
+            ["rare-diseases", "diagnostics", "training", "research"],
+            ["oncology", "genomics", "innovation", "public-health", "hospital-care"],
+            ["blood-plasma", "access-to-care", "artificial-intelligence", "centres-of-excellence"],
+        ],
+    )
+    report = signing(kinds=["memorandum"], themes=["rare-diseases", "diagnostics", "training", "research"])
+    score = match_score(report, record)
+    assert score is not None and score >= 2.0
+
+
+def test_a_memorandum_and_a_protocol_of_one_ceremony_are_one_instrument():
+    protocol = signing(("2025-05-09", "day"), kinds=["protocole"], themes=["oncology", "training"])
+    mou = signing(("2025-05-09", "day"), kinds=["memorandum"], themes=["oncology", "training"])
+    convention = signing(("2025-05-09", "day"), kinds=["convention"], themes=["oncology", "training"])
+    assert match_score(mou, protocol) == (match_score(protocol, protocol) or 0)
+    assert (match_score(convention, protocol) or 0) < (match_score(mou, protocol) or 0)
+
+
+def test_an_event_named_with_its_edition_or_in_arabic_is_the_same_event():
+    fr = signing(("2025-04-15", "inferred"), kinds=["convention"], events=["gitex africa 2025"])
+    ar = signing(("2025-04-16", "inferred"), kinds=["convention"], events=["معرض جيتكس افريقيا"])
+    plain = signing(("2025-04-16", "inferred"), kinds=["convention"])
+    assert (match_score(ar, fr) or 0) == (match_score(plain, fr) or 0) + 1.0
