@@ -144,7 +144,8 @@ def test_operator_endpoints_need_the_token(operator):
     assert operator.patch(f"/agreements/{first}", json={"parties": []}, headers=auth).status_code == 422
     merged = operator.post(f"/agreements/{first}/merge", json={"other_id": second}, headers=auth)
     assert merged.status_code == 200 and len(merged.json()["sources"]) == 2
-    assert operator.get(f"/agreements/{second}").status_code == 404
+    gone = operator.get(f"/agreements/{second}", follow_redirects=False)  # answers where it went
+    assert gone.status_code == 301 and gone.headers["location"] == f"/agreements/{first}"
     article = operator.get("/articles", params={"q": ""}).json()["items"][1]["id"]
     split = operator.post(f"/agreements/{first}/split", json={"article_ids": [article]}, headers=auth)
     assert split.status_code == 200

@@ -17,6 +17,7 @@ from services.store.db.models import (
     AgreementParty,
     AgreementPerson,
     AgreementSource,
+    Change,
     FieldEvidence,
     ManualLink,
     Organization,
@@ -166,6 +167,23 @@ class Agreements(Repository):
     # -- operators' links ----------------------------------------------------------------------
     def manual_links(self, article_id: int) -> list[int]:
         return sorted(self.session.exec(sql.MANUAL_LINKS, params={"id": article_id}))
+
+    def pinned(self, agreement_ids: Sequence[int]) -> set[int]:
+        """The agreements an operator linked a report to (a split or a merge they decided)."""
+        stmt = select(ManualLink.agreement_id).where(col(ManualLink.agreement_id).in_(list(agreement_ids)))
+        return set(self.session.exec(stmt))
+
+    def merged_into(self, agreement_id: int) -> int | None:
+        """The record a merged-away agreement was folded into, as the change feed recorded it."""
+        stmt = (
+            select(Change.payload)
+            .where(Change.entity == "agreement", Change.entity_id == agreement_id, Change.action == "deleted")
+            .order_by(col(Change.seq).desc())
+            .limit(1)
+        )
+        payload = self.session.exec(stmt).first()
+        target = payload.get("merged_into") if payload else None
+        return int(target) if target is not None else None
 
     def set_manual_link(self, article_id: int, agreement_id: int) -> None:
         self.session.execute(delete(ManualLink).where(col(ManualLink.article_id) == article_id))

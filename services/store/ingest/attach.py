@@ -12,6 +12,7 @@ from services.bus.messages import AgreementCandidate
 from services.store.db.agreements import EvidenceRow
 from services.store.db.models import Article, Organization
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.joining import join_records
 from services.store.ingest.resolution import (
     PARTIAL_PARTIES_THRESHOLD,
     best_match,
@@ -20,7 +21,7 @@ from services.store.ingest.resolution import (
     party_key,
     party_set,
 )
-from services.store.ingest.signing import Signing, person_key, signing_of_candidate, signings
+from services.store.ingest.signing import Signing, joined, person_key, signing_of_candidate, signings
 
 
 def attach_candidate(
@@ -61,7 +62,26 @@ def attach_candidate(
         _widen(uow, match, key, orgs)
     uow.evidence.add_source(match, article.id, candidate.recalled)
     uow.evidence.add(evidence_rows(candidate, match, article))
+    if match in summaries and manual is None:
+        match = _join_twins(uow, match, joined(summaries[match], report), summaries)
     return match, created
+
+
+def _join_twins(uow: UnitOfWork, match: int, summary: Signing, summaries: dict[int, Signing]) -> int:
+    """The record this report joined may now be one signing with another record of the same parties (an
+    earlier report was too short to tell): fold the younger into the older, so that the records do not
+    depend on the order the reports came in. Records an operator split or merged are left as they are.
+    Returns the record the report is now on."""
+    others = {a: s for a, s in summaries.items() if a != match}
+    while (twin := best_match(summary, others)) is not None:
+        twin_summary = others.pop(twin)
+        if uow.agreements.pinned([match, twin]):
+            continue
+        keep, gone = sorted((match, twin))
+        uow.agreements.get(keep, for_update=True), uow.agreements.get(gone, for_update=True)
+        join_records(uow, keep, gone)
+        match, summary = keep, joined(summary, twin_summary)
+    return match
 
 
 def _partial_match(uow: UnitOfWork, report: Signing, key: str, partners: list[str]) -> int | None:

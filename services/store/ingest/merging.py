@@ -13,6 +13,8 @@ from typing import Any
 
 PRECISION_RANK = {"day": 3, "month": 2, "year": 1, "inferred": 0}
 SINGLE_FIELDS = ("kind", "signed_on", "place", "event")
+# Under this key of an agreement's corrections: those of records merged into it that lost to its own.
+MERGED_CORRECTIONS = "merged_corrections"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,14 @@ def _apply_manual(merged: Merged, manual: dict[str, Any]) -> Merged:
     if not manual:
         return merged
     values = {**merged.__dict__}
+    alternatives = {k: list(v) for k, v in merged.alternatives.items()}
+    for lost in manual.get(MERGED_CORRECTIONS, []):
+        entry = {"value": lost["value"], "reports": 0, "precision": None, "corrected_in": lost["from"]}
+        alternatives.setdefault(lost["field"], []).append(entry)
+    values["alternatives"] = alternatives
     for key, value in manual.items():
+        if key == MERGED_CORRECTIONS:
+            continue
         if key == "signed_on" and value is not None:
             values["signed_on"] = date.fromisoformat(str(value))
         elif key in values:

@@ -61,6 +61,19 @@ def signing_from_json(doc: dict[str, Any]) -> Signing:
     )
 
 
+def joined(a: Signing, b: Signing) -> Signing:
+    """What two summaries say together: a record and the report that joined it, or two records."""
+    return Signing(
+        dates=a.dates | b.dates,
+        kinds=a.kinds | b.kinds,
+        themes=a.themes | b.themes,
+        theme_sets=a.theme_sets | b.theme_sets,
+        events=a.events | b.events,
+        places=a.places | b.places,
+        signatories=a.signatories | b.signatories,
+    )
+
+
 def person_key(name: str) -> str:
     return fold(name).replace(" ", "-")
 

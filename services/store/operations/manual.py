@@ -10,6 +10,7 @@ from typing import Any
 
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.joining import join_records
 from services.store.ingest.refresh import refresh_agreement
 
 CORRECTABLE = ("kind", "signed_on", "signed_on_precision", "place", "event")
@@ -27,17 +28,14 @@ def _agreement(uow: UnitOfWork, agreement_id: int) -> Agreement:
 
 
 def merge_agreements(uow: UnitOfWork, keep_id: int, other_id: int) -> None:
-    """Fold `other_id` into `keep_id`: its reports, parties and evidence move; it is deleted."""
+    """Fold `other_id` into `keep_id`: its reports, parties, evidence and corrections move; it is deleted,
+    and its reports stay pinned to `keep_id` through re-parsing."""
     if keep_id == other_id:
         raise ManualError("cannot merge an agreement with itself")
     first, second = sorted((keep_id, other_id))  # lock in id order: no deadlock with a reverse merge
     _agreement(uow, first), _agreement(uow, second)
-    other = _agreement(uow, other_id)
-    uow.agreements.add_parties(keep_id, uow.agreements.party_ids(other_id))
-    uow.evidence.move_sources(other_id, keep_id)
+    join_records(uow, keep_id, other_id)
     _pin(uow, keep_id)
-    uow.agreements.delete(other_id)
-    uow.record_change("agreement", other_id, "deleted", other.version + 1, {"merged_into": keep_id})
     refresh_agreement(uow, keep_id)
 
 

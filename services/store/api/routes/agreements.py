@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import RedirectResponse
 
 from services.store.api.deps import (
     NO_NUL,
@@ -19,6 +20,7 @@ from services.store.api.deps import (
 )
 from services.store.api.presenters import agreement_detail, agreement_out
 from services.store.api.schemas import AgreementDetail, AgreementOut, Page
+from services.store.db.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["agreements"])
 
@@ -45,10 +47,28 @@ def list_agreements(
 @router.get(
     "/agreements/{agreement_id}",
     response_model=AgreementDetail,
-    responses={404: {"model": Problem}},
+    responses={
+        301: {"description": "the agreement was merged into another one: its URL is in `Location`"},
+        404: {"model": Problem},
+    },
 )
 def get_agreement(agreement_id: Id, uow: Repo) -> Any:
     agreement = uow.agreements.get(agreement_id)
     if agreement is None:
-        raise HTTPException(status_code=404, detail=f"no agreement {agreement_id}")
+        target = _merged_into(uow, agreement_id)
+        if target is None:
+            raise HTTPException(status_code=404, detail=f"no agreement {agreement_id}")
+        return RedirectResponse(f"/agreements/{target}", status_code=301)
     return agreement_detail(uow, agreement)
+
+
+def _merged_into(uow: UnitOfWork, agreement_id: int) -> int | None:
+    """Where a merged-away record went, following merges of merges to the record that is still there."""
+    seen = {agreement_id}
+    step = uow.agreements.merged_into(agreement_id)
+    while step is not None and step not in seen:
+        if uow.agreements.get(step) is not None:
+            return step
+        seen.add(step)
+        step = uow.agreements.merged_into(step)
+    return None
