@@ -47,7 +47,7 @@ class EventFinding:
 def find_event(signing: Sequence[str]) -> EventFinding | None:
     for sentence in signing:
         for m in CUES.finditer(sentence):
-            name = _event_name(m["phrase"], sentence[m.start("phrase") :])
+            name = _event_name(m["phrase"])
             if name:
                 return EventFinding(name, sentence, 0.75)
         known = KNOWN.search(sentence)
@@ -56,9 +56,11 @@ def find_event(signing: Sequence[str]) -> EventFinding | None:
     return None
 
 
-def _event_name(phrase: str, rest: str) -> str | None:
-    paren = PAREN.search(rest[:200])
-    head = rest[: paren.start()] if paren else phrase
+def _event_name(phrase: str) -> str | None:
+    # Only a parenthesis inside the phrase names the event; one after a comma names whatever the clause
+    # that follows describes ("…, filiale du Dubai World Trade Centre (DWTC)").
+    paren = PAREN.search(phrase)
+    head = phrase[: paren.start()] if paren else phrase
     if not EVENT_NOUNS.search(head if paren else phrase) or NOT_EVENTS.search(phrase):
         return None
     if paren and re.search(r"[A-Z]{2}", paren.group(1)):
