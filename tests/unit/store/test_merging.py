@@ -1,7 +1,8 @@
 import itertools
 from datetime import date
 
-from services.store.ingest.merging import Support, merge
+from services.store.ingest.joining import carried_corrections
+from services.store.ingest.merging import MERGED_CORRECTIONS, Support, merge
 
 
 def s(field, value, published, url, precision=None, confidence=1.0):
@@ -50,3 +51,17 @@ def test_a_manual_correction_wins():
     merged = merge(supports, manual={"place": "Casablanca", "signed_on": "2025-01-03"})
     assert merged.place == "Casablanca"
     assert merged.signed_on == date(2025, 1, 3)
+
+
+def test_a_merged_away_records_corrections_are_taken_or_listed():
+    kept = {"place": "Rabat", MERGED_CORRECTIONS: [{"field": "kind", "value": "accord", "from": 3}]}
+    carried = carried_corrections(kept, {"place": "Casablanca", "event": "GITEX Africa"}, 7)
+    assert carried["place"] == "Rabat" and carried["event"] == "GITEX Africa"
+    assert carried[MERGED_CORRECTIONS] == [
+        {"field": "kind", "value": "accord", "from": 3},
+        {"field": "place", "value": "Casablanca", "from": 7},
+    ]
+    merged = merge([Support("place", "Fès", ("2025-01-01", "u"))], carried)
+    assert merged.place == "Rabat" and merged.event == "GITEX Africa"
+    assert [a["value"] for a in merged.alternatives["place"]] == ["Casablanca"]
+    assert merged.alternatives["kind"][0]["corrected_in"] == 3
