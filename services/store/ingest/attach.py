@@ -16,12 +16,19 @@ from services.store.ingest.joining import join_records
 from services.store.ingest.resolution import (
     PARTIAL_PARTIES_THRESHOLD,
     best_match,
+    joinable,
     match_score,
     nested,
     party_key,
     party_set,
 )
-from services.store.ingest.signing import Signing, joined, person_key, signing_of_candidate, signings
+from services.store.ingest.signing import (
+    Signing,
+    joined_all,
+    person_key,
+    signing_of_candidate,
+    signings,
+)
 
 
 def attach_candidate(
@@ -63,24 +70,24 @@ def attach_candidate(
     uow.evidence.add_source(match, article.id, candidate.recalled)
     uow.evidence.add(evidence_rows(candidate, match, article))
     if match in summaries and manual is None:
-        match = _join_twins(uow, match, joined(summaries[match], report), summaries)
+        match = _join_twins(uow, match, [summaries[match], report], summaries)
     return match, created
 
 
-def _join_twins(uow: UnitOfWork, match: int, summary: Signing, summaries: dict[int, Signing]) -> int:
+def _join_twins(uow: UnitOfWork, match: int, parts: list[Signing], summaries: dict[int, Signing]) -> int:
     """The record this report joined may now be one signing with another record of the same parties (an
     earlier report was too short to tell): fold the younger into the older, so that the records do not
     depend on the order the reports came in. Records an operator split or merged are left as they are.
     Returns the record the report is now on."""
     others = {a: s for a, s in summaries.items() if a != match}
-    while (twin := best_match(summary, others)) is not None:
-        twin_summary = others.pop(twin)
-        if uow.agreements.pinned([match, twin]):
+    for twin in sorted(others, key=lambda a: (-(match_score(joined_all(parts), others[a]) or -1.0), a)):
+        if not joinable(parts, others[twin]) or uow.agreements.pinned([match, twin]):
             continue
         keep, gone = sorted((match, twin))
         uow.agreements.get(keep, for_update=True), uow.agreements.get(gone, for_update=True)
         join_records(uow, keep, gone)
-        match, summary = keep, joined(summary, twin_summary)
+        match = keep
+        parts.append(others[twin])
     return match
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from services.bus.messages import FAMILY_PARTY, AgreementCandidate
 from services.store.ingest.identity import events_relation, kinds_relation
-from services.store.ingest.signing import Signing
+from services.store.ingest.signing import Signing, joined_all
 
 DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
 REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
@@ -119,6 +119,17 @@ def best_match(
     if not scored:
         return None
     return -max(scored)[1]
+
+
+def joinable(parts: list[Signing], twin: Signing, threshold: float = MATCH_THRESHOLD) -> bool:
+    """Whether a record, made of `parts` (its reports so far, or the records already joined to it), is one
+    signing with another record of the same parties. The parts together must match it, as a report must;
+    and no part may rule it out on its own (dates that cannot be one day, two different instruments): a
+    report that fits both of two signings bridges gaps in their evidence, never a contradiction."""
+    score = match_score(joined_all(parts), twin)
+    if score is None or score < threshold:
+        return False
+    return all(date_verdict(p, twin) is not None and kinds_relation(p.kinds, twin.kinds) != -1 for p in parts)
 
 
 def nested(a: str, b: str) -> bool:

@@ -74,6 +74,13 @@ def joined(a: Signing, b: Signing) -> Signing:
     )
 
 
+def joined_all(parts: list[Signing]) -> Signing:
+    together = parts[0]
+    for part in parts[1:]:
+        together = joined(together, part)
+    return together
+
+
 def person_key(name: str) -> str:
     return fold(name).replace(" ", "-")
 

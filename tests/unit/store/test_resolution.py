@@ -1,7 +1,7 @@
 from datetime import date
 
-from services.store.ingest.resolution import best_match, date_verdict, match_score, party_set
-from services.store.ingest.signing import Signing
+from services.store.ingest.resolution import best_match, date_verdict, joinable, match_score, party_set
+from services.store.ingest.signing import Signing, joined_all
 
 
 def signing(
@@ -102,3 +102,19 @@ def test_an_event_named_with_its_edition_or_in_arabic_is_the_same_event():
     ar = signing(("2025-04-16", "inferred"), kinds=["convention"], events=["معرض جيتكس افريقيا"])
     plain = signing(("2025-04-16", "inferred"), kinds=["convention"])
     assert (match_score(ar, fr) or 0) == (match_score(plain, fr) or 0) + 1.0
+
+
+def test_a_report_bridges_gaps_between_two_records_never_a_contradiction():
+    screening = signing(("2025-05-09", "day"), kinds=["memorandum"], themes=["oncology", "screening"])
+    rare = signing(("2025-05-10", "inferred"), kinds=["protocole"], themes=["rare-diseases", "genomics"])
+    subjects = ["oncology", "screening", "rare-diseases", "genomics"]
+    both = signing(("2025-05-09", "day"), kinds=["memorandum"], themes=subjects)
+    assert (match_score(screening, rare) or 0) < 1.0  # alone, too little in common to tell
+    assert joinable([screening, both], rare)
+    # A framework convention and a protocol reported a fortnight later are two instruments: a vague
+    # report of "an agreement" that fits each of them does not make them one.
+    cancer = signing(("2025-01-20", "day"), kinds=["convention-cadre"], themes=["oncology", "screening"])
+    later = signing(("2025-02-01", "inferred"), kinds=["protocole"], themes=["rare-diseases", "oncology"])
+    vague = signing(kinds=["accord"], themes=["oncology", "screening", "rare-diseases"])
+    assert (match_score(joined_all([cancer, vague]), later) or 0) >= 1.0
+    assert not joinable([cancer, vague], later)
