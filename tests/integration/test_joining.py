@@ -132,3 +132,17 @@ def test_records_an_operator_split_are_not_joined_again(db_url):
     apply(db_url, split_agreement, only, [third])
     ingest(db_url, SECOND)
     assert len(agreement_ids(db_url)) == 2
+
+
+def test_a_record_an_article_created_and_then_joined_is_not_counted_as_new(db_url):
+    ingest(db_url, FIRST)
+    both = event(
+        "https://d.ma/double",
+        "Deux comptes rendus de la même cérémonie, l'un bref et l'autre complet, dans un seul article. " * 3,
+        SECOND.agreements[0],
+        THIRD.agreements[0],
+        published=date(2025, 5, 11),
+    )
+    result = ingest(db_url, both)
+    assert len(agreement_ids(db_url)) == 1
+    assert result.agreements_created == [] and result.agreements_updated == agreement_ids(db_url)

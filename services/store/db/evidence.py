@@ -21,7 +21,7 @@ class Evidence(Repository):
         """False when the article already is a source of the agreement. One statement, no ORM object."""
         values = {"agreement_id": agreement_id, "article_id": article_id, "recalled": recalled}
         result = self.session.execute(sql.ADD_SOURCE[self.postgres], {**values, "added_at": utcnow()})
-        if not result.rowcount:  # type: ignore[attr-defined]  # a CursorResult
+        if result.first() is None:  # the row was there already
             return False
         self.uow.unsettle([agreement_id])
         return True

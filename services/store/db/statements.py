@@ -99,9 +99,16 @@ _SOURCE_VALUES: dict[str, Any] = {
     "added_at": bindparam("added_at"),
 }
 SOURCE_TABLE = SQLModel.metadata.tables["agreement_source"]  # the table, not the entity: a Core INSERT
+# RETURNING says whether the row was inserted: psycopg reports no row count (-1) for this statement.
 ADD_SOURCE = {
-    True: pg_insert(SOURCE_TABLE).values(_SOURCE_VALUES).on_conflict_do_nothing(),
-    False: sqlite_insert(SOURCE_TABLE).values(_SOURCE_VALUES).on_conflict_do_nothing(),
+    True: pg_insert(SOURCE_TABLE)
+    .values(_SOURCE_VALUES)
+    .on_conflict_do_nothing()
+    .returning(SOURCE_TABLE.c.article_id),
+    False: sqlite_insert(SOURCE_TABLE)
+    .values(_SOURCE_VALUES)
+    .on_conflict_do_nothing()
+    .returning(SOURCE_TABLE.c.article_id),
 }
 INSERT_EVIDENCE = sa_insert(FieldEvidence).execution_options(render_nulls=True)  # one statement
 MERGE_EVIDENCE = (

@@ -54,6 +54,8 @@ def ingest_article(uow: UnitOfWork, event: ArticleParsed) -> IngestResult:
             touched.add(agreement_id)
             if is_new:
                 created.add(agreement_id)
+        # A record this article created may have been joined to an older one by its next candidate.
+        created = {a for a in created if a in uow.created}
     updated = [a for a in sorted(touched) if refresh_agreement(uow, a, created=a in created)]
     action = "created" if existing is None else "updated"
     uow.record_change("article", article.id, action, None, _article_payload(article))
