@@ -81,6 +81,7 @@ _LITERAL = "="  # marks an acronym's word, which `org_key` keeps as it is
 _DIGITS = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 # Heads of the catalogue's French names a key keeps as words (not proper names).
 _FRENCH_HEADS = ("universite", "ministere", "fondation", "institut", "centre", "hopital", "mutuelle")
+_ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9&-]{1,7}$")
 _PAREN = re.compile(r"\(([^()]*)\)")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
@@ -177,8 +178,9 @@ def _without_acronym(name: str) -> str:
     """ "Zephyr Santé (ZS)" and "ZS (Zephyr Santé)" both name Zephyr Santé: the full name is the key."""
     inside = [m.group(1).strip() for m in _PAREN.finditer(name)]
     outside = _PAREN.sub(" ", name).strip()
-    longer = [i for i in inside if len(i.split()) > len(outside.split())]
-    return longer[0] if longer else outside
+    if _ACRONYM_WORD.match(outside):  # only an acronym outside: the full name is inside
+        return next((i for i in inside if len(i.split()) > 1), outside)
+    return outside
 
 
 def _acronym(token: str) -> bool:
@@ -205,6 +207,18 @@ def _proper(word: str) -> bool:
     return word.startswith(_LITERAL) or stem(word) not in vocabulary()
 
 
+def acronym_in(name: str) -> str | None:
+    """The acronym a name gives in parentheses, beside its full name: "Caisse Zélandaise (CZ)" -> "CZ"."""
+    inside: list[str] = [m.group(1).strip() for m in _PAREN.finditer(name)]
+    outside = _PAREN.sub(" ", name).strip()
+    pairs: list[tuple[str, str]] = [(i, outside) for i in inside] + [(outside, i) for i in inside]
+    for one, other in pairs:
+        if _ACRONYM_WORD.match(one) and len(other.split()) > 1:
+            return one
+    return None
+
+
+@lru_cache(maxsize=4096)
 def org_key(name: str) -> str:
     """The key of an organization's name: the same organization written with or without article, legal
     form, company head, nationality or acronym, in French, English or Arabic, gives one key."""

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from services.bus.messages import OrgRef
-from services.parser.orgnames import org_key
+from services.parser.orgnames import acronym_in, org_key
 from services.parser.text import fold
 
 FAMILY_KEY = "fm6ss"
@@ -122,7 +122,7 @@ def unknown_org(name: str, kind: str | None = None) -> OrgRef:
     known = keyed_catalog().get(key) if _distinctive(key) else None
     if known is not None:
         return known.ref()
-    return OrgRef(key=key, name=name, kind=kind, family=False)
+    return OrgRef(key=key, name=name, acronym=acronym_in(name), kind=kind, family=False)
 
 
 def unknown_key(name: str) -> str:

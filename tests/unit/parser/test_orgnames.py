@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser.orgnames import lexicon, mine, org_key
+from services.parser.orgnames import acronym_in, lexicon, mine, org_key
 from services.parser.orgs import unknown_org
 
 
@@ -40,6 +40,8 @@ def test_one_organization_one_key(names: tuple[str, ...]) -> None:
         ("Laboratoires Zephyr", "Laboratoires Quilvo"),
         ("Entreprises du médicament", "Médicament"),  # a head stays when no proper name follows
         ("Institut Zephyr", "Zephyr"),
+        ("Zephyr (filiale du groupe Quilvo)", "Quilvo"),  # a parenthesis that is no full name
+        ("QuilvoNet (société de conseil)", "Société de conseil"),
     ],
 )
 def test_different_organizations_differ(one: str, other: str) -> None:
@@ -71,3 +73,10 @@ def test_arabic_name_of_a_catalogue_partner_gets_its_key() -> None:
 
 def test_short_skeletons_do_not_link_to_the_catalogue() -> None:
     assert unknown_org("Kaoun").key.startswith("x-")
+
+
+def test_acronym_beside_the_full_name_is_kept() -> None:
+    assert acronym_in("Caisse Zélandaise des Retraites (CZR)") == "CZR"
+    assert acronym_in("CZR (Caisse zélandaise des retraites)") == "CZR"
+    assert acronym_in("Laboratoires Zephyr (Casablanca)") is None
+    assert unknown_org("Caisse Zélandaise des Retraites (CZR)").acronym == "CZR"
