@@ -53,7 +53,7 @@ LEGAL_FORMS = frozenset(
     (
         *("sa", "sas", "sasu", "sarl", "sarlau", "eurl", "snc", "sca", "fze", "fzco", "fzllc", "fz", "llc"),
         *("ltd", "limited", "inc", "plc", "gmbh", "ag", "spa", "srl", "bv", "nv", "corp", "corporation"),
-        *("co", "cie", "lp", "llp", "pte", "pty", "kg", "ab", "as", "oy", "se", "ش", "م", "شمم"),
+        *("co", "cie", "lp", "llp", "pte", "pty", "kg", "ab", "as", "oy", "se", "ش", "م", "شم", "شمم"),
     )
 )
 # Heads and descriptors a company is named with or without ("Laboratoires X" / "X", "X International FZE").
@@ -192,6 +192,9 @@ def _words(name: str) -> list[str]:
     """The folded words of a name, Arabic ones put into French where the word list knows them."""
     out: list[str] = []
     for token in name.split():
+        if (compact := fold(token).replace(" ", "")) in LEGAL_FORMS:  # S.A.R.L., S.A.
+            out.append(compact)
+            continue
         # the letters of an acronym are not sounds: kept as written
         if _acronym(token.strip(_PUNCT)) and fold(token) not in LEGAL_FORMS | GENERIC | STOP:
             out.append(_LITERAL + fold(token).replace(" ", ""))

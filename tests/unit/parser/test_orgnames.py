@@ -13,6 +13,7 @@ from services.parser.orgs import unknown_org
     [
         # company heads, legal forms, articles, case, accents, scripts
         ("Laboratoires Zephyr", "les laboratoires ZEPHYR", "Zephyr SA", "Zéphyr", "مختبرات زيفير"),
+        ("Zephyr S.A.R.L.", "Zephyr S.A.", "Zephyr GmbH", "Zephyr Ltd."),
         ("Nimbaro International FZE", "Nimbaro international", "le groupe Nimbaro", "Nimbaro Holding LLC"),
         # nationality as a head or an adjective; a descriptor of the legal kind
         ("le français Quilvo", "le groupement d'intérêt public français Quilvo", "the French Quilvo"),
