@@ -67,3 +67,20 @@ def test_best_match_prefers_the_closer_record_then_the_oldest():
     report = signing(("2025-01-11", "day"), themes=["x"], signatories=["jane-doe"])
     assert best_match(report, {1: a, 2: b}) == 2
     assert best_match(signing(("2025-01-10", "day"), themes=["x"]), {1: a, 2: a}) == 1
+
+
+def test_a_signatory_written_in_arabic_and_in_latin_letters_is_one_signatory():
+    from services.bus.messages import AgreementCandidate, OrgRef, PersonRole
+    from services.store.ingest.signing import SigningRow, signing_of_candidate, signing_of_rows
+
+    party = OrgRef(key="x-zfr", name="Laboratoires Zephyr")
+
+    def report(name: str):
+        candidate = AgreementCandidate(parties=(party,), people=(PersonRole(name=name, signed=True),))
+        return signing_of_candidate(candidate, date(2025, 5, 2))
+
+    latin, arabic = report("Karim Benjelloun"), report("كريم بنجلون")
+    assert latin.signatories == arabic.signatories != frozenset()
+    stored = '{"key": "karim-benjelloun", "name": "Karim Benjelloun", "signed": true}'
+    row = SigningRow(1, "person", stored, None, 1, date(2025, 5, 2), False)
+    assert signing_of_rows([row]).signatories == arabic.signatories
