@@ -22,6 +22,7 @@ NOT_A_PARTY = re.compile(
     r"\s)[àa] l['’]|au si[èe]ge (?:de|du)|au sein (?:de|du)|"
     r"sous l['’][ée]gide (?:de|du)|au profit (?:de|du|des)|en faveur (?:de|du|des)|"
     r"(?:soutien|appui|concours|financement|patronage|initiative|normes|recommandations) (?:de|du|des|d['’])|"
+    r"(?:partenaire|membre|filiale|partner|member|subsidiary) (?:de|du|des|d['’]|of)|شريك(?:ة)?|"
     r"with the support of|funded by|بدعم من|بتمويل من|"
     r"(?:amphith[ée][âa]tre|salle|locaux|campus|enceinte|auditorium|pavillon|stand) (?:de|du|des|d['’])|"
     r"h[ée]berg[ée]e? par|organized by|hosted by|in the presence of|at the|"
