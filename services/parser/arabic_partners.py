@@ -43,7 +43,14 @@ AFTER = re.compile(
 SUBJECT = re.compile(
     rf"(?:^|\s)[وف]?{_VERB}\s+(?P<type>{_TYPES})(?P<rest>(?:\s+{_NAME_WORD}){{0,8}}?)\s*[،,]"
 )
-WITH = re.compile(rf"(?:^|(?<=\s))(?:مع|بين)\s+(?P<type>{_TYPES})(?P<rest>(?:\s+{_NAME_WORD}){{1,4}}?){_END}")
+# a headline's order, subject then verb: "الفيدرالية ... توقع اتفاقية مع FAMILY"
+SUBJECT_FIRST = re.compile(
+    rf"\s*(?P<type>{_TYPES})(?P<rest>(?:\s+{_NAME_WORD}){{0,8}}?)\s+(?:[تي]وق\u0651?ع|[تي]برم|[تي]عقد|{_VERB})\s"
+)
+WITH = re.compile(
+    rf"(?:^|(?<=\s))(?:مع|بين)\s+(?:(?P<type>{_TYPES})(?P<rest>(?:\s+{_NAME_WORD}){{1,4}}?)"
+    rf"|[{_QUOTES}]?(?P<latin>[A-Za-z][\w&.+-]*)[{_QUOTES}]?(?P<nation>\s+ال\w+)?){_END}"
+)
 _WITH_FAMILY = re.compile(r"(?:^|\s)(?:مع|و)\s*$")
 
 
@@ -61,7 +68,7 @@ def find_arabic_partners(sentence: str, known: Sequence[Mention], offset: int) -
         after = AFTER.match(sentence, hi)
         if after:
             out.append(_ref(after, offset, "type"))
-    subject = SUBJECT.search(sentence)
+    subject = SUBJECT.search(sentence) or SUBJECT_FIRST.match(sentence)
     if subject and any(
         k.start - offset > subject.end() and _WITH_FAMILY.search(sentence[: k.start - offset]) for k in family
     ):

@@ -30,17 +30,23 @@ _FUNCTION = (
 )
 # "le groupe pharmaceutique marocain X", "le Groupement d'Intérêt Public français X", "d'intérêt général"
 _DESC = rf"(?:d['’][\wÀ-ÿ-]+(?:\s+[A-ZÀ-Þ][\wà-ÿ-]+)?|(?:{_NATION})\b|(?!(?:{_FUNCTION})\b)[a-zà-ÿ][\wà-ÿ-]*)"
+# a type noun or a nationality, then descriptors: what introduces a name ("le groupe français ... X")
+_HEAD = (
+    rf"(?P<type>(?i:{_TYPES})|(?:{_NATION})\b|[A-Z][\w]*-based)(?P<desc>(?:\s+{_DESC}){{0,5}})\s+"
+    r"(?P<of>(?:de la|de l['’]|de|du|des|d['’])\s*)?"
+)
 LATIN = re.compile(
     rf"\b(?P<link>avec|et|entre|with|and|between)\s+(?:(?:la|le|les|l'|l’|the|an|a)\s*)?"
-    rf"(?:(?P<type>(?i:{_TYPES})|(?:{_NATION})\b|[A-Z][\w]*-based)(?P<desc>(?:\s+{_DESC}){{0,5}})\s+"
-    rf"(?P<of>(?:de la|de l['’]|de|du|des|d['’])\s*)?|(?<=with )(?:[a-z]+\s+){{0,2}}(?=[A-Z]))?{_NAME}"
+    rf"(?:{_HEAD}|(?<=with )(?:[a-z]+\s+){{0,2}}(?=[A-Z]))?{_NAME}"
 )
 # "L'Université X (UX) et la Fondation ... ont signé": the name just before "et" + a family mention
-LATIN_BEFORE = re.compile(rf"{_NAME}(?:\s*\([^)]{{1,20}}\))?,?\s+(?:et|and)\s+(?:la |le |les |l['’]|the )?$")
-_VERBS = r"(?:sign|paraph|scell|conclu|inked|sealed|annonc|announc|établi|etabli|nou[ée])"
+LATIN_BEFORE = re.compile(
+    rf"(?:{_HEAD})?{_NAME}(?:\s*\([^)]{{1,20}}\))?,?\s+(?:et|and)\s+(?:la |le |les |l['’]|the )?$"
+)
+_VERBS = r"(?:sign|paraph|scell|conclu|inked|sealed|annonc|announc|établi|nou[ée])"
 SUBJECT_FIRST = re.compile(
-    rf"^(?:[^\n]{{0,40}}?\s[—–-]+\s+)?(?:La |Le |Les |L['’]|The )?{_NAME}(?:\s*\([^)]{{1,20}}\))?,?\s+"
-    rf"(?:a |ont |has |have )?{_VERBS}"
+    rf"^(?:[^\n]{{0,40}}?\s[—–-]+\s+)?(?:La |Le |Les |L['’]|The )?(?:{_HEAD})?{_NAME}"
+    rf"(?:\s*\([^)]{{1,20}}\))?,?\s+(?:a |ont |has |have )?{_VERBS}"
 )
 _ARTICLE = re.compile(r"^(?:La|Le|Les|L['’]|The)\s*")
 BETWEEN = re.compile(r"\b(?:entre|between)\b", re.I)
@@ -97,51 +103,52 @@ def find_unknown_partners(sentence: str, known: list[Mention], offset: int) -> l
     """Unknown organizations a signing sentence names as a party, with their offset in the article."""
     out = _before_family(sentence, known, offset)
     for m in LATIN.finditer(sentence):
-        start, name = offset + m.start("name"), m["name"].strip(" .,'’«»")
-        head, desc = m["type"] or "", m["desc"] or ""
-        if head[:1].isupper() and not head.endswith("-based") and (m["of"] or not desc.strip()):
-            # "l'Université de Montréal": the noun is part of the name; "le Groupement ... français X": not
-            start, name = offset + m.start("type"), sentence[m.start("type") : m.end("name")].strip(" .,'’")
-        if _overlaps(start, start + len(name), known) or not _plausible(name, head or None):
+        start, ref = _named(m, sentence, offset)
+        if _overlaps(start, start + len(ref.name), known) or not _plausible(ref.name, m["type"]):
             continue
         if (
             m["link"] in ("et", "and")
-            and not head
+            and not m["type"]
             and not SUBJECT_VERB.match(sentence[m.end() :])
             and not BETWEEN.search(sentence[: m.start()])
         ):
             continue  # "A et B" only names an organization B when B is a subject of the signing
-        acronym = ACRONYM.match(sentence, m.end())
-        # "the French insurer X": the kind is told by the first type noun among the descriptors
-        kind = kind_of(head) or next(filter(None, map(kind_of, desc.split())), None)
-        ref = unknown_org(_BASED.sub("", name), kind)
-        found = {"country": country_of(f"{head} {desc}"), "acronym": acronym["acronym"] if acronym else None}
-        out.append((start, ref.model_copy(update={k: v for k, v in found.items() if v})))
+        out.append((start, ref))
     return out + find_arabic_partners(sentence, known, offset)
 
 
+def _named(m: re.Match[str], sentence: str, offset: int) -> tuple[int, OrgRef]:
+    """The organization a match names, with the kind, country and acronym its introduction gives."""
+    start, name = m.start("name"), m["name"].strip(" .,'’«»")
+    head, desc = m["type"] or "", m["desc"] or ""
+    if head[:1].isupper() and kind_of(head) and (m["of"] or not desc.strip()):
+        # "l'Université de Montréal": the noun is part of the name; "le Groupement ... français X": not
+        start, name = m.start("type"), sentence[m.start("type") : m.end("name")].strip(" .,'’")
+    article = _ARTICLE.match(name) if m.re is LATIN_BEFORE else None
+    if article:
+        start, name = start + article.end(), name[article.end() :]
+    acronym = ACRONYM.match(sentence, m.end("name"))
+    # "the French insurer X": the first type noun among the descriptors, or the name's own first word
+    kind = kind_of(head) or next(filter(None, map(kind_of, [*desc.split(), *name.split()[:1]])), None)
+    ref = unknown_org(_BASED.sub("", name), kind)
+    found = {"country": country_of(f"{head} {desc}"), "acronym": acronym["acronym"] if acronym else None}
+    return offset + start, ref.model_copy(update={k: v for k, v in found.items() if v})
+
+
 def _before_family(sentence: str, known: list[Mention], offset: int) -> list[tuple[int, OrgRef]]:
-    out: list[tuple[int, OrgRef]] = []
+    found: list[tuple[int, OrgRef]] = []
     first = SUBJECT_FIRST.match(sentence)
     if first and any(k.org.family for k in known):
-        name = first["name"].strip(" .,'’")
-        start = offset + first.start("name")
-        if not _overlaps(start, start + len(name), known) and _plausible(name, None):
-            out.append((start, unknown_org(name)))
+        found.append(_named(first, sentence, offset))
     for mention in known:
-        if not mention.org.family or not 0 <= mention.start - offset <= len(sentence):
-            continue
-        m = LATIN_BEFORE.search(sentence[: mention.start - offset])
-        if m is None:
-            continue
-        name = m["name"].strip(" .,'’")
-        article = _ARTICLE.match(name)
-        start = offset + m.start("name") + (article.end() if article else 0)
-        name = name[article.end() :] if article else name
-        if _overlaps(start, start + len(name), known) or not _plausible(name, None):
-            continue
-        out.append((start, unknown_org(name)))
-    return out
+        if mention.org.family and 0 <= mention.start - offset <= len(sentence):
+            m = LATIN_BEFORE.search(sentence[: mention.start - offset])
+            found += [_named(m, sentence, offset)] if m else []
+    return [
+        (start, ref)
+        for start, ref in found
+        if not _overlaps(start, start + len(ref.name), known) and _plausible(ref.name, None)
+    ]
 
 
 def _overlaps(start: int, end: int, known: list[Mention]) -> bool:
@@ -149,6 +156,8 @@ def _overlaps(start: int, end: int, known: list[Mention]) -> bool:
 
 
 def _plausible(name: str, type_noun: str | None) -> bool:
+    if not name.split():
+        return False
     first = name.split()[0]
     if (
         first in NOT_ORGS

@@ -75,7 +75,28 @@ def partners(text: str) -> list[OrgRef]:
             "federation",
             None,
         ),
+        # the partner as the subject, before the family
+        (
+            "Le groupe pharmaceutique marocain Medinova a signé une convention avec la FM6SS pour la "
+            "production de vaccins.",
+            "Medinova",
+            "company",
+            "MA",
+        ),
+        (
+            "Le laboratoire suisse Genvia et la Fondation Mohammed VI des Sciences et de la Santé ont signé "
+            "un protocole d'accord.",
+            "Genvia",
+            "company",
+            "CH",
+        ),
         # English
+        (
+            "FM6SS signed a framework agreement with the Moroccan Federation of Biotech Companies.",
+            "Federation of Biotech Companies",
+            "federation",
+            "MA",
+        ),
         (
             "The Mohammed VI Foundation of Sciences and Health signed a memorandum of understanding with the "
             "UK-based NovaGen Labs on Tuesday.",
@@ -144,6 +165,20 @@ def test_acronym_in_parentheses_is_kept() -> None:
             "الفيدرالية الوطنية للصحة",
             "federation",
             None,
+        ),
+        # a Latin name after "مع"
+        (
+            "وقعت مؤسسة محمد السادس للعلوم والصحة اتفاقية إطار مع “Genvia” السويسرية.",
+            "Genvia",
+            None,
+            "CH",
+        ),
+        # a headline's order: the subject, then the verb, the family after "مع"
+        (
+            "الفيدرالية المغربية لصناعة الأدوية توقع اتفاقية شراكة مع مؤسسة محمد السادس للعلوم والصحة",
+            "الفيدرالية المغربية لصناعة الأدوية",
+            "federation",
+            "MA",
         ),
         # "عقدت شراكة مع" a federation of companies
         (
