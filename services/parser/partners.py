@@ -55,6 +55,22 @@ SUBJECT_VERB = re.compile(
     r"\s*(?:\([^)]*\)\s*)?,?\s*(?:ont|have|signent|sign|signed|inked|ink|concluent|scellent|annoncent|"
     r"announce|announced|paraphent|nouent)\b"
 )
+# "X, présidente de ORG, et Y, directeur de la FM6SS, lors de la signature": parties named through people
+_ROLE = (
+    r"(?:[Pp]r[ée]sident(?:e)?|[Dd]irect(?:eur|rice)(?: g[ée]n[ée]ral(?:e)?| d[ée]l[ée]gu[ée]e?)?|PDG|DG|CEO|"
+    r"[Ff]ondat(?:eur|rice)|[Ss]ecr[ée]taire g[ée]n[ée]ral(?:e)?|"
+    r"[Aa]dministrat(?:eur|rice) d[ée]l[ée]gu[ée]e?|"
+    r"[Cc]hairman|[Ff]ounder|[Dd]irector(?: [Gg]eneral)?|[Mm]anaging [Dd]irector|[Cc]hief [Ee]xecutive)"
+)
+_OF = r"\s+(?:de la |de l['’]|du |des |de |d['’]|of the |of )"
+AFFILIATION = re.compile(
+    rf",\s+(?:le |la |l['’]|the )?(?:vice-|co-)?{_ROLE}{_OF}(?P<name>[A-ZÀ-Þ][^,;()«»]{{1,60}}?)"
+    rf"(?=\s*(?:[,;()]|$)|\s+(?:et|and)\s+(?:vice-|co-)?{_ROLE}|\s+(?:lors|au|à|during|at)\b)"
+)
+AFFILIATED = re.compile(rf"{_ROLE}{_OF}\s*$")
+PRESENCE = re.compile(
+    r"\ben pr[ée]sence\b|\bin the presence\b|\bsous la pr[ée]sidence\b|\bpr[ée]sid[ée]e? par\b"
+)
 ACRONYM = re.compile(r"\s*\((?P<acronym>[A-Z][A-Za-z0-9&.-]{1,11})\)")
 NOT_ORGS = frozenset(
     (
@@ -114,7 +130,27 @@ def find_unknown_partners(sentence: str, known: list[Mention], offset: int) -> l
         ):
             continue  # "A et B" only names an organization B when B is a subject of the signing
         out.append((start, ref))
-    return out + find_arabic_partners(sentence, known, offset)
+    return out + _affiliations(sentence, known, offset) + find_arabic_partners(sentence, known, offset)
+
+
+def _affiliations(sentence: str, known: list[Mention], offset: int) -> list[tuple[int, OrgRef]]:
+    """A signing told through its signers ("X, directeur de la FM6SS, et Y, présidente de ORG"): their
+    organizations are the parties, when a family entity is named that way too; guests after "en
+    présence de" are not."""
+    presence = PRESENCE.search(sentence)
+    text = sentence[: presence.start()] if presence else sentence
+    if not any(
+        k.org.family and 0 <= k.start - offset <= len(text) and AFFILIATED.search(text[: k.start - offset])
+        for k in known
+    ):
+        return []
+    out: list[tuple[int, OrgRef]] = []
+    for m in AFFILIATION.finditer(text):
+        name = m["name"].strip(" .'’")
+        start = offset + m.start("name")
+        if not _overlaps(start, start + len(name), known) and _plausible(name, None):
+            out.append((start, unknown_org(name, kind_of(name.split()[0]))))
+    return out
 
 
 def _named(m: re.Match[str], sentence: str, offset: int) -> tuple[int, OrgRef]:

@@ -227,3 +227,31 @@ def test_no_family_party_no_agreement(text: str) -> None:
 )
 def test_signing_predicates(sentence: str, signing: bool) -> None:
     assert is_signing(sentence) is signing
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Karim Idrissi, directeur délégué de la Fondation Mohammed VI des Sciences et de la Santé, et "
+            "Sofia Marchetti, présidente de Lumen Health et vice-présidente de Helixa Group, lors de la "
+            "signature du partenariat à Marrakech.",
+            "Lumen Health",
+        ),
+        (
+            "Omar Tazi, president of FM6SS, and Jane Doe, managing director of NovaGen Labs, during the "
+            "signing of the agreement in Rabat.",
+            "NovaGen Labs",
+        ),
+    ],
+)
+def test_partner_named_through_its_signer(text: str, name: str) -> None:
+    assert [p.name for p in partners(text)] == [name]
+
+
+def test_a_guest_affiliation_is_no_party() -> None:
+    text = (
+        "Karim Idrissi, directeur délégué de la FM6SS, et Sofia Marchetti, présidente de Lumen Health, lors "
+        "de la signature du partenariat, en présence de Ali Bennani, président de Atlas Capital."
+    )
+    assert [p.name for p in partners(text)] == ["Lumen Health"]
