@@ -255,3 +255,31 @@ def test_a_guest_affiliation_is_no_party() -> None:
         "de la signature du partenariat, en présence de Ali Bennani, président de Atlas Capital."
     )
     assert [p.name for p in partners(text)] == ["Lumen Health"]
+
+
+SIGNED_AT_THE_SEAT = (
+    "Le mémorandum d'entente a été signé mercredi au siège de la FM6SS à Rabat. "
+    "Les deux partenaires mettront en commun leurs moyens de recherche clinique. "
+    "Les chercheurs de la Fondation Mohammed VI des Sciences et de la Santé et des laboratoires Novartis "
+    "conduiront trois études sur l'asthme."
+)
+
+
+def test_signing_sentence_without_parties_takes_the_coordinated_pair() -> None:
+    assert [p.name for p in partners(SIGNED_AT_THE_SEAT)] == ["Novartis"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no "les deux partenaires": nothing says who signed
+        SIGNED_AT_THE_SEAT.replace("Les deux partenaires mettront", "On mettra"),
+        # the family is not coordinated with the organization
+        SIGNED_AT_THE_SEAT.replace(
+            "de la Fondation Mohammed VI des Sciences et de la Santé et des laboratoires Novartis",
+            "de Novartis, formés à la FM6SS,",
+        ),
+    ],
+)
+def test_signing_sentence_without_parties_needs_two_coordinated_partners(text: str) -> None:
+    assert not extract_agreements(text, published=PUBLISHED).relevant
