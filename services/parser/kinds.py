@@ -39,8 +39,9 @@ _NOT_INSTRUMENT = re.compile(
 )
 SIGNING_VERBS = re.compile(
     r"\b(?:sign\w*|paraph\w*|scell\w*|conclu\w*|noue\w*|ratifi\w*|ink\w*|seal\w*|entered into|"
-    r"officialis\w*|formalis\w*)\b|"
-    r"(?:^| )[وف]?(?:وقع\w*|توقيع\w*|يوقع\w*|ابرام|ابرم\w*|ابرمت|تبرم|الموقع\w*)"
+    r"officialis\w*|formalis\w*|annonc\w*|announc\w*|(?:a|ont) etabli|etablissent|forg\w*)\b|"
+    r"(?:^| )[وف]?(?:وقع\w*|توقيع\w*|يوقع\w*|ابرام|ابرم\w*|ابرمت|تبرم|الموقع\w*|عقدت|عقدتا|يعقد|تعقد|"
+    r"توقع(?:ان)?(?= \S*(?:اتفاق|مذكر|بروتوكول)))"
 )
 # "une convention entre A et B" reports an instrument; "le partenariat entre A et B" may be old news.
 LINKING = re.compile(r"\b(?:lie|liant|lient|entre|between)\b|(?:^| )بين ")

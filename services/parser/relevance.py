@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from services.bus.messages import OrgRef
 from services.parser.kinds import is_plural, is_signing, kinds_in
@@ -22,6 +23,7 @@ NOT_A_PARTY = re.compile(
     r"\s)[àa] l['’]|au si[èe]ge (?:de|du)|au sein (?:de|du)|"
     r"sous l['’][ée]gide (?:de|du)|au profit (?:de|du|des)|en faveur (?:de|du|des)|"
     r"(?:soutien|appui|concours|financement|patronage|initiative|normes|recommandations) (?:de|du|des|d['’])|"
+    r"(?:partenaire|membre|filiale|partner|member|subsidiary) (?:de|du|des|d['’]|of)|شريك(?:ة)?|"
     r"with the support of|funded by|بدعم من|بتمويل من|"
     r"(?:amphith[ée][âa]tre|salle|locaux|campus|enceinte|auditorium|pavillon|stand) (?:de|du|des|d['’])|"
     r"h[ée]berg[ée]e? par|organized by|hosted by|in the presence of|at the|"
@@ -46,6 +48,16 @@ RECALL = re.compile(
 ORDINAL = re.compile(
     r"\b(?:premier|premiere|deuxieme|second|seconde|troisieme|first|second|third|l une|l autre)\b|"
     r"(?:^| )(?:الاولي|الثانيه|الثالثه)(?= |$)"
+)
+# "les deux partenaires": the article says two parties signed, though its signing sentence names none
+DUAL = re.compile(
+    r"les deux (?:partenaires|parties|institutions)|the two (?:partners|parties|institutions)|"
+    r"الطرفين|الطرفان|الجانبين|الجانبان|المؤسستين",
+    re.IGNORECASE,
+)
+COORDINATED = re.compile(
+    r"\s*,?\s*(?:et|and|و)\s*(?:de la |du |des |de l['’]|de |d['’]|la |le |les |l['’]|the )?(?:\w+\s+)?$",
+    re.IGNORECASE,
 )
 WITH = re.compile(r"\b(?:avec|with)\b|(?:^|\s)مع\s", re.IGNORECASE)
 STRONG = re.compile(r"sign|scell|conclu|paraph|ink|seal|وقع|توقيع|ابرام|ابرم", re.IGNORECASE)
@@ -85,6 +97,7 @@ def find_groups(
 ) -> list[Group]:
     groups: list[Group] = []
     pending: list[int] = []  # signing sentences naming the family but no partner yet
+    orphans: list[int] = []  # signing sentences naming no party at all ("signé au siège de la Fondation")
     several = any(is_plural(s.text) for s in sentences if is_signing(s.text))
     family_seen = False
     # a headline is read last: its names are often shortened, the body's are the ones to keep
@@ -108,8 +121,12 @@ def find_groups(
             _place(groups, sentence, family, partners, several)
         elif any(set(g.partners) & set(partners) for g in groups):
             next(g for g in groups if set(g.partners) & set(partners)).sentences.append(sentence.index)
+        elif not partners and not RECALL.search(sentence.text) and not is_plural(sentence.text):
+            orphans.append(sentence.index)
     if not groups and pending:
         groups = _from_headline(sentences, mentions, pending)
+    if not groups and orphans:
+        groups = _from_pair(sentences, mentions, orphans)
     if groups and pending:
         groups[0].sentences[:0] = [i for i in pending if i not in groups[0].sentences]
     return [g for g in groups if g.partners]
@@ -129,6 +146,21 @@ def _from_headline(
         family = [m for m in mentions if m.org.family]
         if len(partners) == 1 and family:
             return [Group(family[:1], partners, list(pending), recalled=False)]
+    return []
+
+
+def _from_pair(sentences: Sequence[Sentence], mentions: Sequence[Mention], orphans: list[int]) -> list[Group]:
+    """No party in the signing sentence, but "les deux partenaires" and one sentence that coordinates
+    the family with a single organization ("les équipes de la Fondation ... et des laboratoires X")."""
+    if not DUAL.search(" ".join(s.text for s in sentences)):
+        return []
+    for sentence in sentences:
+        parties = parties_of(sentence, mentions)
+        for a, b in pairwise(parties):
+            between = sentence.text[a.end - sentence.start : b.start - sentence.start]
+            if a.org.family != b.org.family and COORDINATED.fullmatch(between):
+                family, partner = (a, b) if a.org.family else (b, a)
+                return [Group([family], {partner.org.key: partner.org}, orphans, recalled=False)]
     return []
 
 
