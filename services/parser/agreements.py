@@ -23,15 +23,19 @@ from services.parser.relevance import Group, find_groups
 from services.parser.text import Sentence, fold, split_sentences, strip_boilerplate
 from services.parser.themes import find_themes
 
-RECALL_AFTER = timedelta(days=60)
+RECALL_AFTER = timedelta(days=60)  # a signing reported this long after it happened is a recollection
 SEAT = re.compile(r"(?:\s*\([^)]{1,20}\))?\s*(?:de |d['’]|of |in |في )?\s*(?P<city>[^\s,.،]+(?: [^\s,.،]+)?)")
 ORDINALS = re.compile(
     r"(?:^| )(?:(premier|premiere|first|الاولي)|(deuxieme|seconde?|second|الثانيه)|(troisieme|third|الثالثه)|"
     r"(enfin|finally|derniere|dernier|last|الاخيره))(?= |$)"
 )
+# sentences about the signing ceremony tell its place even without an instrument word
 CEREMONY = re.compile(
-    r"c[ée]r[ée]monie|ceremony|حفل|s['’]est d[ée]roul[ée]e", re.IGNORECASE
-)  # a signing reported this long after it happened is a recollection
+    r"c[ée]r[ée]monie|ceremony|حفل|مراسي?م|s['’]est d[ée]roul[ée]e|"
+    r"(?:signature|signing|paraphe|توقيع).{0,60}?(?:a eu lieu|took place|(?:was|were) held|جر[تى]|تم)|"
+    r"(?:a eu lieu|took place|(?:was|were) held|جر[تى]|تم).{0,60}?(?:signature|signing|paraphe|توقيع)",
+    re.IGNORECASE,
+)
 
 
 def extract_agreements(

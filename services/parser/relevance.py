@@ -96,7 +96,10 @@ def find_groups(
         if not is_signing(sentence.text) and not listed:
             family_seen = family_seen or bool(family)
             continue
-        partners = _partners(sentence, parties)
+        found = _partners(sentence, parties)
+        partners = {org.key: org for _, org in found}
+        # "des conventions entre le ministère et A et B": the first party named is the hub
+        hub = found[0][1].key if found and family and found[0][0] < family[0].start else None
         if listed and not family and partners:  # "The first memorandum, with X, ..." after "signed two MoUs"
             family = [m for m in mentions if m.org.family and m.start < sentence.start][-1:]
         if not family and family_seen and len(partners) == 1 and WITH.search(sentence.text):
@@ -105,7 +108,7 @@ def find_groups(
         if family and not partners and not groups:
             pending.append(sentence.index)
         elif family:
-            _place(groups, sentence, family, partners, several)
+            _place(groups, sentence, family, partners, (several, hub))
         elif any(set(g.partners) & set(partners) for g in groups):
             next(g for g in groups if set(g.partners) & set(partners)).sentences.append(sentence.index)
     if not groups and pending:
@@ -132,15 +135,21 @@ def _from_headline(
     return []
 
 
-def _partners(sentence: Sentence, parties: Sequence[Mention]) -> dict[str, OrgRef]:
+def _partners(sentence: Sentence, parties: Sequence[Mention]) -> list[tuple[int, OrgRef]]:
+    """The non-family parties of the sentence with where they start, in the text's order."""
     found = [(m.start, m.org) for m in parties if not m.org.family]
     found += find_unknown_partners(sentence.text, list(parties), sentence.start)
-    return {org.key: org for _, org in sorted(found, key=lambda f: f[0])}
+    return sorted(found, key=lambda f: f[0])
 
 
 def _place(
-    groups: list[Group], sentence: Sentence, family: list[Mention], partners: dict[str, OrgRef], several: bool
+    groups: list[Group],
+    sentence: Sentence,
+    family: list[Mention],
+    partners: dict[str, OrgRef],
+    several_hub: tuple[bool, str | None],
 ) -> None:
+    several, hub = several_hub
     recalled = RECALL.search(sentence.text) is not None
     if not partners:
         if groups:
@@ -155,7 +164,10 @@ def _place(
             return
     if groups and not (recalled or is_plural(sentence.text) or SEVERAL.search(fold(sentence.text))):
         return  # a partner named in passing, not another agreement
-    if is_plural(sentence.text) and len(partners) > 1:
+    if is_plural(sentence.text) and len(partners) > 1 and hub is not None:
+        # the hub signed with each of the others; the family entity only with the hub
+        groups.append(Group(family, {hub: partners[hub]}, [sentence.index], recalled))
+    elif is_plural(sentence.text) and len(partners) > 1:
         groups.extend(Group(family, {k: v}, [sentence.index], recalled) for k, v in partners.items())
     else:
         groups.append(Group(family, dict(partners), [sentence.index], recalled))

@@ -1,0 +1,112 @@
+"""One article, its signings: hub-and-spoke conventions, ceremony places, verbless instruments, signers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.parser.agreements import extract_agreements
+
+PUBLISHED = date(2025, 6, 6)  # a Friday
+
+
+def signings(text: str) -> list[list[str]]:
+    """Each candidate's partners (the non-family parties) by key."""
+    extraction = extract_agreements(text, published=PUBLISHED)
+    return [[p.key for p in a.parties if not p.family] for a in extraction.agreements]
+
+
+def place_of(text: str) -> str | None:
+    agreements = extract_agreements(text, published=PUBLISHED).agreements
+    assert len(agreements) == 1
+    return agreements[0].place
+
+
+# --- several signings: the hub signed with each, the family entity only with the hub ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deux conventions de formation ont été signées entre le ministère de la Santé et l'Université "
+        "Cadi Ayyad de Marrakech et l'Université Mohammed VI des Sciences de la Santé de Casablanca.",
+        "Des conventions de formation ont été signées par le ministère de la Santé avec l'Université Cadi "
+        "Ayyad, et avec l'Université Mohammed VI des Sciences de la Santé.",
+        "Two training agreements were signed between the Ministry of Health and Cadi Ayyad University and "
+        "the Mohammed VI University of Health Sciences.",
+        "وقعت وزارة الصحة اتفاقيات للتكوين مع جامعة القاضي عياض وجامعة محمد السادس للعلوم الصحية.",
+    ],
+)
+def test_a_family_spoke_signs_with_the_hub_only(text: str) -> None:
+    found = signings(text)
+    assert len(found) == 1 and len(found[0]) == 1
+    assert "min" in found[0][0]  # the ministry (its English name is not in the catalogue), not the university
+
+
+def test_the_family_as_hub_signs_one_agreement_per_partner() -> None:
+    text = (
+        "La Fondation Mohammed VI des Sciences et de la Santé a signé deux conventions, avec le CNRST et "
+        "avec AstraZeneca, le 3 juin 2025 à Rabat."
+    )
+    assert sorted(map(tuple, signings(text))) == [("astrazeneca",), ("cnrst",)]
+
+
+# --- places -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        (
+            "La FM6SS et AstraZeneca ont signé un protocole d'accord. La cérémonie de signature s'est "
+            "déroulée au siège de la Fondation à Rabat.",
+            "Rabat",
+        ),
+        (
+            "La FM6SS et AstraZeneca ont signé un protocole d'accord, lors d'une cérémonie organisée à "
+            "Marrakech.",
+            "Marrakech",
+        ),
+        (
+            "FM6SS and AstraZeneca signed a memorandum of understanding. The signing was held in Tangier "
+            "on Tuesday.",
+            "Tanger",
+        ),
+        (
+            "وقعت مؤسسة محمد السادس للعلوم والصحة ومختبرات فارما 5 مذكرة تفاهم. وجرت مراسم التوقيع "
+            "بمقر المؤسسة بالدار البيضاء.",
+            "Casablanca",
+        ),
+        (
+            "وقعت مختبرات فارما 5 وجامعة محمد السادس للعلوم الصحية بالبيضاء، أمس، اتفاقية شراكة.",
+            "Casablanca",
+        ),
+        (
+            "وقعت مؤسسة محمد السادس للعلوم والصحة ومختبرات فارما 5 مذكرة تفاهم، وذلك بمراكش.",
+            "Marrakech",
+        ),
+        # the signing took place at a party's premises: its seat is where
+        (
+            "La FM6SS et l'Université Cadi Ayyad de Marrakech ont signé une convention au siège de "
+            "l'université.",
+            "Marrakech",
+        ),
+    ],
+)
+def test_the_ceremony_place(text: str, city: str) -> None:
+    assert place_of(text) == city
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a city in a party's name is its seat, not where it signed
+        "Une convention a été signée entre l'Université Mohammed VI des Sciences de la Santé de "
+        "Casablanca et l'Université Cadi Ayyad de Marrakech.",
+        # "البيضاء" alone is also the word for "white"
+        "وقعت مؤسسة محمد السادس للعلوم والصحة ومختبرات فارما 5 مذكرة تفاهم حول الورقة البيضاء للصحة.",
+    ],
+)
+def test_no_place_from_a_seat_or_a_common_word(text: str) -> None:
+    assert place_of(text) is None
