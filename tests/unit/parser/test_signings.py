@@ -110,3 +110,81 @@ def test_the_ceremony_place(text: str, city: str) -> None:
 )
 def test_no_place_from_a_seat_or_a_common_word(text: str) -> None:
     assert place_of(text) is None
+
+
+# --- signatories: only people the text says signed ------------------------------------------------
+
+
+def signers(text: str) -> tuple[set[str], set[str]]:
+    """(who signed, who is named but did not sign) in the article's one candidate."""
+    (agreement,) = extract_agreements(text, published=PUBLISHED).agreements
+    return {p.name for p in agreement.people if p.signed}, {p.name for p in agreement.people if not p.signed}
+
+
+@pytest.mark.parametrize(
+    ("text", "signed", "not_signed"),
+    [
+        (
+            "La FM6SS et l'Université Cadi Ayyad ont conclu une convention-cadre. Elle a été paraphée par "
+            "M. Karim Alaoui, président de l'Université Cadi Ayyad, et le Pr Nadia Bennis, directrice de la "
+            "FM6SS, en présence du wali de la région, M. Youssef Tazi.",
+            {"Karim Alaoui", "Nadia Bennis"},
+            {"Youssef Tazi"},
+        ),
+        (
+            "Samir Idrissi, président de l'Université Cadi Ayyad, et Leila Amrani, directrice générale de la "
+            "FM6SS, ont signé la convention lundi. « C'est une étape », a déclaré Omar Fassi, ministre de la "
+            "Santé.",
+            {"Samir Idrissi", "Leila Amrani"},
+            {"Omar Fassi"},
+        ),
+        (
+            "FM6SS and AstraZeneca signed a memorandum of understanding on Monday. It was signed by John "
+            "Carter, CEO of AstraZeneca Morocco, and Dr. Nadia Bennis, director of FM6SS. Health Minister "
+            "Amine Tahraoui attended the ceremony.",
+            {"John Carter", "Nadia Bennis"},
+            {"Amine Tahraoui"},
+        ),
+        (
+            "وقعت جامعة القاضي عياض ومؤسسة محمد السادس للعلوم والصحة اتفاقية إطار. ووقعها كل من سمير "
+            "الإدريسي، رئيس جامعة القاضي عياض، وليلى العمراني، المديرة العامة لمؤسسة محمد السادس "
+            "للعلوم والصحة.",
+            {"سمير الإدريسي", "ليلى العمراني"},
+            set(),
+        ),
+        (
+            "وقعت جامعة القاضي عياض ومؤسسة محمد السادس للعلوم والصحة اتفاقية شراكة. وقد تم التوقيع على "
+            "الاتفاقية من طرف كريم العلوي، رئيس جامعة القاضي عياض، ونادية بنّيس، مديرة المؤسسة.",
+            {"كريم العلوي", "نادية بنيس"},
+            set(),
+        ),
+        (
+            "وقعت جامعة القاضي عياض ومؤسسة محمد السادس للعلوم والصحة اتفاقية شراكة. ووقع الاتفاقية عن "
+            "الجانب الجامعي كريم العلوي، رئيس جامعة القاضي عياض، وعن المؤسسة نادية بنيس، مديرة المؤسسة.",
+            {"كريم العلوي", "نادية بنيس"},
+            set(),
+        ),
+        (
+            # who presided did not sign; the names still go to `people` with their roles
+            "وقعت جامعة القاضي عياض ومؤسسة محمد السادس للعلوم والصحة اتفاقية شراكة. وجرت مراسم توقيع "
+            "الاتفاقية تحت رئاسة كريم العلوي، وزير الصحة، ونادية بنيس، مديرة المؤسسة.",
+            set(),
+            {"كريم العلوي", "نادية بنيس"},
+        ),
+    ],
+)
+def test_only_those_the_text_says_signed_are_signatories(
+    text: str, signed: set[str], not_signed: set[str]
+) -> None:
+    assert signers(text) == (signed, not_signed)
+
+
+def test_an_arabic_signer_keeps_role_and_organization() -> None:
+    text = (
+        "وقعت جامعة القاضي عياض ومؤسسة محمد السادس للعلوم والصحة اتفاقية شراكة، وقعها كل من سمير الإدريسي، "
+        "رئيس جامعة القاضي عياض، وليلى العمراني، المديرة العامة لمؤسسة محمد السادس للعلوم والصحة."
+    )
+    (agreement,) = extract_agreements(text, published=PUBLISHED).agreements
+    roles = {p.name: (p.role, p.org_key) for p in agreement.people}
+    assert roles["سمير الإدريسي"] == ("رئيس جامعة القاضي عياض", "uca")
+    assert roles["ليلى العمراني"][1] == "fm6ss"
