@@ -188,3 +188,53 @@ def test_an_arabic_signer_keeps_role_and_organization() -> None:
     roles = {p.name: (p.role, p.org_key) for p in agreement.people}
     assert roles["سمير الإدريسي"] == ("رئيس جامعة القاضي عياض", "uca")
     assert roles["ليلى العمراني"][1] == "fm6ss"
+
+
+# --- several signings: each candidate keeps its own kind and signers -------------------------------
+
+
+def by_partner(text: str) -> dict[str, tuple[str | None, set[str]]]:
+    agreements = extract_agreements(text, published=PUBLISHED).agreements
+    return {
+        next(p.key for p in a.parties if not p.family): (a.kind, {p.name for p in a.people if p.signed})
+        for a in agreements
+    }
+
+
+def test_the_accord_and_the_convention_each_keep_their_signers() -> None:
+    text = (
+        "Le CNRST a signé lundi à Rabat un accord de coopération avec la Fondation Mohammed VI des "
+        "Sciences et de la Santé, tandis qu'AstraZeneca et l'Université Mohammed VI des Sciences de la "
+        "Santé ont, dans la foulée, paraphé une convention de recherche. L'accord entre le centre et la "
+        "fondation a été signé par son directeur, M. Karim Alaoui, et le Pr Nadia Bennis. La convention "
+        "de recherche, signée par M. John Carter et le Pr Samir Idrissi, porte sur les maladies rares."
+    )
+    assert by_partner(text) == {
+        "cnrst": ("accord", {"Karim Alaoui", "Nadia Bennis"}),
+        "astrazeneca": ("convention", {"John Carter", "Samir Idrissi"}),
+    }
+
+
+def test_the_first_and_the_second_agreement_in_arabic() -> None:
+    text = (
+        "شهدت مدينة الرباط، يوم الاثنين 2 يونيو 2025، توقيع اتفاقيتين بين مؤسسة محمد السادس للعلوم والصحة "
+        "وكل من المركز الوطني للبحث العلمي والتقني وشركة أسترازينيكا. وتتعلق الاتفاقية الأولى، وهي اتفاقية "
+        "إطار وقعها المدير السيد كريم العلوي والبروفيسورة نادية بنيس، بالبحث في جامعة محمد السادس "
+        "للعلوم الصحية. أما الاتفاقية الثانية، وهي اتفاقية شراكة، فتهم الأمراض النادرة، ووقعها السيد "
+        "سمير الإدريسي."
+    )
+    found = by_partner(text)
+    assert found["cnrst"] == ("convention-cadre", {"كريم العلوي", "نادية بنيس"})
+    assert found["astrazeneca"] == ("convention", {"سمير الإدريسي"})
+
+
+def test_two_memoranda_in_english_keep_their_own_signers() -> None:
+    text = (
+        "The Mohammed VI Foundation for Science and Health signed two agreements in Rabat on Monday, "
+        "with CNRST and with AstraZeneca. The first, a memorandum of understanding with CNRST, was signed "
+        "by its director Karim Alaoui. The second, a framework agreement with AstraZeneca, was signed by "
+        "John Carter, CEO of AstraZeneca Morocco."
+    )
+    found = by_partner(text)
+    assert found["cnrst"] == ("memorandum", {"Karim Alaoui"})
+    assert found["astrazeneca"] == ("convention-cadre", {"John Carter"})
