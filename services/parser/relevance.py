@@ -132,6 +132,25 @@ def _from_headline(
         family = [m for m in mentions if m.org.family]
         if len(partners) == 1 and family:
             return [Group(family[:1], partners, list(pending), recalled=False)]
+    return _from_quote(sentences, mentions, pending)
+
+
+def _from_quote(
+    sentences: Sequence[Sentence], mentions: Sequence[Mention], pending: list[int]
+) -> list[Group]:
+    """«... Ce protocole d'accord avec la Fondation ...», said by X "chez AstraZeneca": a quote speaks for
+    the speaker's organization, named in the sentence that opens it."""
+    first = sentences[pending[0]]
+    before = [s.text for s in sentences[: first.index]]
+    if sum(t.count("«") + t.count("“") for t in before) <= sum(t.count("»") + t.count("”") for t in before):
+        return []  # the signing sentence is not inside a quote
+    opener = next(s for s in reversed(sentences[: first.index]) if "«" in s.text or "“" in s.text)
+    cut = opener.start + max(opener.text.rfind("«"), opener.text.rfind("“"))
+    end = opener.start + len(opener.text)
+    speakers = {m.org.key: m.org for m in mentions if opener.start <= m.start < end and not m.org.family}
+    family = [m for m in mentions if m.org.family and first.start <= m.start]
+    if len(speakers) == 1 and family and any(m.start < cut for m in mentions if m.org.key in speakers):
+        return [Group(family[:1], speakers, list(pending), recalled=False)]
     return []
 
 

@@ -238,3 +238,66 @@ def test_two_memoranda_in_english_keep_their_own_signers() -> None:
     found = by_partner(text)
     assert found["cnrst"] == ("memorandum", {"Karim Alaoui"})
     assert found["astrazeneca"] == ("convention-cadre", {"John Carter"})
+
+
+# --- instruments reported without a signing verb, and signings only planned ---------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La convention conclue entre la Fondation Mohammed VI des Sciences et de la Santé et AstraZeneca "
+        "porte sur les maladies rares.",
+        "اتفاقية شراكة بين مؤسسة محمد السادس للعلوم والصحة وشركة أسترازينيكا لدعم البحث في الأمراض النادرة.",
+        "A partnership agreement between the Mohammed VI Foundation for Science and Health and AstraZeneca "
+        "covers rare diseases.",
+    ],
+)
+def test_an_instrument_between_the_parties_reports_a_signing(text: str) -> None:
+    assert signings(text) == [["astrazeneca"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le Pr Karim Alaoui, directeur de la Fondation, a salué le projet. John Carter, directeur général "
+        "chez AstraZeneca, a ajouté : « chez AstraZeneca, nous croyons aux alliances. Ce protocole d'accord "
+        "avec la Fondation Mohammed VI des Sciences et de la Santé ouvre une nouvelle étape. »",
+        "John Carter, CEO of AstraZeneca, said: “At AstraZeneca we believe in alliances. This memorandum "
+        "with the Mohammed VI Foundation for Science and Health opens a new chapter.”",
+    ],
+)
+def test_a_quoted_instrument_speaks_for_the_speakers_organization(text: str) -> None:
+    assert signings(text) == [["astrazeneca"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La Fondation Mohammed VI des Sciences et de la Santé et AstraZeneca envisagent de signer une "
+        "convention sur les maladies rares.",
+        "La Fondation Mohammed VI des Sciences et de la Santé et AstraZeneca vont signer un protocole "
+        "d'accord la semaine prochaine.",
+        "Un projet de convention entre la Fondation Mohammed VI des Sciences et de la Santé et AstraZeneca "
+        "a été examiné.",
+        "The Mohammed VI Foundation for Science and Health and AstraZeneca will sign an agreement next "
+        "month.",
+        "سيتم توقيع اتفاقية شراكة بين مؤسسة محمد السادس للعلوم والصحة وشركة أسترازينيكا الشهر المقبل.",
+    ],
+)
+def test_a_planned_signing_is_not_reported(text: str) -> None:
+    assert signings(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a means to come, not a report: "through an agreement with the ministry"
+        "وقعت مؤسسة محمد السادس للعلوم والصحة وشركة أسترازينيكا اتفاقية شراكة. وستعمل الشركة على توفير السكن "
+        "من خلال اتفاقية مع وزارة التربية الوطنية.",
+        "La Fondation Mohammed VI des Sciences et de la Santé et AstraZeneca ont signé une convention. "
+        "AstraZeneca financera les bourses par une convention avec le ministère de l'Éducation nationale.",
+    ],
+)
+def test_an_instrument_with_a_third_party_is_not_another_signing(text: str) -> None:
+    assert signings(text) == [["astrazeneca"]]
