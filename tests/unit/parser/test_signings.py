@@ -301,3 +301,25 @@ def test_a_planned_signing_is_not_reported(text: str) -> None:
 )
 def test_an_instrument_with_a_third_party_is_not_another_signing(text: str) -> None:
     assert signings(text) == [["astrazeneca"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La Fondation Mohammed VI des Sciences et de la Santé a signé le 3 juin 2025 à Rabat une convention "
+        "avec le CNRST. Par ailleurs, la Fondation a également signé le 28 mai 2025 à Marrakech un protocole "
+        "d'accord avec AstraZeneca.",
+        "وقعت مؤسسة محمد السادس للعلوم والصحة يوم 3 يونيو 2025 بالرباط اتفاقية مع المركز الوطني للبحث العلمي "
+        "والتقني. كما وقعت المؤسسة يوم 28 ماي 2025 بمراكش مذكرة تفاهم مع شركة أسترازينيكا.",
+        "The Mohammed VI Foundation for Science and Health signed an agreement with CNRST in Rabat on "
+        "June 3, 2025. The foundation also signed a memorandum of understanding with AstraZeneca in "
+        "Marrakesh on May 28, 2025.",
+    ],
+)
+def test_each_signing_keeps_its_own_date_and_place(text: str) -> None:
+    agreements = extract_agreements(text, published=PUBLISHED).agreements
+    found = {a.parties[1].key: (a.signed_on, a.place) for a in agreements}
+    assert found == {
+        "cnrst": (date(2025, 6, 3), "Rabat"),
+        "astrazeneca": (date(2025, 5, 28), "Marrakech"),
+    }
