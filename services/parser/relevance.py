@@ -2,7 +2,9 @@
 
 A signing sentence counts when a family entity is one of its parties (not a venue, host or guest);
 its partners form an agreement, and disjoint partner sets form separate agreements only when the text
-says there were several (plurals, "également", "كما") or recalls an earlier signing.
+says there were several (plurals, "également", "كما") or recalls an earlier signing. Plural
+instruments between a first-named hub and others ("des conventions entre le ministère et A et B") are
+the hub's with each: a family entity among the others signed with the hub only.
 """
 
 from __future__ import annotations
