@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from services.bus.messages import AgreementCandidate, Evidence, OrgRef, PersonRole
 from services.parser.dates import PublishedPrecision, find_signing_date
@@ -30,12 +31,9 @@ ORDINALS = re.compile(
     r"(enfin|finally|derniere|dernier|last|الاخيره))(?= |$)"
 )
 # sentences about the signing ceremony tell its place even without an instrument word
-CEREMONY = re.compile(
-    r"c[ée]r[ée]monie|ceremony|حفل|مراسي?م|s['’]est d[ée]roul[ée]e|"
-    r"(?:signature|signing|paraphe|توقيع).{0,60}?(?:a eu lieu|took place|(?:was|were) held|جر[تى]|تم)|"
-    r"(?:a eu lieu|took place|(?:was|were) held|جر[تى]|تم).{0,60}?(?:signature|signing|paraphe|توقيع)",
-    re.IGNORECASE,
-)
+CEREMONY = re.compile(r"c[ée]r[ée]monie|ceremony|حفل|مراسي?م|s['’]est d[ée]roul[ée]e", re.IGNORECASE)
+SIGNING_ACT = re.compile(r"\b(?:signature|signing|paraphe)\b|توقيع", re.IGNORECASE)
+HELD = re.compile(r"\b(?:a eu lieu|took place|(?:was|were) held)\b|(?:^|\s)و?(?:جر[تى]|تم)\s", re.IGNORECASE)
 
 
 def extract_agreements(
@@ -99,7 +97,7 @@ def _candidate(
     )
     signed = find_signing_date(ceremony, [s.text for s in sentences], *publication)
     # a city inside an organization's name ("جامعة الأخوين بإفران") is not where it was signed
-    ceremonies = [s.text for s in sentences if CEREMONY.search(s.text)]
+    ceremonies = [s.text for s in sentences if _is_ceremony(s.text)]
     place = find_place(
         _masked(ceremony, sentences, mentions), dateline, _masked(ceremonies, sentences, mentions)
     )
@@ -179,8 +177,18 @@ def _by_kind(text: str, groups: Sequence[Group], sentences: Sequence[Sentence]) 
     kinds = kinds_in(text)
     if not kinds:
         return None
-    owners = [g for g in groups if kinds[0] in kinds_in(sentences[g.sentences[0]].text)]
+    owners = [g for g in groups if kinds[0] in _kinds_of(sentences[g.sentences[0]].text)]
     return id(owners[0]) if len(owners) == 1 else None
+
+
+@lru_cache(maxsize=1024)
+def _is_ceremony(text: str) -> bool:
+    return bool(CEREMONY.search(text) or (SIGNING_ACT.search(text) and HELD.search(text)))
+
+
+@lru_cache(maxsize=256)
+def _kinds_of(text: str) -> tuple[str, ...]:
+    return tuple(kinds_in(text))
 
 
 def _ordinal(text: str, count: int) -> int | None:

@@ -65,7 +65,7 @@ _AR_ROLE_HEAD = (
     r"مندوب|مندوبة|ممثل|ممثلة|منسق|منسقة|مسؤول|مسؤولة|والي|رئيس|المدير)"
 )
 AR_NAME_ROLE = re.compile(
-    r"(?P<name>[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+){0,4})\s*[،,]\s*"
+    r"(?<![\u0621-\u064a])(?P<name>[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+){0,4})\s*[،,]\s*"
     rf"(?P<role>{_AR_ROLE_HEAD}(?=\s)[^،,.:؛]{{0,90}})"
 )
 # words that end a name read backwards from its comma: "من قبل", "كل من", "تحت رئاسة", a verb
@@ -191,7 +191,7 @@ def _names(sentence: str) -> list[tuple[int, str, str | None]]:
     for m in AR_TITLED.finditer(sentence):
         role = AR_ROLE_AFTER.search(sentence[m.end() :])
         found[m.start("name")] = (m.start("name"), m["name"].strip(), role["role"].strip() if role else None)
-    for start, name, role in _ar_named(sentence):
+    for start, name, role in _ar_named(sentence) if "،" in sentence or "," in sentence else ():
         if not _overlaps(start, start + len(name), found):
             found[start] = (start, name, role)
     for pattern in (ROLE_NAME, AR_ROLE_NAME, EN_ROLE_NAME):
