@@ -2,7 +2,9 @@
 
 A signing sentence counts when a family entity is one of its parties (not a venue, host or guest);
 its partners form an agreement, and disjoint partner sets form separate agreements only when the text
-says there were several (plurals, "également", "كما") or recalls an earlier signing.
+says there were several (plurals, "également", "كما") or recalls an earlier signing. Plural
+instruments between a first-named hub and others ("des conventions entre le ministère et A et B") are
+the hub's with each: a family entity among the others signed with the hub only.
 """
 
 from __future__ import annotations
@@ -109,7 +111,10 @@ def find_groups(
         if not is_signing(sentence.text) and not listed:
             family_seen = family_seen or bool(family)
             continue
-        partners = _partners(sentence, parties)
+        found = _partners(sentence, parties)
+        partners = {org.key: org for _, org in found}
+        # "des conventions entre le ministère et A et B": the first party named is the hub
+        hub = found[0][1].key if found and family and found[0][0] < family[0].start else None
         if listed and not family and partners:  # "The first memorandum, with X, ..." after "signed two MoUs"
             family = [m for m in mentions if m.org.family and m.start < sentence.start][-1:]
         if not family and family_seen and len(partners) == 1 and WITH.search(sentence.text):
@@ -118,7 +123,7 @@ def find_groups(
         if family and not partners and not groups:
             pending.append(sentence.index)
         elif family:
-            _place(groups, sentence, family, partners, several)
+            _place(groups, sentence, family, partners, (several, hub))
         elif any(set(g.partners) & set(partners) for g in groups):
             next(g for g in groups if set(g.partners) & set(partners)).sentences.append(sentence.index)
         elif not partners and not RECALL.search(sentence.text) and not is_plural(sentence.text):
@@ -146,6 +151,25 @@ def _from_headline(
         family = [m for m in mentions if m.org.family]
         if len(partners) == 1 and family:
             return [Group(family[:1], partners, list(pending), recalled=False)]
+    return _from_quote(sentences, mentions, pending)
+
+
+def _from_quote(
+    sentences: Sequence[Sentence], mentions: Sequence[Mention], pending: list[int]
+) -> list[Group]:
+    """«... Ce protocole d'accord avec la Fondation ...», said by X "chez AstraZeneca": a quote speaks for
+    the speaker's organization, named in the sentence that opens it."""
+    first = sentences[pending[0]]
+    before = [s.text for s in sentences[: first.index]]
+    if sum(t.count("«") + t.count("“") for t in before) <= sum(t.count("»") + t.count("”") for t in before):
+        return []  # the signing sentence is not inside a quote
+    opener = next(s for s in reversed(sentences[: first.index]) if "«" in s.text or "“" in s.text)
+    cut = opener.start + max(opener.text.rfind("«"), opener.text.rfind("“"))
+    end = opener.start + len(opener.text)
+    speakers = {m.org.key: m.org for m in mentions if opener.start <= m.start < end and not m.org.family}
+    family = [m for m in mentions if m.org.family and first.start <= m.start]
+    if len(speakers) == 1 and family and any(m.start < cut for m in mentions if m.org.key in speakers):
+        return [Group(family[:1], speakers, list(pending), recalled=False)]
     return []
 
 
@@ -164,15 +188,21 @@ def _from_pair(sentences: Sequence[Sentence], mentions: Sequence[Mention], orpha
     return []
 
 
-def _partners(sentence: Sentence, parties: Sequence[Mention]) -> dict[str, OrgRef]:
+def _partners(sentence: Sentence, parties: Sequence[Mention]) -> list[tuple[int, OrgRef]]:
+    """The non-family parties of the sentence with where they start, in the text's order."""
     found = [(m.start, m.org) for m in parties if not m.org.family]
     found += find_unknown_partners(sentence.text, list(parties), sentence.start)
-    return {org.key: org for _, org in sorted(found, key=lambda f: f[0])}
+    return sorted(found, key=lambda f: f[0])
 
 
 def _place(
-    groups: list[Group], sentence: Sentence, family: list[Mention], partners: dict[str, OrgRef], several: bool
+    groups: list[Group],
+    sentence: Sentence,
+    family: list[Mention],
+    partners: dict[str, OrgRef],
+    several_hub: tuple[bool, str | None],
 ) -> None:
+    several, hub = several_hub
     recalled = RECALL.search(sentence.text) is not None
     if not partners:
         if groups:
@@ -187,7 +217,10 @@ def _place(
             return
     if groups and not (recalled or is_plural(sentence.text) or SEVERAL.search(fold(sentence.text))):
         return  # a partner named in passing, not another agreement
-    if is_plural(sentence.text) and len(partners) > 1:
+    if is_plural(sentence.text) and len(partners) > 1 and hub is not None:
+        # the hub signed with each of the others; the family entity only with the hub
+        groups.append(Group(family, {hub: partners[hub]}, [sentence.index], recalled))
+    elif is_plural(sentence.text) and len(partners) > 1:
         groups.extend(Group(family, {k: v}, [sentence.index], recalled) for k, v in partners.items())
     else:
         groups.append(Group(family, dict(partners), [sentence.index], recalled))
