@@ -112,12 +112,18 @@ def catalog() -> Catalog:
     return Catalog(int(data["version"]), orgs, aliases, tuple(parallel))
 
 
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+
+
 def unknown_org(name: str, kind: str | None = None) -> OrgRef:
     """A partner the matcher did not find by its aliases: the catalogue's organization when the name keys
     like one of its aliases (an Arabic name of an organization the file knows in French), else a partner
     keyed by its name (`orgnames.org_key`), so every way of writing it gives one key."""
     key = unknown_key(name)
-    known = keyed_catalog().get(key) if _distinctive(key) else None
+    # A name in Latin letters links only through the catalogue's Latin names: a transliterated Arabic
+    # alias loses letters (سيرفييه keys like any "S-R-F" word), so it links only names in Arabic.
+    catalog_keys = keyed_catalog(latin=not _ARABIC_LETTER.search(name))
+    known = catalog_keys.get(key) if _distinctive(key) else None
     if known is not None:
         return known.ref()
     return OrgRef(key=key, name=name, acronym=acronym_in(name), kind=kind, family=False)
@@ -132,15 +138,16 @@ def _distinctive(key: str) -> bool:
     return len(key) >= 5
 
 
-@lru_cache(maxsize=1)
-def keyed_catalog() -> dict[str, Org]:
+@lru_cache(maxsize=2)
+def keyed_catalog(latin: bool = False) -> dict[str, Org]:
     """The catalogue's partners by the key of each of their names; a key two organizations share is left
-    out, and so is the family (its namesakes must not become it)."""
+    out, and so is the family (its namesakes must not become it); `latin`: from Latin-lettered names only."""
     found: dict[str, set[str]] = {}
     data = catalog()
     for org in data.orgs.values():
         if org.family:
             continue
         for name in (org.name, *org.aliases):
-            found.setdefault(org_key(name), set()).add(org.key)
+            if not (latin and _ARABIC_LETTER.search(name)):
+                found.setdefault(org_key(name), set()).add(org.key)
     return {key: data.orgs[next(iter(orgs))] for key, orgs in found.items() if len(orgs) == 1}

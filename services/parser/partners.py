@@ -120,7 +120,8 @@ def find_unknown_partners(sentence: str, known: list[Mention], offset: int) -> l
     out = _before_family(sentence, known, offset)
     for m in LATIN.finditer(sentence):
         start, ref = _named(m, sentence, offset)
-        if _overlaps(start, start + len(ref.name), known) or not _plausible(ref.name, m["type"]):
+        # the span as written: a name the catalogue knows under a longer one must not seem to overlap
+        if _overlaps(start, offset + m.end("name"), known) or not _plausible(ref.name, m["type"]):
             continue
         if (
             m["link"] in ("et", "and")
@@ -172,18 +173,19 @@ def _named(m: re.Match[str], sentence: str, offset: int) -> tuple[int, OrgRef]:
 
 
 def _before_family(sentence: str, known: list[Mention], offset: int) -> list[tuple[int, OrgRef]]:
-    found: list[tuple[int, OrgRef]] = []
+    matches: list[re.Match[str]] = []
     first = SUBJECT_FIRST.match(sentence)
     if first and any(k.org.family for k in known):
-        found.append(_named(first, sentence, offset))
+        matches.append(first)
     for mention in known:
         if mention.org.family and 0 <= mention.start - offset <= len(sentence):
             m = LATIN_BEFORE.search(sentence[: mention.start - offset])
-            found += [_named(m, sentence, offset)] if m else []
+            matches += [m] if m else []
+    found = [(m, *_named(m, sentence, offset)) for m in matches]
     return [
         (start, ref)
-        for start, ref in found
-        if not _overlaps(start, start + len(ref.name), known) and _plausible(ref.name, None)
+        for m, start, ref in found
+        if not _overlaps(start, offset + m.end("name"), known) and _plausible(ref.name, None)
     ]
 
 
