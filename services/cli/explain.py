@@ -14,8 +14,7 @@ from sqlmodel import Session
 
 from services.bus.archive import ArchiveError, FileArchive, MemoryArchive
 from services.bus.urls import InvalidUrl, canonical_url
-from services.cli.common import CliError, handled, load_settings, say
-from services.cli.data import _open_lines
+from services.cli.common import CliError, handled, load_settings, open_lines, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.import_lines import BadLine, read_lines, to_command
@@ -78,7 +77,7 @@ def _by_url(uow: UnitOfWork, url: str) -> Article | None:
 def _from_file(engine: Engine, file: str) -> list[ArticleExplanation]:
     archive = MemoryArchive()
     out = []
-    for number, item in read_lines(_open_lines(file)):
+    for number, item in read_lines(open_lines(file)):
         if isinstance(item, BadLine):
             say(f"line {number}: skipped: {item.reason}")
             continue

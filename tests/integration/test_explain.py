@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -53,13 +54,20 @@ def write(path: Path, *lines: dict) -> Path:
     return path
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def store(request: pytest.FixtureRequest, env: pytest.MonkeyPatch) -> None:
+    """The embedded SQLite store, or a fresh PostgreSQL schema."""
+    if request.param == "postgresql":
+        env.setenv("FM6SS_DATABASE_URL", request.getfixturevalue("pg_url"))
+
+
 def run(*args: str) -> str:
     result = runner.invoke(cli, list(args))
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
-def test_explain_file_weighs_each_line_against_the_store_and_stores_nothing(env, tmp_path):
+def test_explain_file_weighs_each_line_against_the_store_and_stores_nothing(store, tmp_path):
     run("import", str(write(tmp_path / "fr.jsonl", FR)), "--no-progress")
     before = run("export", "articles"), run("export", "agreements")
     out = run("explain", "--file", str(write(tmp_path / "in.jsonl", AR, EN, VENUE)), "--json")
@@ -97,7 +105,7 @@ def test_explain_file_weighs_each_line_against_the_store_and_stores_nothing(env,
     assert "not relevant: no sentence reports a signing" in text
 
 
-def test_explain_a_stored_article_by_url_says_which_record_it_feeds(env, tmp_path):
+def test_explain_a_stored_article_by_url_says_which_record_it_feeds(store, tmp_path):
     run("import", str(write(tmp_path / "in.jsonl", FR, EN)), "--no-progress")
     out = json.loads(run("explain", EN["url"], "--json"))
     assert out["stored"]["feeds"] == [2] and out["stored"]["relevant"]
