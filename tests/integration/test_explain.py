@@ -137,3 +137,17 @@ def test_the_api_explains_a_stored_article_and_404s_an_unknown_one(env, tmp_path
     bare = TestClient(create_api(settings, engine(settings.sqlalchemy_url)))
     assert bare.get("/articles/1/explain").status_code == 503
     assert "/articles/{article_id}/explain" in client.get("/openapi.json").json()["paths"]
+
+
+def test_explain_says_when_a_page_is_unreadable_or_a_copy(env, tmp_path):
+    run("import", str(write(tmp_path / "fr.jsonl", FR)), "--no-progress")
+    short = {"url": "https://presse.example.ma/fr/breve", "text": "Une brève sans contenu."}
+    copy = {**FR, "url": "https://autre.example.ma/reprise"}
+    out = run("explain", "--file", str(write(tmp_path / "in.jsonl", short, copy)), "--json")
+    rejected, copied = (json.loads(x) for x in out.splitlines())
+    assert rejected["rejected"].startswith("no readable article text")
+    assert rejected["relevance"]["reason"].startswith("page rejected: no readable article text")
+    [c] = copied["candidates"]
+    assert c["resolution"]["how"] == "copy" and "a copy of article 1" in c["resolution"]["reason"]
+    result = runner.invoke(cli, ["explain", FR["url"], "--file", str(tmp_path / "in.jsonl")])
+    assert result.exit_code == 1 and "either" in result.stderr

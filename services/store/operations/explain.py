@@ -17,6 +17,7 @@ from services.store.db.models import Article
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.attach import resolve
 from services.store.ingest.decision import Decision
+from services.store.ingest.handler import _find_original as find_original
 from services.store.ingest.resolution import party_key
 
 
@@ -125,9 +126,9 @@ def explain(
     re-parse would); the caller rolls it back."""
     if isinstance(parsed, PageRejected):
         return ArticleExplanation(url=parsed.url, rejected=parsed.reason, relevance=trace)
-    copy_of: Article | None = None
-    if article is None:
-        article, copy_of = uow.articles.with_original(parsed.canonical_url, parsed.text_hash)
+    stored, exact = uow.articles.with_original(parsed.canonical_url, parsed.text_hash)
+    article = article or stored
+    copy_of, _ = find_original(uow, parsed, article, exact)  # ingest's own look for an exact or near copy
     out = ArticleExplanation(
         url=parsed.url, title=parsed.title, published=parsed.published, lang=parsed.lang, relevance=trace
     )
@@ -137,7 +138,6 @@ def explain(
         out.stored = Stored(
             article_id=article.id, relevant=article.relevant, duplicate_of=article.duplicate_of, feeds=feeds
         )
-        copy_of = uow.articles.get(article.duplicate_of) if article.duplicate_of else None
         previous = frozenset(uow.evidence.detach_article(article.id))
     reportable = [c for c in parsed.agreements if any(p.family for p in c.parties)]
     if len(parsed.agreements) > 1:
