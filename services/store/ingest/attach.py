@@ -7,19 +7,14 @@ source row and evidence through the unit of work.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from services.bus.messages import AgreementCandidate
 from services.store.db.agreements import EvidenceRow
 from services.store.db.models import Article, Organization
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest.resolution import (
-    PARTIAL_PARTIES_THRESHOLD,
-    best_match,
-    match_score,
-    nested,
-    party_key,
-    party_set,
-)
+from services.store.ingest.decision import Decision, decide
+from services.store.ingest.resolution import nested, party_key, party_set
 from services.store.ingest.signing import Signing, person_key, signing_of_candidate, signings
 
 
@@ -42,16 +37,7 @@ def attach_candidate(
     assert article.id is not None
     orgs = uow.organizations.upsert(candidate.parties)
     key = party_key(candidate)
-    partners = sorted(set(key.split("|")))
-    report = signing_of_candidate(candidate, article.published)
-    summaries = signings(uow, uow.agreements.with_party_set(key))
-    manual = _manual_match(uow, article.id, key, sole) if linked else None
-    match = manual or next(
-        (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
-        None,
-    )
-    if match is None:
-        match = best_match(report, summaries) or _partial_match(uow, report, key, partners)
+    match = resolve(uow, candidate, article.id, article.published, previous, sole, linked).agreement_id
     created = match is None
     if match is None:
         agreement = uow.agreements.create(key, (o.id for o in orgs if o.id is not None))
@@ -64,10 +50,35 @@ def attach_candidate(
     return match, created
 
 
-def _partial_match(uow: UnitOfWork, report: Signing, key: str, partners: list[str]) -> int | None:
-    """A record whose partners contain the report's, or are contained in them, on strong evidence."""
-    related = signings(uow, [a for a in uow.agreements.with_partners(partners) if nested(a.party_set, key)])
-    return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
+def resolve(
+    uow: UnitOfWork,
+    candidate: AgreementCandidate,
+    article_id: int,
+    published: date | None,
+    previous: frozenset[int] = frozenset(),
+    sole: bool = True,
+    linked: bool = True,
+    traced: bool = False,
+) -> Decision:
+    """The record this report joins and why (decision.py), from what the store holds; writes nothing,
+    so `fm6ss explain` asks it too (`traced`: with every record weighed)."""
+    key = party_key(candidate)
+    partners = sorted(set(key.split("|")))
+
+    def nested_records() -> dict[int, tuple[str, Signing]]:
+        related = [a for a in uow.agreements.with_partners(partners) if nested(a.party_set, key)]
+        sets = {a.id: a.party_set for a in related}
+        return {a: (sets[a], s) for a, s in signings(uow, related).items()}
+
+    return decide(
+        signing_of_candidate(candidate, published),
+        key,
+        signings(uow, uow.agreements.with_party_set(key)),
+        nested_records,
+        previous,
+        _manual_match(uow, article_id, key, sole) if linked else None,
+        traced,
+    )
 
 
 def _widen(uow: UnitOfWork, agreement_id: int, key: str, orgs: list[Organization]) -> None:
