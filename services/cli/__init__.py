@@ -34,6 +34,10 @@ COMMANDS = {
         "services.cli.data",
         "Run parsing, dedup and resolution again over the page archive (no network): after a parser upgrade.",
     ),
+    "explain": Lazy(
+        "services.cli.explain",
+        "Why an article is relevant or not, the signings it reports, and the record each joins or starts.",
+    ),
     "api": Lazy("services.cli.api", "Serve the HTTP API (OpenAPI at /docs and /openapi.json)."),
     "worker": Lazy(
         "services.cli.serve", "Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."

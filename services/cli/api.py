@@ -8,7 +8,11 @@ import typer
 import uvicorn
 
 from services.bus import runtime
+from services.bus.archive import FileArchive
+from services.bus.explanation import PageExplainer, RelevanceTrace
 from services.bus.logs import configure_logging
+from services.bus.messages import ArticleParsed, PageRejected, ParsePage
+from services.bus.settings import Settings
 from services.cli.common import handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
@@ -31,9 +35,21 @@ def api_cmd(
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
-        create_api(settings, engine, store),
+        create_api(settings, engine, store, explainer(settings)),
         host=host or store.api_host,
         port=port or store.api_port,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's loggers go through the JSON handler too
     )
+
+
+def explainer(settings: Settings) -> PageExplainer:
+    """The parser, for /articles/{id}/explain: loaded at the first such request, not at start."""
+    archive = FileArchive(settings.archive_dir)
+
+    def read(command: ParsePage) -> tuple[ArticleParsed | PageRejected, RelevanceTrace]:
+        from services.parser.reasons import explain_page
+
+        return explain_page(command, archive)
+
+    return read

@@ -7,7 +7,9 @@ progress bars and their console are in `console.py`.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec
 
 import typer
@@ -50,6 +52,19 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+
+
+def open_lines(file: str) -> list[str]:
+    """A file's lines (`import`, `explain --file`), or standard input's for "-"."""
+    if file == "-":
+        return sys.stdin.read().splitlines()
+    path = Path(file)
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CliError(f"no such file: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
 
 def outcome(result: Any) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +12,7 @@ from services.bus import runtime
 from services.bus.archive import FileArchive
 from services.bus.celery_app import publish
 from services.bus.routing import PARSE_PAGE
-from services.cli.common import CliError, handled, load_settings, outcome
+from services.cli.common import handled, load_settings, open_lines, outcome
 from services.cli.console import err, progress_bar
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
@@ -39,7 +37,7 @@ def import_cmd(
     celery_app = runtime.configure(settings)
     if settings.embedded:
         ready_engine(settings)
-    lines = _open_lines(file)
+    lines = open_lines(file)
     outcomes: Counter[str] = Counter()
     failed = 0
     archive = FileArchive(settings.archive_dir)
@@ -62,18 +60,6 @@ def import_cmd(
     err.print(f"imported {sum(outcomes.values())} line(s) ({summary}); {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(1)
-
-
-def _open_lines(file: str) -> list[str]:
-    if file == "-":
-        return sys.stdin.read().splitlines()
-    path = Path(file)
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CliError(f"no such file: {path}") from None
-    except UnicodeDecodeError as exc:
-        raise CliError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
 
 @app.command("reparse")

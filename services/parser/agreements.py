@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from services.bus.messages import FOUNDATION_KEY, AgreementCandidate, Evidence, OrgRef, PersonRole
 from services.parser.dates import PublishedPrecision, find_signing_date
 from services.parser.events import find_event
-from services.parser.kinds import find_kind, mentions_instrument
+from services.parser.kinds import find_kind, is_plural, kinds_in, mentions_instrument
 from services.parser.matcher import Mention, find_mentions
 from services.parser.model import Extraction
 from services.parser.people import find_people
@@ -22,15 +23,16 @@ from services.parser.relevance import Group, find_groups
 from services.parser.text import Sentence, fold, split_sentences, strip_boilerplate
 from services.parser.themes import find_themes
 
-RECALL_AFTER = timedelta(days=60)
+RECALL_AFTER = timedelta(days=60)  # a signing reported this long after it happened is a recollection
 SEAT = re.compile(r"(?:\s*\([^)]{1,20}\))?\s*(?:de |d['’]|of |in |في )?\s*(?P<city>[^\s,.،]+(?: [^\s,.،]+)?)")
 ORDINALS = re.compile(
     r"(?:^| )(?:(premier|premiere|first|الاولي)|(deuxieme|seconde?|second|الثانيه)|(troisieme|third|الثالثه)|"
     r"(enfin|finally|derniere|dernier|last|الاخيره))(?= |$)"
 )
-CEREMONY = re.compile(
-    r"c[ée]r[ée]monie|ceremony|حفل|s['’]est d[ée]roul[ée]e", re.IGNORECASE
-)  # a signing reported this long after it happened is a recollection
+# sentences about the signing ceremony tell its place even without an instrument word
+CEREMONY = re.compile(r"c[ée]r[ée]monie|ceremony|حفل|مراسي?م|s['’]est d[ée]roul[ée]e", re.IGNORECASE)
+SIGNING_ACT = re.compile(r"\b(?:signature|signing|paraphe)\b|توقيع", re.IGNORECASE)
+HELD = re.compile(r"\b(?:a eu lieu|took place|(?:was|were) held)\b|(?:^|\s)و?(?:جر[تى]|تم)\s", re.IGNORECASE)
 
 
 def extract_agreements(
@@ -76,15 +78,25 @@ def _candidate(
 ) -> AgreementCandidate:
     dateline, title = heads
     published = publication[0]
-    signing = [sentences[i].text for i in group.sentences]
-    own = _own_sentences(group, groups, sentences, mentions)
+    mine = _own_sentences(group, groups, sentences, mentions)
+    # a signing sentence that another agreement's ordinal or partner claims is not this one's
+    signing = [sentences[i].text for i in group.sentences if i in mine] or [
+        sentences[i].text for i in group.sentences
+    ]
+    own = [sentences[i].text for i in sorted(mine)]
     parties = (_family_party(group, mentions), *group.partners.values())
     # Several agreements are usually signed at one ceremony: the others' sentences tell its date and place.
     ceremony = signing + [sentences[g.sentences[0]].text for g in groups if g is not group]
-    kind = find_kind(signing) or find_kind([s for s in own if mentions_instrument(s)])
+    # "deux conventions": the plural names all the kinds signed, this one's own sentence names its kind
+    kind = (
+        find_kind([s for s in signing if not is_plural(s)])
+        or find_kind([s for s in own if mentions_instrument(s) and not is_plural(s)])
+        or find_kind(signing)
+        or find_kind([s for s in own if mentions_instrument(s)])
+    )
     signed = find_signing_date(ceremony, [s.text for s in sentences], *publication)
     # a city inside an organization's name ("جامعة الأخوين بإفران") is not where it was signed
-    ceremonies = [s.text for s in sentences if CEREMONY.search(s.text)]
+    ceremonies = [s.text for s in sentences if _is_ceremony(s.text)]
     place = find_place(
         _masked(ceremony, sentences, mentions), dateline, _masked(ceremonies, sentences, mentions)
     )
@@ -132,26 +144,50 @@ def _family_party(group: Group, mentions: Sequence[Mention]) -> OrgRef:
 
 def _own_sentences(
     group: Group, groups: Sequence[Group], sentences: Sequence[Sentence], mentions: Sequence[Mention]
-) -> list[str]:
-    """The sentences about this agreement: all of them, or, with several, its own signing sentences and
-    those naming its partner alone, or following such a sentence, or saying "la deuxième" for it."""
+) -> set[int]:
+    """The sentences about this agreement: all of them, or, with several, those naming its partner
+    alone, saying "la deuxième" or its instrument for it, or following such a sentence, and its own
+    signing sentences unless one of those marks gives them to another agreement."""
     if len(groups) == 1:
-        return [s.text for s in sentences]
+        return {s.index for s in sentences}
     order = sorted(groups, key=lambda g: g.sentences[0])
     owner: int | None = None
-    out: list[str] = []
+    out: set[int] = set()
     for i, sentence in enumerate(sentences):
         named = _partners_named(sentence, groups, mentions)
         rank = _ordinal(sentence.text, len(order))
+        decided: int | None = None
         if len(named) == 1:
-            owner = next(iter(named))
+            owner = decided = next(iter(named))
         elif named:
             owner = None
         elif rank is not None:
-            owner = id(order[rank])
-        if i in group.sentences or owner == id(group):
-            out.append(sentence.text)
+            owner = decided = id(order[rank])
+        elif (kind := _by_kind(sentence.text, groups, sentences)) is not None:
+            owner = decided = kind
+        if (i in group.sentences and decided in (None, id(group))) or owner == id(group):
+            out.add(i)
     return out
+
+
+def _by_kind(text: str, groups: Sequence[Group], sentences: Sequence[Sentence]) -> int | None:
+    """ "L'accord entre le ministère et la fondation ...": the one agreement whose signing named that
+    instrument, when the others were of other kinds."""
+    kinds = kinds_in(text)
+    if not kinds:
+        return None
+    owners = [g for g in groups if kinds[0] in _kinds_of(sentences[g.sentences[0]].text)]
+    return id(owners[0]) if len(owners) == 1 else None
+
+
+@lru_cache(maxsize=1024)
+def _is_ceremony(text: str) -> bool:
+    return bool(CEREMONY.search(text) or (SIGNING_ACT.search(text) and HELD.search(text)))
+
+
+@lru_cache(maxsize=256)
+def _kinds_of(text: str) -> tuple[str, ...]:
+    return tuple(kinds_in(text))
 
 
 def _ordinal(text: str, count: int) -> int | None:

@@ -39,11 +39,25 @@ _NOT_INSTRUMENT = re.compile(
 )
 SIGNING_VERBS = re.compile(
     r"\b(?:sign\w*|paraph\w*|scell\w*|conclu\w*|noue\w*|ratifi\w*|ink\w*|seal\w*|entered into|"
-    r"officialis\w*|formalis\w*)\b|"
-    r"(?:^| )[وف]?(?:وقع\w*|توقيع\w*|يوقع\w*|ابرام|ابرم\w*|ابرمت|تبرم|الموقع\w*)"
+    r"officialis\w*|formalis\w*|annonc\w*|announc\w*|(?:a|ont) etabli|etablissent|forg\w*)\b|"
+    r"(?:^| )[وف]?(?:وقع\w*|توقيع\w*|يوقع\w*|ابرام|ابرم\w*|ابرمت|تبرم|الموقع\w*|عقدت|عقدتا|يعقد|تعقد|"
+    r"توقع(?:ان)?(?= \S*(?:اتفاق|مذكر|بروتوكول)))"
 )
-# "une convention entre A et B" reports an instrument; "le partenariat entre A et B" may be old news.
-LINKING = re.compile(r"\b(?:lie|liant|lient|entre|between)\b|(?:^| )بين ")
+# "une convention entre A et B", "ce protocole avec la Fondation" report an instrument; "le partenariat
+# entre A et B" may be old news, "par une convention avec B" a means, not a report.
+LINKING = re.compile(
+    r"\b(?:lie|liant|lient|entre|between)\b|(?:^| )بين |"
+    r"\b(?:ce|cet|cette|this)\b [^.]{0,40}?\b(?:avec|with)\b|(?:^| )(?:هذه|هذا) [^.]{0,40}? مع "
+)
+# a signing only planned or discussed is not one: "envisagent de signer", "vont signer", "will sign"
+PLANNED = re.compile(
+    r"\b(?:envisag\w*|pr[ée]voi\w* de (?:sign|conclu)\w*|"
+    r"(?:vont|va|devrai\w*|compte\w*) (?:sign|conclu|paraph)\w*|"
+    r"projets? d(?:e |['’ ])(?:convention|accord|protocole|memorandum)|"
+    r"will (?:sign|conclude)|(?:plan|plans|planned|intends?|expected) to sign|to be signed|"
+    r"draft (?:agreement|memorandum|convention))\b|"
+    r"(?:^| )(?:سيتم توقيع|ستوقع|سيوقع|سيوقعان|ستوقعان|يعتزم|تعتزم|يعتزمان|تعتزمان|مشروع اتفاقي)"
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ def is_signing(sentence: str) -> bool:
     """An instrument word and a signing verb (or "entre A et B"): the sentence reports a signing."""
     text = _instrument_text(sentence)
     kinds = [kind for kind, p in _KIND_RES if p.search(text)]
-    if not kinds:
+    if not kinds or PLANNED.search(text):
         return False
     if SIGNING_VERBS.search(text):
         return True

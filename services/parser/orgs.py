@@ -15,16 +15,8 @@ from typing import Any
 import yaml
 
 from services.bus.messages import OrgRef
+from services.parser.orgnames import acronym_in, org_key
 from services.parser.text import fold
-
-STOP_WORDS = frozenset(
-    (
-        *("de", "des", "du", "la", "le", "les", "l", "d", "et", "pour", "en", "au", "aux", "a"),
-        *("the", "of", "and", "for", "in", "al", "el", "sa", "sarl", "ltd", "inc", "group", "groupe"),
-        *("maroc", "morocco", "marocaine", "marocain", "المغرب"),
-        *("شركه", "الشركه", "مجموعه", "المجموعه", "مختبرات", "societe", "laboratoires", "company"),
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -63,6 +55,8 @@ class Catalog:
     version: int
     orgs: dict[str, Org]
     aliases: dict[str, Alias]
+    # (Arabic aliases, French aliases) of each organization named in both: the word list's source
+    parallel: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 def _org(entry: dict[str, Any]) -> Org:
@@ -103,7 +97,11 @@ def catalog() -> Catalog:
     data = yaml.safe_load(raw)
     orgs: dict[str, Org] = {}
     aliases: dict[str, Alias] = {}
+    parallel = []
     for entry in data["organizations"]:
+        names = entry.get("aliases") or {}
+        if names.get("ar") and names.get("fr"):
+            parallel.append((tuple(map(str, names["ar"])), tuple(map(str, names["fr"]))))
         org = _org(entry)
         orgs[org.key] = org
         for name in (org.name, *org.aliases, *([org.acronym] if org.acronym else [])):
@@ -111,14 +109,45 @@ def catalog() -> Catalog:
             for variant in spelling_variants(fold(name)):
                 if len(variant) >= 2:
                     aliases.setdefault(variant, Alias(variant, org, caps))
-    return Catalog(int(data["version"]), orgs, aliases)
+    return Catalog(int(data["version"]), orgs, aliases, tuple(parallel))
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 
 
 def unknown_org(name: str, kind: str | None = None) -> OrgRef:
-    """A partner the file does not know: the same folded name always gives the same key."""
-    return OrgRef(key=unknown_key(name), name=name, kind=kind, family=False)
+    """A partner the matcher did not find by its aliases: the catalogue's organization when the name keys
+    like one of its aliases (an Arabic name of an organization the file knows in French), else a partner
+    keyed by its name (`orgnames.org_key`), so every way of writing it gives one key."""
+    key = unknown_key(name)
+    # A name in Latin letters links only through the catalogue's Latin names: a transliterated Arabic
+    # alias loses letters (سيرفييه keys like any "S-R-F" word), so it links only names in Arabic.
+    catalog_keys = keyed_catalog(latin=not _ARABIC_LETTER.search(name))
+    known = catalog_keys.get(key) if _distinctive(key) else None
+    if known is not None:
+        return known.ref()
+    return OrgRef(key=key, name=name, acronym=acronym_in(name), kind=kind, family=False)
 
 
 def unknown_key(name: str) -> str:
-    words = [w for w in fold(name).split() if w not in STOP_WORDS]
-    return "x-" + "-".join(words or fold(name).split())[:80]
+    return org_key(name)
+
+
+def _distinctive(key: str) -> bool:
+    """A key that can name only one organization: one of three letters or more, not a short skeleton."""
+    return len(key) >= 5
+
+
+@lru_cache(maxsize=2)
+def keyed_catalog(latin: bool = False) -> dict[str, Org]:
+    """The catalogue's partners by the key of each of their names; a key two organizations share is left
+    out, and so is the family (its namesakes must not become it); `latin`: from Latin-lettered names only."""
+    found: dict[str, set[str]] = {}
+    data = catalog()
+    for org in data.orgs.values():
+        if org.family:
+            continue
+        for name in (org.name, *org.aliases):
+            if not (latin and _ARABIC_LETTER.search(name)):
+                found.setdefault(org_key(name), set()).add(org.key)
+    return {key: data.orgs[next(iter(orgs))] for key, orgs in found.items() if len(orgs) == 1}

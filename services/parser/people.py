@@ -1,7 +1,8 @@
 """Who took part (step 5): people named with a role and organization, and which of them signed.
 
 Names come from titles ("M.", "Pr", "السيد") or a "Name, role" apposition; `signed` is only set for
-people a sentence says signed ("signée par", "paraphée par", "signed by", "وقعها").
+people a sentence says signed ("signée par", "paraphée par", "signed by", "وقعها", "من طرف"); who presided,
+attended or is quoted stays in `people`, unsigned. Arabic names are read as "name، role".
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ ROLE_BEFORE = re.compile(rf"(?P<role>(?:le |la |l'|the )?{ROLE_WORDS}[^,;«»()]
 ROLE_AFTER = re.compile(rf"^,\s+(?P<role>(?:le |la |l'|the )?{ROLE_WORDS}[^,;.«»()]*)")
 _AR_NOT_NAME = (
     "رئيس|رئيسة|مدير|مديرة|وزير|وزيرة|المدير|الرئيس|نائب|نائبة|المكلف|المكلفة|بصفته|بصفتها|عضو|الكاتب|"
-    "عن|من|في|على|إلى|أن|الذي|التي|بحضور|خلال|حيث|بين|مع|وذلك|أمس|اليوم|يوم"
+    "عن|من|في|على|إلى|أن|الذي|التي|بحضور|خلال|حيث|بين|مع|وذلك|أمس|اليوم|يوم|"
+    "السيد|السيدة|الدكتور|الدكتورة|البروفيسور|البروفيسورة|الأستاذ|الأستاذة"  # "السيدة أ والبروفيسور ب"
 )
 AR_TITLED = re.compile(
     r"(?:السيد|السيدة|الدكتور|الدكتورة|البروفيسور|البروفيسورة|الأستاذ|الأستاذة|البروفسور)\s+"
@@ -57,6 +59,29 @@ EN_ROLE_NAME = re.compile(
     r"[Gg]overnor|[Aa]mbassador|[Vv]ice[- ][Pp]resident|[Cc]hief \w+ [Oo]fficer|"
     rf"[Rr]epresentative|[Cc]hief [Ee]xecutive))\s+(?:and \w+\s+)?(?:{TITLE}\s+)?(?P<name>{_UP}\s+{_UP})"
 )
+# "عبد الجليل لحجمري، أمين السر الدائم لأكاديمية المملكة": an Arabic name, then its role after a comma
+_AR_ROLE_HEAD = (
+    r"(?:ال)?(?:أمين|امين|رئيس|رئيسة|مدير|مديرة|وزير|وزيرة|كاتب|كاتبة|عميد|عميدة|سفير|سفيرة|نائب|نائبة|"
+    r"مندوب|مندوبة|ممثل|ممثلة|منسق|منسقة|مسؤول|مسؤولة|والي|رئيس|المدير)"
+)
+AR_NAME_ROLE = re.compile(
+    r"(?<![\u0621-\u064a])(?P<name>[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+){0,4})\s*[،,]\s*"
+    rf"(?P<role>{_AR_ROLE_HEAD}(?=\s)[^،,.:؛]{{0,90}})"
+)
+# words that end a name read backwards from its comma: "من قبل", "كل من", "تحت رئاسة", a verb
+_AR_BEFORE_NAME = frozenset(
+    re.split(
+        r"\s+",
+        "من قبل طرف كل وقعها وقعه وقع وقعت الاتفاقية الإتفاقية الاتفاق الإتفاق المذكرة رئاسة تحت بحضور "
+        "عن الجانب جانب بين مع و في على إلى الى أن ان حيث وذلك وكذا قال أكد اكد أوضح اوضح صرح",
+    )
+)
+# a verb of saying right before a name: "أكده شكيب ...", "وأضاف رامي ..."
+AR_SAYING = re.compile(
+    r"^[وف]?(?:قال|أكد|اكد|أضاف|اضاف|أوضح|اوضح|صرح|أشار|اشار|اعتبر|شدد|أبرز|ابرز|ذكر|كشف|أعلن|اعلن)"
+    r"(?:ت|ه|ها)?$"
+)
+AR_MARKS = re.compile(r"[\u064b-\u0652\u0640]")  # short vowels, shadda, tatweel: "بَلَيْماني", "كلّ"
 AR_ROLE_AFTER = re.compile(
     r"^\s*[،,]\s*(?P<role>(?:وزير|وزيرة|مدير|مديرة|رئيس|رئيسة|المدير|الرئيس|الكاتب)[^،,.]*)"
 )
@@ -69,13 +94,17 @@ def _marks_allowed(pattern: str) -> str:
 
 SIGNED_BY = re.compile(
     r"\b(?:sign[ée]e?s?|paraph[ée]e?s?|conclu[es]*)(?: [^,.;]{0,50}?)? par\b|"
+    r"(?:التوقيع|توقيع)[^.،]{0,40}?(?:من قبل|من طرف)|"
     r"\bsigned by\b|\bsignataires?\b|\bont (?:sign|paraph)|"
     r"\bhave signed\b|\bsigned (?:the|for|on behalf)\b|"
-    + _marks_allowed("وقع(?:ها|ه|ت)?(?=\\s|$)|بتوقيع|الموقعين"),
+    + _marks_allowed("وقع(?:ها|ه|ت|تها|ته|وها|وه|ا)?(?=\\s|$)|بتوقيع|الموقعين"),
     re.IGNORECASE,
 )
+# who presided or attended did not sign, whatever the sentence says after them
 PRESENCE = re.compile(
-    r"\ben (?:pr[ée]sence|marge)\b|\bin the presence\b|بحضور|\bsous la pr[ée]sidence\b", re.I
+    r"\ben (?:pr[ée]sence|marge)\b|\bin the presence\b|بحضور|\bsous la pr[ée]sidence\b|"
+    r"\bpr[ée]sid[ée]e? par\b|\bpresided (?:over )?by\b|\bchaired by\b|تحت رئاسة|برئاسة|تحت إشراف",
+    re.I,
 )
 NOT_NAMES = frozenset(
     (
@@ -126,6 +155,7 @@ def surname(name: str) -> str:
 
 
 def _in_sentence(sentence: str) -> list[_Person]:
+    sentence = AR_MARKS.sub("", sentence)
     signing = SIGNED_BY.search(sentence)
     presence = PRESENCE.search(sentence)
     cut = presence.start() if presence else len(sentence)
@@ -161,6 +191,9 @@ def _names(sentence: str) -> list[tuple[int, str, str | None]]:
     for m in AR_TITLED.finditer(sentence):
         role = AR_ROLE_AFTER.search(sentence[m.end() :])
         found[m.start("name")] = (m.start("name"), m["name"].strip(), role["role"].strip() if role else None)
+    for start, name, role in _ar_named(sentence) if "،" in sentence or "," in sentence else ():
+        if not _overlaps(start, start + len(name), found):
+            found[start] = (start, name, role)
     for pattern in (ROLE_NAME, AR_ROLE_NAME, EN_ROLE_NAME):
         for m in pattern.finditer(sentence):
             start, name = m.start("name"), m["name"].strip()
@@ -171,6 +204,36 @@ def _names(sentence: str) -> list[tuple[int, str, str | None]]:
             elif start in found and found[start][2] is None:  # a titled name: the role before it
                 found[start] = (start, found[start][1], m["role"].strip())
     return [found[k] for k in sorted(found)]
+
+
+def _ar_named(sentence: str) -> list[tuple[int, str, str]]:
+    """Arabic "name، role": the name is read backwards from the comma, up to a word no name holds."""
+    out: list[tuple[int, str, str]] = []
+    for m in AR_NAME_ROLE.finditer(sentence):
+        words = m["name"].split()
+        kept: list[str] = []
+        for i in range(len(words) - 1, -1, -1):
+            word, previous = words[i], words[i - 1] if i else ""
+            if word in _AR_BEFORE_NAME or AR_SAYING.match(word) or len(kept) == 3:
+                break
+            kept.insert(0, word)
+            if previous in ("الجانب", "جانب"):  # "عن الجانب المغربي": an adjective, not a name
+                break
+        if len(kept) == 3 and re.match(r"و?ال", kept[0]):  # "وعن المؤسسة نادية بنيس"
+            kept = kept[1:]
+        if kept and kept[0].startswith("و") and len(kept[0]) > 3 and kept != words:
+            kept[0] = kept[0][1:]  # "، ولحسن بليمني": the conjunction, not the name
+        elif kept and kept[0].startswith("و") and len(kept[0]) > 3 and _listed(sentence, m.start()):
+            kept[0] = kept[0][1:]
+        if len(kept) < 2 or AR_TITLE_START.match(" ".join(kept) + " "):
+            continue
+        name = " ".join(kept)
+        out.append((m.end("name") - len(name), name, m["role"].strip()))
+    return out
+
+
+def _listed(sentence: str, start: int) -> bool:
+    return re.search(r"[،,]\s*$", sentence[:start]) is not None
 
 
 def _overlaps(start: int, end: int, found: dict[int, tuple[int, str, str | None]]) -> bool:

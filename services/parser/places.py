@@ -15,7 +15,8 @@ from services.parser.text import fold
 
 CITIES: dict[str, tuple[str, ...]] = {
     "Rabat": ("rabat", "الرباط"),
-    "Casablanca": ("casablanca", "casa", "الدار البيضاء", "الدارالبيضاء"),
+    # البيضاء alone is also "white": only read after a preposition or as a dateline (see find_seat)
+    "Casablanca": ("casablanca", "casa", "الدار البيضاء", "الدارالبيضاء", "البيضاء"),
     "Marrakech": ("marrakech", "marrakesh", "مراكش"),
     "Fès": ("fes", "fez", "فاس"),
     "Tanger": ("tanger", "tangier", "tangiers", "طنجة"),
@@ -133,7 +134,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict
     # French/English: "à Rabat", "in Rabat", "au siège ... à Rabat";
     # Arabic: "بالرباط", "بمدينة الداخلة", "في الرباط".
     inline = re.compile(
-        rf"(?:^| )(?:a|in|at|en la ville de|dans la ville de|في|بمدينه|في مدينه|ب)\s?(?P<city>{alt})(?= |$)"
+        rf"(?:^| )(?:a|in|at|en la ville de|dans la ville de|و?(?:في|بمدينه|في مدينه|ب))"
+        rf"\s?(?P<city>{alt})(?= |$)"
     )
     dateline = re.compile(
         rf"^(?P<city>{alt})(?: (?:le )?\d{{1,2}} \w+(?: \d{{4}})?)?(?: map| mapexpress| ومع)? "
@@ -180,10 +182,23 @@ def is_city(name: str) -> bool:
 
 
 def find_seat(sentences: Sequence[str]) -> PlaceFinding | None:
-    """Last resort: a city the signing sentences name anywhere, such as a party's seat."""
-    _, _, bare, names = _patterns()
+    """Last resort: a city the signing sentences place a party in ("وقعت أ و ب بالبيضاء، اتفاقية").
+
+    Only a locative ("à", "in", "ب", "في") counts: "l'Université ... de Rabat" names a seat, which says
+    where the signing took place only when the text puts the signing there ("au siège de", "بمقر").
+    """
+    inline, _, bare, names = _patterns()
+    at_a_seat = any(VENUE.search(s) for s in sentences)
     for sentence in sentences:
-        m = bare.search(fold(sentence))
+        m = (bare if at_a_seat else inline).search(fold(sentence))
         if m:
             return PlaceFinding(names[m["city"]], sentence, 0.4)
     return None
+
+
+# the signing took place at a party's premises, so the city in that party's name is where
+VENUE = re.compile(
+    r"\b(?:au si[èe]ge|[àa] la pr[ée]sidence|dans les locaux|au campus|"
+    r"at (?:the|its) (?:headquarters|premises|campus))\b|(?:بمقر|في مقر|داخل مقر)",
+    re.IGNORECASE,
+)

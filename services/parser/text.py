@@ -110,7 +110,10 @@ def _split_paragraph(para: str) -> list[str]:
 
 
 # Two signings reported in one sentence ("A a signé ..., tandis que B et C ont paraphé ...") are two clauses.
-_CLAUSE = re.compile(r"(?<=,)\s+(?=(?:tandis que|alors que|while|whereas)\s)|(?<=،)\s+(?=كما\s)")
+_CLAUSE = re.compile(
+    r"(?<=,)\s+(?=(?:tandis que\s|tandis qu['’]|alors que\s|alors qu['’]|while\s|whereas\s))|"
+    r"(?<=،)\s+(?=كما\s)"
+)
 
 
 _TAIL_MARKERS = re.compile(

@@ -131,7 +131,11 @@ def _security(api_url: str) -> dict[tuple[str, str], set[str]]:
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{name}", "map-express-fr").replace("_id}", "}").format(agreement=1, run=1, letter=1)
+    return (
+        path.replace("{name}", "map-express-fr")
+        .replace("_id}", "}")
+        .format(agreement=1, run=1, letter=1, article=1)
+    )
 
 
 def test_reads_follow_the_read_token_setting(served: dict[str, Stack]) -> None:
@@ -140,8 +144,10 @@ def test_reads_follow_the_read_token_setting(served: dict[str, Stack]) -> None:
     assert {path for _, path in reads} >= {"/agreements", "/articles", "/changes", "/crawl-runs", "/sources"}
     assert not any(_security(public)[op] for op in reads), "public reads must not ask for a token"
     first = httpx.get(f"{public}/agreements", timeout=30).json()["items"][0]["id"]
+    article = httpx.get(f"{public}/articles", timeout=30).json()["items"][0]["id"]
     for method, template in [*reads, ("GET", "/metrics")]:
         path = _concrete(template).replace("/agreements/1", f"/agreements/{first}")
+        path = path.replace("/articles/1/", f"/articles/{article}/")
         assert httpx.request(method, f"{public}{path}", timeout=30).status_code == 200, path
         refused = httpx.request(method, f"{private}{path}", timeout=30)
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer", path

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from services.bus.explanation import PageExplainer
 from services.bus.metrics import WorkerMetrics
 from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
@@ -38,8 +39,14 @@ from services.store.api.tokens import TokenFirst, guarded_operations
 from services.store.settings import StoreSettings
 
 
-def create_api(settings: Settings, engine: Engine, store: StoreSettings | None = None) -> FastAPI:
-    """The app over `engine`; `store` (the tokens) is read from the environment when not given."""
+def create_api(
+    settings: Settings,
+    engine: Engine,
+    store: StoreSettings | None = None,
+    explainer: PageExplainer | None = None,
+) -> FastAPI:
+    """The app over `engine`; `store` (the tokens) is read from the environment when not given;
+    `explainer` reads a stored page again for /articles/{id}/explain (503 without it)."""
     store = store or StoreSettings()
     api = FastAPI(
         title="FM6SS partnership watch",
@@ -51,6 +58,7 @@ def create_api(settings: Settings, engine: Engine, store: StoreSettings | None =
     api.state.engine = engine
     api.state.settings = settings
     api.state.store_settings = store
+    api.state.explainer = explainer
     api.state.metrics = CollectorRegistry()
     api.state.metrics.register(StoreCollector(engine, lambda: _depths(settings)))
     api.state.metrics.register(WorkerCollector(lambda: _worker_metrics(settings)))

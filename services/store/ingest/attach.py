@@ -7,28 +7,16 @@ source row and evidence through the unit of work.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from services.bus.messages import AgreementCandidate
 from services.store.db.agreements import EvidenceRow
 from services.store.db.models import Article, Organization
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.ingest.decision import Decision, decide
 from services.store.ingest.joining import join_records
-from services.store.ingest.resolution import (
-    PARTIAL_PARTIES_THRESHOLD,
-    best_match,
-    joinable,
-    match_score,
-    nested,
-    party_key,
-    party_set,
-)
-from services.store.ingest.signing import (
-    Signing,
-    joined_all,
-    person_key,
-    signing_of_candidate,
-    signings,
-)
+from services.store.ingest.resolution import joinable, match_score, nested, party_key, party_set
+from services.store.ingest.signing import Signing, joined_all, person_key, signing_of_candidate, signings
 
 
 def attach_candidate(
@@ -50,16 +38,9 @@ def attach_candidate(
     assert article.id is not None
     orgs = uow.organizations.upsert(candidate.parties)
     key = party_key(candidate)
-    partners = sorted(set(key.split("|")))
-    report = signing_of_candidate(candidate, article.published)
     summaries = signings(uow, uow.agreements.with_party_set(key))
-    manual = _manual_match(uow, article.id, key, sole) if linked else None
-    match = manual or next(
-        (a for a in sorted(previous) if a in summaries and match_score(report, summaries[a]) is not None),
-        None,
-    )
-    if match is None:
-        match = best_match(report, summaries) or _partial_match(uow, report, key, partners)
+    decision = resolve(uow, candidate, article.id, article.published, previous, sole, linked, same=summaries)
+    match = decision.agreement_id
     created = match is None
     if match is None:
         agreement = uow.agreements.create(key, (o.id for o in orgs if o.id is not None))
@@ -69,9 +50,43 @@ def attach_candidate(
         _widen(uow, match, key, orgs)
     uow.evidence.add_source(match, article.id, candidate.recalled)
     uow.evidence.add(evidence_rows(candidate, match, article))
-    if match in summaries and manual is None:
+    if match in summaries and decision.how != "manual":
+        report = signing_of_candidate(candidate, article.published)
         match = _join_twins(uow, match, [summaries[match], report], summaries)
     return match, created
+
+
+def resolve(
+    uow: UnitOfWork,
+    candidate: AgreementCandidate,
+    article_id: int,
+    published: date | None,
+    previous: frozenset[int] = frozenset(),
+    sole: bool = True,
+    linked: bool = True,
+    traced: bool = False,
+    same: dict[int, Signing] | None = None,
+) -> Decision:
+    """The record this report joins and why (decision.py), from what the store holds; writes nothing,
+    so `fm6ss explain` asks it too (`traced`: with every record weighed; `same`: the summaries of
+    the records of the same parties, when the caller has read them)."""
+    key = party_key(candidate)
+    partners = sorted(set(key.split("|")))
+
+    def nested_records() -> dict[int, tuple[str, Signing]]:
+        related = [a for a in uow.agreements.with_partners(partners) if nested(a.party_set, key)]
+        sets = {a.id: a.party_set for a in related}
+        return {a: (sets[a], s) for a, s in signings(uow, related).items()}
+
+    return decide(
+        signing_of_candidate(candidate, published),
+        key,
+        signings(uow, uow.agreements.with_party_set(key)) if same is None else same,
+        nested_records,
+        previous,
+        _manual_match(uow, article_id, key, sole) if linked else None,
+        traced,
+    )
 
 
 def _join_twins(uow: UnitOfWork, match: int, parts: list[Signing], summaries: dict[int, Signing]) -> int:
@@ -89,12 +104,6 @@ def _join_twins(uow: UnitOfWork, match: int, parts: list[Signing], summaries: di
         match = keep
         parts.append(others[twin])
     return match
-
-
-def _partial_match(uow: UnitOfWork, report: Signing, key: str, partners: list[str]) -> int | None:
-    """A record whose partners contain the report's, or are contained in them, on strong evidence."""
-    related = signings(uow, [a for a in uow.agreements.with_partners(partners) if nested(a.party_set, key)])
-    return best_match(report, related, PARTIAL_PARTIES_THRESHOLD)
 
 
 def _widen(uow: UnitOfWork, agreement_id: int, key: str, orgs: list[Organization]) -> None:

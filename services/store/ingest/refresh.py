@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
+from services.bus import names
 from services.store.db.agreements import MergeEvidence
 from services.store.db.models import Agreement, AgreementPerson, Organization, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.merging import Support, merge
 from services.store.ingest.signing import signing_of_evidence, signing_to_json
+
+_ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False) -> bool:
@@ -81,14 +88,8 @@ def _apply_people(
     """Settle who was there from the person mentions; the rows are rewritten only when they changed
     (a record `created` in this transaction has none yet). Returns the people as the public record lists
     them: (person id, role, signed), by name."""
-    people: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in evidence:
-        if row.field == "person":
-            person = json.loads(row.value)
-            people[person["key"]].append(person)
-    names = {
-        key: Counter(m["name"] for m in mentions).most_common(1)[0][0] for key, mentions in people.items()
-    }
+    people = _same_people(json.loads(row.value) for row in evidence if row.field == "person")
+    names = {key: mentions[0]["name"] for key, mentions in people.items()}
     persons = uow.organizations.upsert_people(names)
     org_of = {
         key: counts.most_common(1)[0][0]
@@ -119,6 +120,38 @@ def _apply_people(
         (p.person_id, p.role, p.signed)
         for p in sorted(rows, key=lambda r: (name_of[r.person_id], r.person_id))
     ]
+
+
+def _same_people(mentions: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Person mentions grouped by who they name, across scripts (`names.person_key`: an Arabic report's
+    signer and a French report's are one person), keyed by the stored key of the name the record shows:
+    one in Latin letters when a report gives one (most reports of the press the record is read in do),
+    else the most frequent; that mention comes first, and the group keeps only mentions in its script
+    when it has any, so the role shown is in the name's language."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for mention in mentions:
+        groups[names.person_key(mention["name"])].append(mention)
+    _join_transliterations(groups)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for found in groups.values():
+        latin = [m for m in found if not _ARABIC.search(m["name"])] or found
+        counts = Counter(m["name"] for m in latin)
+        shown = min(counts, key=lambda name: (-counts[name], name))
+        first = next(m for m in latin if m["name"] == shown)
+        out[first["key"]] = [first, *(m for m in latin if m is not first)]
+        out[first["key"]] += [{**m, "role": None} for m in found if m not in latin]
+    return out
+
+
+def _join_transliterations(groups: dict[str, list[dict[str, Any]]]) -> None:
+    """A name only in Arabic letters joins the one Latin-lettered name of the same record whose key is a
+    letter away: transliterations differ by an article or a vowel read as a consonant («الحسن» / Lahcen).
+    Only across scripts, on keys long enough that one letter cannot make another person."""
+    latin = {key for key, found in groups.items() if any(not _ARABIC.search(m["name"]) for m in found)}
+    for key in [k for k in groups if k not in latin and len(k) >= 6]:
+        near = [other for other in latin if Levenshtein.distance(key, other, score_cutoff=1) <= 1]
+        if len(near) == 1:
+            groups[near[0]] += groups.pop(key)
 
 
 def _search_text(agreement: Agreement, parties: list[Organization]) -> str:

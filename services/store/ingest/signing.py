@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.bus import names
 from services.bus.messages import AgreementCandidate
 from services.bus.text import fold
 from services.store.db.agreements import MergeEvidence, SigningRow, StoredSigning
@@ -98,7 +99,7 @@ def signing_of_candidate(candidate: AgreementCandidate, published: date | None) 
         theme_sets=frozenset({frozenset(candidate.themes)} if candidate.themes else set()),
         events=frozenset({fold(candidate.event)} if candidate.event else set()),
         places=frozenset({fold(candidate.place)} if candidate.place else set()),
-        signatories=frozenset(person_key(p.name) for p in candidate.people if p.signed),
+        signatories=frozenset(names.person_key(p.name) for p in candidate.people if p.signed),
         recalled=candidate.recalled,
     )
 
@@ -115,7 +116,7 @@ def signing_of_rows(rows: list[SigningRow]) -> Signing:
         elif row.field == "person":
             person = json.loads(row.value)
             if person.get("signed"):
-                values["signatories"].add(person["key"])
+                values["signatories"].add(names.person_key(person["name"]))
         else:
             values[row.field].add(fold(row.value) if row.field in ("event", "place") else row.value)
             if row.field == "theme":

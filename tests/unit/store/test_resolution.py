@@ -118,3 +118,20 @@ def test_a_report_bridges_gaps_between_two_records_never_a_contradiction():
     vague = signing(kinds=["accord"], themes=["oncology", "screening", "rare-diseases"])
     assert (match_score(joined_all([cancer, vague]), later) or 0) >= 1.0
     assert not joinable([cancer, vague], later)
+
+
+def test_a_signatory_written_in_arabic_and_in_latin_letters_is_one_signatory():
+    from services.bus.messages import AgreementCandidate, OrgRef, PersonRole
+    from services.store.ingest.signing import SigningRow, signing_of_candidate, signing_of_rows
+
+    party = OrgRef(key="x-zfr", name="Laboratoires Zephyr")
+
+    def report(name: str):
+        candidate = AgreementCandidate(parties=(party,), people=(PersonRole(name=name, signed=True),))
+        return signing_of_candidate(candidate, date(2025, 5, 2))
+
+    latin, arabic = report("Karim Benjelloun"), report("كريم بنجلون")
+    assert latin.signatories == arabic.signatories != frozenset()
+    stored = '{"key": "karim-benjelloun", "name": "Karim Benjelloun", "signed": true}'
+    row = SigningRow(1, "person", stored, None, 1, date(2025, 5, 2), False)
+    assert signing_of_rows([row]).signatories == arabic.signatories
