@@ -15,14 +15,16 @@ from services.cli import cli
 runner = CliRunner()
 
 
-def seeds(shared_dir: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "seeds"
+def converted(shared_dir: Path, script: str, out: Path) -> Path:
+    """A folder of ../shared turned into import lines (and urls.json) by its own script of shared/eval."""
     subprocess.run(
-        [sys.executable, str(shared_dir / "eval" / "seeds_to_jsonl.py"), str(out)],
-        check=True,
-        capture_output=True,
+        [sys.executable, str(shared_dir / "eval" / script), str(out)], check=True, capture_output=True
     )
     return out
+
+
+def seeds(shared_dir: Path, tmp_path: Path) -> Path:
+    return converted(shared_dir, "seeds_to_jsonl.py", tmp_path / "seeds")
 
 
 def run(*args: str) -> str:

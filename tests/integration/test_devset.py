@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli_seeds import run, score
+from tests.integration.test_cli_seeds import converted, run, score
 
 # Raised as the records get better; README's quality table has the figures these floors guard.
 FLOORS = {
@@ -27,13 +25,7 @@ FLOORS = {
 
 
 def devset(shared_dir: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "devset"
-    subprocess.run(
-        [sys.executable, str(shared_dir / "eval" / "devset_to_jsonl.py"), str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return converted(shared_dir, "devset_to_jsonl.py", tmp_path / "devset")
 
 
 def import_export(source: Path) -> str:
