@@ -30,7 +30,10 @@ HAND_LEXICON = {
     "منظمه": "organisation", "اتحاد": "union", "نقابه": "syndicat", "غرفه": "chambre", "تجاره": "commerce",
     "صناعه": "industrie", "مقاولات": "entreprises", "ادويه": "medicament", "تامين": "assurance",
     "تأمين": "assurance", "اجتماعيه": "sociale", "اجتماعي": "social", "حمايه": "protection",
-    "منفعه": "interet", "مصلحه": "interet", "تجمع": "groupement",
+    "منفعه": "interet", "مصلحه": "interet", "تجمع": "groupement", "مكتب": "office", "معادن": "mines",
+    "فلاحه": "agriculture", "طاقه": "energie", "كهرباء": "electricite", "ماء": "eau", "نقل": "transport",
+    "سياحه": "tourisme", "بنك": "banque", "بيئه": "environnement", "جماعه": "commune", "جهه": "region",
+    "مدرسه": "ecole", "مصحه": "clinique", "عدل": "justice", "ماليه": "finances", "اقتصاد": "economie",
 }  # fmt: skip
 # English institutional words, so "Zephyr Institute" and "Institut Zephyr" agree.
 ENGLISH = {
@@ -210,6 +213,17 @@ def _proper(word: str) -> bool:
     return word.startswith(_LITERAL) or stem(word) not in vocabulary()
 
 
+def _singular(word: str) -> str:
+    """A proper-name word without a plural's s or Arabic's feminine plural ات, and without the final س an
+    Arabic spelling gives a Latin name's s, so "Hydrocarbures" and «هيدروكاربورات», "Mutandis" and
+    «موتانديس» give one skeleton."""
+    if len(word) <= 4:
+        return word
+    if _ARABIC.search(word):
+        return word[:-2] if word.endswith("ات") else word.removesuffix("س")
+    return word.removesuffix("s")
+
+
 def acronym_in(name: str) -> str | None:
     """The acronym a name gives in parentheses, beside its full name: "Caisse Zélandaise (CZ)" -> "CZ"."""
     inside: list[str] = [m.group(1).strip() for m in _PAREN.finditer(name)]
@@ -235,7 +249,7 @@ def org_key(name: str) -> str:
     chunk = ""
     for w in [*core, ""]:  # neighbouring proper-name words join: "Pharma 5" and "Pharma5" agree
         if w and _proper(w) and not w.startswith(_LITERAL):
-            chunk += skeleton(w) or w
+            chunk += skeleton(_singular(w)) or w
             continue
         if chunk:
             parts.append(chunk)

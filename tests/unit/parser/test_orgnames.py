@@ -81,3 +81,10 @@ def test_acronym_beside_the_full_name_is_kept() -> None:
     assert acronym_in("CZR (Caisse zélandaise des retraites)") == "CZR"
     assert acronym_in("Laboratoires Zephyr (Casablanca)") is None
     assert unknown_org("Caisse Zélandaise des Retraites (CZR)").acronym == "CZR"
+
+
+def test_plural_endings_do_not_split_a_name_across_scripts():
+    # French plural s / Arabic feminine plural ات, and a Latin name's final s spelled س in Arabic
+    assert org_key("Office Zélandais des Hydrocarbures") == org_key("المكتب الزيلاندي للهيدروكاربورات")
+    assert org_key("Laboratoires Bartendis") == org_key("مختبرات بارتنديس")
+    assert org_key("Office National des Mines") == org_key("المكتب الوطني للمعادن")
