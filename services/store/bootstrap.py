@@ -38,6 +38,14 @@ def dispose_all() -> None:
     _engines.clear()
 
 
+def forget_inherited_pools() -> None:
+    """In a pool child: drop the connections the parent pooled before the fork without closing them (they
+    are the parent's sockets; `fm6ss worker` checks the database before forking), so that two children
+    never talk over one socket and each opens its own."""
+    for built in _engines.values():
+        built.dispose(close=False)
+
+
 @cache
 def store_settings() -> StoreSettings:
     """The store's own settings, read once a process."""

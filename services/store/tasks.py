@@ -12,6 +12,7 @@ from typing import Any
 
 import redis
 from celery import Task, shared_task
+from celery.signals import worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.bus import runtime
@@ -50,13 +51,20 @@ from services.bus.routing import (
     SCHEDULE_SOURCES,
     SWEEP_STALLED,
 )
-from services.store.bootstrap import engine, redis_client, sinks
+from services.store.bootstrap import engine, forget_inherited_pools, redis_client, sinks
 from services.store.crawl import fetches, scheduling, urls
 from services.store.db.unit_of_work import unit_of_work
 from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
 from services.store.operations.relay import DeliveryError, relay
 
 log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def _own_connections(**_: Any) -> None:
+    # A store worker's children are forked after it checked the database; each opens its own connections.
+    forget_inherited_pools()
+
 
 RETRY_BASE_S = 2
 RETRY_MAX_S = 120
