@@ -1,7 +1,7 @@
 """Crawl throughput: the generated site (bench/crawl_site.py) crawled by real worker processes.
 
     python -m bench.crawl [--pages 5000] [--hosts 20] [--mixes a,b] [--workers 2] [--no-embedded]
-                          [--store-free]
+                          [--store-free] [--per-queue]
 
 For each mix, on a fresh PostgreSQL schema and a private redis-server, with `--workers` processes each
 consuming every queue (concurrency 1) and politeness off, it measures in the same run:
@@ -22,6 +22,9 @@ consuming every queue (concurrency 1) and politeness off, it measures in the sam
 With `--store-free` the workers' ingest stores nothing (bench/store_free.py; no embedded run): the
 pipeline's pages a second are then the ceiling that fetch, parse, the bus and the page bookkeeping leave
 to any store.
+
+With `--per-queue`, one worker a queue instead (`fm6ss worker --queues crawler|parser|store --concurrency
+2`, as a compose deployment runs them): memory and PSS after the run are then printed by queue.
 
 Both ceilings are read before and after the pipeline, and the higher reading is the one the pipeline is
 compared with: the machine's speed drifts within minutes, and a low reading would flatter the ratio.
@@ -64,6 +67,7 @@ from services.parser.pipeline import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
 FM6SS = str(Path(sys.executable).with_name("fm6ss"))
+STALLED_S = 30  # queues empty this long and the run not finished: reported as it stands
 PG_ADMIN = os.environ.get("FM6SS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -203,13 +207,22 @@ def table_counts(db_url: str) -> dict[str, int]:
         with engine.connect() as conn:
             return {
                 t: int(conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one())
-                for t in ("article", "agreement", "rejection", "page")
+                for t in ("article", "agreement", "rejection", "page", "dead_letter")
             }
     finally:
         engine.dispose()
 
 
-def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> dict[str, Any]:
+def worker_set(workers: int, per_queue: bool) -> dict[str, tuple[str, int]]:
+    """Each worker's name, its queues and its concurrency."""
+    if per_queue:
+        return {q: (q, 2) for q in QUEUES}
+    return {f"worker{i}": (",".join(QUEUES), 1) for i in range(workers)}
+
+
+def pipeline(
+    site: Site, workers: int, work: Path, store_free: bool = False, per_queue: bool = False
+) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
     application = f"fm6ss-bench-{uuid.uuid4().hex[:8]}"  # tags the system's PostgreSQL backends
@@ -221,37 +234,42 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
         subprocess.run(
             [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
         )
-        procs = [
-            subprocess.Popen(
+        named = {
+            name: subprocess.Popen(
                 [
                     *([sys.executable, "-m", "bench.store_free"] if store_free else [FM6SS]),
-                    *("worker", "--queues", ",".join(QUEUES), "--concurrency", "1"),
+                    *("worker", "--queues", queues, "--concurrency", str(concurrency)),
                 ],
                 env=env,
                 cwd=ROOT,  # where `bench` is importable
                 stdout=subprocess.DEVNULL,
-                stderr=open(work / f"worker{i}.log", "wb"),  # noqa: SIM115 (closed with the process)
+                stderr=open(work / f"{name}.log", "wb"),  # noqa: SIM115 (closed with the process)
                 start_new_session=True,
             )
-            for i in range(workers)
-        ]
+            for name, (queues, concurrency) in worker_set(workers, per_queue).items()
+        }
+        procs = list(named.values())
         try:
             client = redis.Redis.from_url(broker)
-            noop_rate(broker, 30)  # both workers up and consuming
+            noop_rate(broker, 30)  # every worker up and consuming
             noop = noop_rate(broker, site.corpus.pages)
             memory = Memory([p.pid for p in procs])
             cpu = Cpu([p.pid for p in procs], redis_pid, pg_admin, application)
             start = time.perf_counter()
             subprocess.run([FM6SS, "recrawl", "--all"], env=env, check=True, capture_output=True)
             status: dict[str, Any] | None = None
+            busy, busy_wall = time.perf_counter(), time.time()
             while True:
                 time.sleep(0.5)
                 status = run_status(db_url)
-                if status and status["status"] == "finished" and idle(client):
+                done = bool(status and status["status"] == "finished") and idle(client)
+                if done or not idle(client):
+                    busy, busy_wall = time.perf_counter(), time.time()
+                if done or time.perf_counter() - busy > STALLED_S:  # stalled: a message was lost
                     break
-            elapsed, seen = time.perf_counter() - start, time.time()
+            elapsed, seen = busy - start, busy_wall
             peaks, cpu_seconds = memory.stop(), cpu.stop()
-            pss_after = {p.pid: tree_pss_mib(p.pid)[0] for p in procs}  # idle again, after the run
+            pss_after = {n: tree_pss_mib(p.pid) for n, p in named.items()}  # idle again, after the run
             counts = table_counts(db_url)
             tasks = task_seconds(client)
             noop_after = noop_rate(broker, site.corpus.pages)
@@ -269,6 +287,7 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
     return {
         "noop_tasks_per_s": round(max(noop, noop_after), 1),
         "noop_readings_before_after": [round(noop, 1), round(noop_after, 1)],
+        "run_finished": status["status"] == "finished",
         "seconds": round(elapsed, 1),
         "seconds_from_run_start": round(in_run, 1),
         "pages_per_s": round(counts["page"] / in_run, 1),
@@ -277,8 +296,9 @@ def pipeline(site: Site, workers: int, work: Path, store_free: bool = False) -> 
         "articles_per_s_with_cli_start": round(counts["article"] / elapsed, 1),
         "rows": counts,
         "run_counts": {k: v for k, v in status["counts"].items() if v},
-        "memory": peaks,
-        "tree_pss_mib_after": list(pss_after.values()),
+        "memory": {name: peaks[p.pid] for name, p in named.items()},
+        "tree_pss_mib_after": {name: tree for name, (tree, _) in pss_after.items()},
+        "pss_mib_after_by_process": {name: each for name, (_, each) in pss_after.items()},  # main first
         "cpu_seconds": cpu_seconds,
         # What the system spends (workers, its Redis, its PostgreSQL backends) a stored article, and a page.
         "system_cpu_ms_per_article": round(cpu_seconds["system"] / max(counts["article"], 1) * 1000, 2),
@@ -341,6 +361,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--store-free", action="store_true", help="workers whose ingest stores nothing")
+    parser.add_argument("--per-queue", action="store_true", help="one worker a queue, at concurrency 2")
     args = parser.parse_args()
     for mix in args.mixes.split(","):
         corpus = Corpus(args.pages, args.hosts, mix)
@@ -353,13 +374,13 @@ def main() -> None:
                     "pages": args.pages,
                     "hosts": args.hosts,
                     "agreement_pages": corpus.agreements(),
-                    "workers": args.workers,
+                    "workers": "one a queue, concurrency 2" if args.per_queue else args.workers,
                     "store_free": args.store_free,
                     "mean_page_kib": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
                 }
                 readings = [extraction_alone(pages, args.workers)]
                 result["extraction_alone_1_process_pages_per_s"] = round(extraction_alone(pages, 1), 1)
-                result["pipeline"] = pipeline(site, args.workers, work, args.store_free)
+                result["pipeline"] = pipeline(site, args.workers, work, args.store_free, args.per_queue)
                 readings.append(extraction_alone(pages, args.workers))
                 cpu_ms = extraction_cpu_ms_per_page(pages)
                 del pages
