@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from services.bus.names import skeleton
 from services.bus.text import fold
+from services.parser.org_nouns import NATIONS
 
 # Institutional words the catalogue may not pair often enough to be mined; checked by hand.
 HAND_LEXICON = {
@@ -66,17 +67,9 @@ GENERIC = frozenset(
         *("firme", "holding", "holdings", "internationale", "global", "groupement", "gip", "gie"),
     )
 )
-NATIONALITY = frozenset(
-    (
-        *("maroc", "morocco", "marocaine", "francaise", "france", "americaine", "american", "britannique"),
-        *("british", "allemande", "german", "espagnole", "spanish", "italienne", "italian", "suisse"),
-        *("swiss",),
-        *("belge", "belgian", "canadienne", "canadian", "chinoise", "chinese", "japonaise", "japanese"),
-        *("coreenne", "korean", "indienne", "indian", "emiratie", "emirati", "saoudienne", "turque"),
-        *("americain", "allemand", "espagnol", "italien", "canadien", "chinois", "japonais", "coreen"),
-        *("indien", "saoudien", "turc", "portugaise", "portugais", "neerlandaise", "dutch", "danoise"),
-    )
-)
+# Nationality words fall from a key ("le français X" is X): the adjectives org_nouns reads a country from,
+# and the country names themselves.
+NATIONALITY = frozenset(NATIONS) | {"maroc", "morocco", "france"}
 _DESCRIPTOR = re.compile(r"\binteret (?:public|general|economique)\b")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,4}$")
 _PUNCT = " .,;:'’\"«»“”()"
