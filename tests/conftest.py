@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from services.store.db.engine import make_engine, migrate
+from tests.servers import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FM6SS_SHARED_DIR", ROOT.parent / "shared"))
-PG_ADMIN_URL = os.environ.get("FM6SS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = POSTGRES_URL
 TABLES = (
     "dead_letter",
     "relay_cursor",

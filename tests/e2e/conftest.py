@@ -15,10 +15,12 @@ import httpx
 import pytest
 import redis
 
+from tests.servers import REDIS_SERVER
+
 ROOT = Path(__file__).resolve().parents[2]
 FM6SS = str(Path(sys.executable).parent / "fm6ss")
 TOKEN = "operator-token-for-e2e-tests-01"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = f"{REDIS_SERVER}/13"
 
 
 def free_port() -> int:

@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from services.bus.queues import HEARTBEAT_PREFIX
 from services.cli import cli
+from tests.servers import REDIS_SERVER
 
 pytestmark = pytest.mark.integration
-URL = "redis://127.0.0.1:6379/12"
+URL = f"{REDIS_SERVER}/12"
 
 
 def test_health_follows_progress(env):

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from services.crawler.politeness import LimitsHostLimiter, RedisHostLimiter, make_limiter
+from tests.servers import REDIS_SERVER
 
 pytestmark = pytest.mark.integration
-URL = "redis://127.0.0.1:6379/15"
+URL = f"{REDIS_SERVER}/15"
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import pytest
 import redis
 
 from services.cli.lease import Lease, LeaseTaken
+from tests.servers import REDIS_SERVER
 
 pytestmark = pytest.mark.integration
-URL = "redis://127.0.0.1:6379/15"
+URL = f"{REDIS_SERVER}/15"
 
 
 def test_a_second_holder_is_refused_until_the_first_lets_go():

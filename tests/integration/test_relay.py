@@ -17,6 +17,7 @@ from services.store.db.unit_of_work import UnitOfWork
 from services.store.operations.relay import DeliveryError, RedisStreamSink, WebhookSink, relay
 from tests.conftest import engine
 from tests.integration.test_ingest import AZ, CANCER, FM6SS, RARE, candidate, event, ingest
+from tests.servers import REDIS_SERVER
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ def fill(url: str) -> None:
 
 @pytest.fixture
 def stream():
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(f"{REDIS_SERVER}/15")
     name = f"test:changes:{uuid.uuid4().hex}"
     yield client, name
     client.delete(name)
@@ -114,11 +115,11 @@ def test_one_queued_relay_serves_every_commit_until_it_runs(env, db_url, monkeyp
     from services.store import bootstrap, tasks
 
     env.setenv("FM6SS_DATABASE_URL", db_url)
-    env.setenv("FM6SS_REDIS_URL", "redis://127.0.0.1:6379/13")
+    env.setenv("FM6SS_REDIS_URL", f"{REDIS_SERVER}/13")
     runtime.configure(Settings())
     bootstrap.sinks.cache_clear()  # built for this test's settings
     bootstrap.redis_client.cache_clear()
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    client = redis.Redis.from_url(f"{REDIS_SERVER}/13")
     client.delete(tasks.RELAY_PENDING)
     asked: list[str] = []
     monkeypatch.setattr(tasks, "publish", lambda app, name, message, **kw: asked.append(name))

@@ -14,8 +14,9 @@ from services.bus.metrics import FETCHES_KEY, TASK_SECONDS_KEY, latency_fields, 
 from services.bus.settings import Settings
 from services.store.api.main import create_api
 from tests.conftest import engine
+from tests.servers import REDIS_SERVER
 
-URL = "redis://127.0.0.1:6379/14"
+URL = f"{REDIS_SERVER}/14"
 
 
 @pytest.fixture
