@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str | None) -> str | None:
+        if url is not None and _scheme(url).split("+")[0] not in ("sqlite", "postgres", "postgresql"):
+            raise ValueError(
+                "only SQLite (sqlite:///PATH) and PostgreSQL (postgresql://USER@HOST/DB) are supported, "
+                f"not {_shown(url)}"
+            )
+        return url
+
+    @field_validator("broker_url", "redis_url")
+    @classmethod
+    def _redis(cls, url: str | None) -> str | None:
+        if url is not None and _scheme(url) not in ("redis", "rediss", "unix"):
+            raise ValueError(f"a Redis URL is expected (redis://HOST:PORT/DB), not {_shown(url)}")
+        return url
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.task_time_limit_s >= self.visibility_timeout_s:
@@ -72,6 +89,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'fm6ss.db').resolve()}"
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def _shown(url: str) -> str:
+    """What an error says of a URL: its scheme only (the rest may hold a password)."""
+    return f"{_scheme(url)}://..." if _scheme(url) else "a value without a scheme (SCHEME://...)"
 
 
 def normalize_database_url(url: str) -> str:

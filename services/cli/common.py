@@ -10,7 +10,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -44,14 +44,31 @@ def say(message: str) -> None:
 
 
 def load_settings() -> Settings:
+    """The shared settings; the store's and the crawler's own variables fail as early as these."""
+    from pydantic_settings import BaseSettings
+
+    from services.crawler.settings import CrawlerSettings
     from services.store.settings import StoreSettings
 
-    try:
-        StoreSettings()  # the store's own variables fail as early as the shared ones
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    kinds: tuple[type[BaseSettings], ...] = (Settings, StoreSettings, CrawlerSettings)
+    for kind in kinds:
+        try:
+            kind()
+        except ValidationError as exc:
+            raise CliError(settings_error(exc, str(kind.model_config.get("env_prefix", "")))) from exc
+    return Settings()
+
+
+def settings_error(exc: ValidationError, prefix: str) -> str:
+    """One line naming each variable that is wrong (its value is not shown: it may be a secret)."""
+    said = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            said.append(f"{prefix}{'_'.join(map(str, error['loc'])).upper()}: {message}")
+        else:  # a rule between variables: its message names them
+            said.append(message)
+    return f"bad setting{'s' if len(said) > 1 else ''} {'; '.join(said)}"
 
 
 def open_lines(file: str) -> list[str]:
@@ -63,8 +80,24 @@ def open_lines(file: str) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise CliError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise CliError(f"{path} is a directory: give a file of JSON lines, or - for standard input") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise CliError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def open_output(path: Path) -> TextIO:
+    """A file to write results to, or one line saying why it cannot be."""
+    try:
+        return path.open("w", encoding="utf-8", newline="")
+    except IsADirectoryError:
+        raise CliError(f"{path} is a directory: give a file name for the output") from None
+    except FileNotFoundError:
+        raise CliError(f"cannot write {path}: the folder {path.parent} does not exist") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def outcome(result: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from services.cli.common import handled, load_settings, say
+from services.cli.common import handled, load_settings, open_output, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.api.export import records, write_csv, write_jsonl
@@ -25,7 +25,7 @@ Format = Literal["jsonl", "csv"]
 def _export(kind: Literal["agreements", "articles"], fmt: Format, output: Path | None) -> None:
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    out = open_output(output) if output else sys.stdout
     try:
         rows = records(engine, kind)
         n = write_jsonl(out, rows) if fmt == "jsonl" else write_csv(out, kind, rows)

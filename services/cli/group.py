@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import TyperException
 from typer.main import get_group
 
 # Every Typer app of the CLI: one-line errors rather than boxes, and ordinary tracebacks for real bugs.
@@ -53,6 +54,21 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = _module_group(entry.module).commands[cmd_name]
             self._loaded.add(cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a failure an operator can fix (`errors.py`) ends as one line and status 1."""
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            from services.cli.errors import one_line
+
+            message = one_line(exc)
+            if message is None:
+                raise
+            typer.echo(f"Error: {message}", err=True)
+            raise typer.Exit(1) from None
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """The command list, as click writes it, from what is held: placeholders are not loaded for it."""
