@@ -20,7 +20,7 @@ COMMANDS = {
         "services.cli.crawl", "Start a crawl run now (an operator's run): everything, one source, or one URL."
     ),
     "demo": Lazy(
-        "services.cli.crawl",
+        "services.cli.demo",
         "Serve the local fixture news site on loopback and crawl it: no internet needed.",
     ),
     "migrate": Lazy(

@@ -1,6 +1,7 @@
-"""`fm6ss run`, `recrawl` and `demo`: crawling by hand (the schedule's crawls start from `fm6ss beat`).
+"""`fm6ss run` and `recrawl`: crawling by hand (the schedule's crawls start from `fm6ss beat`).
 
-`run` is the main job on the embedded default: one full crawl cycle in this process, then a summary.
+`run` is the main job on the embedded default: one full crawl cycle in this process, then a summary. With
+a broker both only start the run: its first messages are queued and the workers do the rest.
 """
 
 from __future__ import annotations
@@ -13,32 +14,45 @@ from sqlalchemy.engine import Engine
 
 from services.bus import runtime
 from services.bus.celery_app import publish
-from services.bus.messages import Message
+from services.bus.urls import InvalidUrl, canonical_url
+from services.cli.broker import is_broker_failure, sending_app
 from services.cli.common import CliError, handled, load_settings
 from services.cli.console import err, progress_bar
 from services.cli.database import ready_engine
+from services.cli.errors import broker_down
 from services.cli.group import PLAIN
 from services.cli.sources import load_specs, sync_sources
 from services.store.crawl.runs import RunOut, run_out, summary_lines
-from services.store.crawl.scheduling import ScopeError, start_recrawl
+from services.store.crawl.scheduling import Outgoing, ScopeError, record_unsent, start_recrawl
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
 app = typer.Typer(**PLAIN)
 
 
-def _dispatch(outgoing: list[tuple[str, Message]], progress: bool = True) -> None:
+class NotSent(Exception):
+    """The broker took none of `unsent` (the send that failed and every one after it)."""
+
+    def __init__(self, unsent: Outgoing, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.unsent, self.cause = unsent, cause
+
+
+def _dispatch(outgoing: Outgoing, progress: bool = True) -> None:
     """Publish the run's first commands; in embedded mode each runs to completion here, so the bar moves
     one source (discovery, fetches, parsing, storage) at a time."""
     celery_app = runtime.app()
     with progress_bar(progress, len(outgoing)) as bar:
         task = bar.add_task("crawling", total=len(outgoing))
-        for name, message in outgoing:
+        for i, (name, message) in enumerate(outgoing):
             source = getattr(getattr(message, "source", None), "name", "")
             bar.update(task, description=f"crawling {source}".strip())
             try:
                 publish(celery_app, name, message)
-            except Exception as exc:  # embedded: one source's failure must not stop the others
+            except Exception as exc:
+                if is_broker_failure(exc) and not celery_app.conf.task_always_eager:
+                    raise NotSent(outgoing[i:], exc) from exc
+                # embedded: one source's failure (recorded as a dead letter) must not stop the others
                 err.print(f"{name} failed: {type(exc).__name__}: {exc}", highlight=False)
             bar.advance(task)
 
@@ -67,8 +81,37 @@ def crawl_once(
     except ScopeError as exc:
         raise CliError(str(exc)) from exc
     err.print(f"run {run_id}: {len(outgoing)} task(s) started", highlight=False)
-    _dispatch(outgoing)
+    try:
+        _dispatch(outgoing)
+    except NotSent as exc:
+        reason = broker_down(exc.cause)
+        with db.transaction(engine) as session:
+            record_unsent(UnitOfWork(session), exc.unsent, reason)
+        raise CliError(f"{reason}; run {run_id} is recorded as failed") from exc
     return _report(engine, run_id)
+
+
+def print_summary(run: RunOut) -> None:
+    for line in summary_lines(run):
+        typer.echo(line)
+
+
+def fail_if_read_nothing(run: RunOut) -> None:
+    """A run that read nothing (every source failed) is an error for a script or a cron job to see."""
+    if run.status != "failed":
+        return
+    reasons = {
+        k.split(":", 1)[1]: n
+        for k, n in run.counts.items()
+        if k.startswith(("sources_failed:", "pages_failed:"))
+    }
+    said = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    hint = (
+        "; no internet? `make demo` crawls a local fixture news site offline"
+        if "dns_error" in reasons
+        else ""
+    )
+    raise CliError(f"run {run.id} read nothing: every source failed ({said}){hint}")
 
 
 @app.command("run")
@@ -82,12 +125,12 @@ def run_cmd(
 ) -> None:
     """One full crawl cycle: discover, fetch, parse, dedup, store; then print what it did."""
     settings = load_settings()
-    runtime.configure(settings)
     engine = ready_engine(settings)
+    sending_app(settings)
     sync_sources(engine, load_specs(sources_file))
     run = crawl_once(engine, source=source, force=force)
-    for line in summary_lines(run):
-        typer.echo(line)
+    print_summary(run)
+    fail_if_read_nothing(run)
 
 
 @app.command("recrawl")
@@ -101,68 +144,14 @@ def recrawl_cmd(
     """Start a crawl run now (an operator's run): everything, one source, or one URL."""
     if [source is not None, url is not None, all_sources].count(True) != 1:
         raise CliError("say what to recrawl: exactly one of --all, --source NAME, --url URL")
+    if url is not None:
+        try:
+            canonical_url(url)
+        except InvalidUrl as exc:
+            raise CliError(f"--url: {exc}") from None
     settings = load_settings()
-    runtime.configure(settings)
     engine = ready_engine(settings)
+    sending_app(settings)
     run = crawl_once(engine, source=source, url=url, force=force, trigger="operator")
-    for line in summary_lines(run):
-        typer.echo(line)
-
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@app.command("demo")
-@handled
-def demo_cmd(
-    data_dir: Annotated[Path | None, typer.Option(help="default: FM6SS_DATA_DIR/demo")] = None,
-    serve_after: Annotated[bool, typer.Option(help="keep the fixture site up afterwards")] = False,
-) -> None:
-    """Serve the local fixture news site on loopback and crawl it: no internet needed."""
-    import sys
-    import time
-
-    if not (REPO_ROOT / "tests" / "fixtures" / "site").is_dir():
-        raise CliError(
-            f"the fixture site is not here ({REPO_ROOT / 'tests/fixtures/site'}): run from a clone"
-        )
-    sys.path.insert(0, str(REPO_ROOT))
-    from services.crawler import bootstrap
-    from services.crawler.settings import CrawlerSettings
-    from tests.fixtures.site import serve, source_specs
-
-    base = load_settings()
-    settings = base.model_copy(update={"data_dir": data_dir or base.data_dir / "demo"})
-    runtime.configure(settings)
-    engine = ready_engine(settings)
-    # Loopback is refused by the SSRF guard unless allowed; short timeouts so the slow page fails fast.
-    crawler = CrawlerSettings(allow_hosts="127.0.0.1", default_delay_s=0, read_timeout_s=3, total_timeout_s=6)
-    bootstrap.configure(bootstrap.build(crawler, settings))
-    with serve(slow_delay=10) as site:
-        specs = source_specs(site)
-        sync_sources(engine, specs, replace=True)
-        err.print(
-            f"fixture site at {site.base_url}; crawling {len(specs)} feeds and sitemaps", highlight=False
-        )
-        run = crawl_once(engine)
-        for line in summary_lines(run):
-            typer.echo(line)
-        _print_agreements(engine)
-        if serve_after:
-            err.print(f"serving {site.base_url} until interrupted", highlight=False)
-            while True:
-                time.sleep(3600)
-
-
-def _print_agreements(engine: Engine) -> None:
-    from services.store.api.presenters import agreement_out
-
-    with db.transaction(engine) as session:
-        uow = UnitOfWork(session)
-        for agreement in uow.agreements.listed({}, 0, 1000):
-            out = agreement_out(uow, agreement)
-            parties = " + ".join(p.acronym or p.name for p in out.parties)
-            typer.echo(
-                f"agreement {out.id}: {parties}; {out.kind or '?'} signed {out.signed_on or '?'} "
-                f"({out.signed_on_precision or '-'}) at {out.place or '?'}; {len(out.sources)} source(s)"
-            )
+    print_summary(run)
+    fail_if_read_nothing(run)

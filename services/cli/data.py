@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from services.bus import runtime
 from services.bus.archive import FileArchive
 from services.bus.celery_app import publish
 from services.bus.routing import PARSE_PAGE
-from services.cli.common import handled, load_settings, open_lines, outcome
+from services.cli.broker import is_broker_failure, sending_app
+from services.cli.common import CliError, handled, load_settings, open_lines, outcome
 from services.cli.console import err, progress_bar
 from services.cli.database import ready_engine
+from services.cli.errors import broker_down
 from services.cli.group import PLAIN
 from services.import_lines import BadLine, read_lines, to_command
 from services.store.operations.reparse import count_articles, reparse_commands
@@ -31,13 +32,14 @@ def import_cmd(
     """Ingest articles from JSON lines through the same parse -> dedup -> store path as crawled pages.
 
     Each line: {"url", "html" | "text", "title"?, "published"?, "outlet"?, "lang"?}. A malformed line
-    is reported with its number and skipped; the exit status is 0 only if every line was imported.
+    is reported with its number and skipped; the exit status is 0 only if every line was imported. With
+    a broker, the first line it does not take stops the import (the lines after it are not sent).
     """
     settings = load_settings()
-    celery_app = runtime.configure(settings)
+    lines = open_lines(file)
     if settings.embedded:
         ready_engine(settings)
-    lines = open_lines(file)
+    celery_app = sending_app(settings)
     outcomes: Counter[str] = Counter()
     failed = 0
     archive = FileArchive(settings.archive_dir)
@@ -52,6 +54,11 @@ def import_cmd(
             try:
                 result = publish(celery_app, PARSE_PAGE, to_command(item, archive))
             except Exception as exc:  # one bad article must not stop the rest of the file
+                if is_broker_failure(exc) and not settings.embedded:
+                    sent = sum(outcomes.values())
+                    raise CliError(
+                        f"{broker_down(exc)}; stopped at line {number}: {sent} line(s) queued before it"
+                    ) from exc
                 err.print(f"line {number}: failed: {type(exc).__name__}: {exc}", highlight=False)
                 failed += 1
                 continue
@@ -72,8 +79,8 @@ def reparse_cmd(
 ) -> None:
     """Run parsing, dedup and resolution again over the page archive (no network): after a parser upgrade."""
     settings = load_settings()
-    celery_app = runtime.configure(settings)
     engine = ready_engine(settings)
+    celery_app = sending_app(settings)
     outcomes: Counter[str] = Counter()
     total = count_articles(engine, since)
     with progress_bar(progress, total) as bar:

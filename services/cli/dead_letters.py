@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from services.bus import runtime
 from services.bus.celery_app import send_payload
-from services.cli.common import CliError, handled, load_settings
+from services.cli.broker import sending_app
+from services.cli.common import CliError, handled, load_settings, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.db.engine import transaction
@@ -30,7 +30,10 @@ def dead_letters_list(
     """The latest dead letters: task, error, tries."""
     settings = load_settings()
     with Session(ready_engine(settings, migrate_embedded=False)) as session:
-        for row in UnitOfWork(session).feed.dead_letters(0, limit, pending_only=pending):
+        rows = UnitOfWork(session).feed.dead_letters(0, limit, pending_only=pending)
+        if not rows:
+            say("no dead letters waiting for a retry" if pending else "no dead letters")
+        for row in rows:
             retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
             typer.echo(
                 f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
@@ -43,8 +46,8 @@ def dead_letters_list(
 def dead_letters_retry(letter: int) -> None:
     """Send a dead letter's message to its task again (a new failure makes a new dead letter)."""
     settings = load_settings()
-    celery_app = runtime.configure(settings)
     engine = ready_engine(settings, migrate_embedded=False)
+    celery_app = sending_app(settings)  # the broker checked before the letter is marked retried
     try:
         with transaction(engine) as session:
             task, payload = take_for_retry(UnitOfWork(session), letter)

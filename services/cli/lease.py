@@ -32,8 +32,9 @@ class Lease:
     def take(cls, url: str, key: str, ttl_s: int) -> Lease:
         lease = cls(redis.Redis.from_url(url, socket_timeout=5), key, ttl_s)
         if not lease.client.set(key, lease.token, nx=True, ex=ttl_s):
-            holder = lease.client.get(key)
-            raise LeaseTaken(f"another process holds {key} ({holder!r}); only one may run")
+            holder = lease.client.get(key) or b""
+            said = holder.decode(errors="replace") if isinstance(holder, bytes) else str(holder)
+            raise LeaseTaken(f"another process holds {key} (process {said}); only one may run")
         return lease
 
     def renew(self) -> bool:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import redis
 import typer
 
 from services.bus import runtime
 from services.bus.logs import configure_logging
 from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
 from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED
+from services.cli.broker import check_broker
 from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
+from services.cli.errors import broker_label
 from services.cli.group import PLAIN
 from services.cli.lease import Lease, LeaseTaken
 
@@ -36,6 +39,7 @@ def worker_cmd(
     celery_app = runtime.configure(settings, queues=wanted)
     if "store" in wanted:
         ready_engine(settings, migrate_embedded=False)
+    check_broker(celery_app)
     # Only a parser worker loads the parser: once here, before the pool forks, not in each child.
     if "parser" in wanted:
         from services.parser.pipeline import warm
@@ -58,14 +62,23 @@ def beat_cmd(
         raise CliError("beat needs a Redis broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)
     celery_app = runtime.configure(settings)
+    check_broker(celery_app)
     celery_app.conf.beat_schedule = beat_schedule(schedule_every, sweep_every, relay_every)
     try:
         lease = Lease.take(settings.redis, "fm6ss:beat-lease", ttl_s=max(30, 3 * schedule_every))
     except LeaseTaken as exc:
         raise CliError(str(exc)) from exc
+    except redis.RedisError as exc:
+        raise CliError(
+            f"cannot take the beat lease in Redis at {broker_label(settings.redis)}: {exc}"
+        ) from exc
     with lease:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        celery_app.Beat(schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level).run()
+        # quiet: no plain-text banner before the JSON log lines
+        beat = celery_app.Beat(
+            schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level, quiet=True
+        )
+        beat.run()
 
 
 def beat_schedule(schedule_every: int, sweep_every: int, relay_every: int) -> dict[str, dict[str, object]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.store.db.models import CrawlRun
 from services.store.db.unit_of_work import UnitOfWork
@@ -25,7 +25,9 @@ class RunOut(BaseModel):
     scope: dict[str, Any]
     force: bool
     started_at: datetime
-    status: str  # running or finished
+    status: str = Field(
+        description="running, finished, or failed: finished having read nothing (every source or page failed)"
+    )
     in_flight: int
     counts: dict[str, int]
     failures: list[FailedPage]
@@ -42,7 +44,11 @@ def run_out(uow: UnitOfWork, run: CrawlRun, failures: int = 20) -> RunOut:
         scope=run.scope,
         force=run.force,
         started_at=run.started_at,
-        status="running" if in_flight or sources_pending > 0 else "finished",
+        status="running"
+        if in_flight or sources_pending > 0
+        else "failed"
+        if _read_nothing(counts)
+        else "finished",
         in_flight=in_flight,
         counts=counts,
         failures=[
@@ -50,6 +56,14 @@ def run_out(uow: UnitOfWork, run: CrawlRun, failures: int = 20) -> RunOut:
             for p in uow.pages.failed(run.id, failures)
         ],
     )
+
+
+def _read_nothing(counts: dict[str, int]) -> bool:
+    """Every source of the run failed (an operator's run of one URL: its page failed)."""
+    if counts.get("sources_queued"):
+        return counts.get("sources_failed", 0) >= counts["sources_queued"]
+    failed = sum(_by_reason(counts, "pages_failed:").values())
+    return bool(counts.get("fetches_queued")) and failed >= counts["fetches_queued"]
 
 
 def summary_lines(run: RunOut) -> list[str]:

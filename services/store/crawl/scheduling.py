@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.bus.messages import DiscoverSource, Message
+from services.bus.messages import DiscoverSource, FetchFailed, FetchPage, Message, UrlsDiscovered
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
-from services.store.crawl.fetches import parse_command
+from services.store.crawl.fetches import parse_command, record_fetches
 from services.store.crawl.sources import spec_of
-from services.store.crawl.urls import fetch_command, queue_url
+from services.store.crawl.urls import RefetchPolicy, fetch_command, queue_url, record_urls
 from services.store.db.models import Page, Source, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -73,6 +73,27 @@ def _discover(
     for source in sources:  # so the sweeper can tell which discovery of the run never came back
         uow.count(run.id, f"source_queued:{source.name}")
     return run.id, [(DISCOVER_SOURCE, DiscoverSource(source=spec_of(s), run_id=run.id)) for s in sources]
+
+
+NOT_SENT = "not_sent"
+
+
+def record_unsent(uow: UnitOfWork, outgoing: Outgoing, reason: str) -> None:
+    """A run's first commands that could not be sent (the broker is down): each discovery and each fetch
+    is recorded as failed with `reason`, as if it had come back so. The run ends, failed, rather than
+    wait for messages that were never sent, and the sweeper does not send them later."""
+    detail = reason[: 500 - len(NOT_SENT) - 2]
+    for _, message in outgoing:
+        if isinstance(message, DiscoverSource):
+            event = UrlsDiscovered(
+                source=message.source.name, run_id=message.run_id, error=f"{NOT_SENT}: {detail}"
+            )
+            record_urls(uow, event, RefetchPolicy())
+        elif isinstance(message, FetchPage):
+            failure = FetchFailed(
+                url=message.url, reason=NOT_SENT, detail=detail, source=message.source, run_id=message.run_id
+            )
+            record_fetches(uow, (), [failure])
 
 
 RUN_WINDOW = timedelta(days=1)  # discoveries of older runs are left to the schedule

@@ -79,6 +79,12 @@ class FakePages:
         ]
         return found[:limit]
 
+    def count_of_run(self, run_id: int, states: Sequence[str]) -> int:
+        return sum(1 for p in self.by_key.values() if p.run_id == run_id and p.state in states)
+
+    def failed(self, run_id: int | None, limit: int) -> list[Page]:
+        return [p for p in self.by_key.values() if p.state == "failed" and run_id in (None, p.run_id)][:limit]
+
 
 class FakeRuns:
     def __init__(self, uow: FakeUnitOfWork) -> None:
