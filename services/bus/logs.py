@@ -46,6 +46,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # a library's warning is a JSON line too, not plain text on stderr
 
 
 def _on_prerun(task_id: str | None = None, task: Any = None, args: Any = None, **_: Any) -> None:

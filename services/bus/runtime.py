@@ -62,6 +62,7 @@ def run_worker(app: Celery, queues: list[str], concurrency: int, log_level: str)
         queues=queues,
         concurrency=concurrency,
         loglevel=log_level,
+        quiet=True,  # no plain-text banner: the process logs JSON lines only
     )
     # Objects made so far (modules, catalogues) stay out of the collector's reach: a collection in a
     # pool child would otherwise write to every object's header and copy the pages it shares.

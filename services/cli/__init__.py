@@ -7,6 +7,8 @@ where each one lives, so that a command loads its own module only (`group.py`).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from services.cli.group import PLAIN, Lazy, LazyGroup
@@ -66,8 +68,21 @@ cli = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"fm6ss {version('fm6ss-watch')}")
+        raise typer.Exit()
+
+
 @cli.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
     """Every command lives in `COMMANDS`; a group needs a callback to be one."""
 
 

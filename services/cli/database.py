@@ -32,8 +32,17 @@ def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Engine:
 def migrate_cmd() -> None:
     """Create or upgrade the database schema (Alembic) to the latest revision."""
     settings = load_settings()
+    url = settings.sqlalchemy_url
     try:
-        db.migrate(settings.sqlalchemy_url)
+        before = db.schema_revision(url)
+        db.migrate(url)
+        after = db.schema_revision(url)
     except db.DatabaseUnavailable as exc:
         raise CliError(str(exc)) from exc
-    say(f"database at {db.safe_url(settings.sqlalchemy_url)} is up to date")
+    where = db.safe_url(url)
+    if before is None:
+        say(f"created the schema of {where} (revision {after})")
+    elif before != after:
+        say(f"upgraded the schema of {where} from revision {before} to {after}")
+    else:
+        say(f"the schema of {where} was up to date (revision {after}): nothing to do")

@@ -34,7 +34,18 @@ class Lazy:
 def _module_group(module: str) -> TyperGroup:
     app = importlib.import_module(module).app
     assert isinstance(app, typer.Typer), module
-    return get_group(app)
+    group = get_group(app)
+    _capital_metavars(group)
+    return group
+
+
+def _capital_metavars(command: Any) -> None:
+    """Arguments shown as their docstrings name them (`merge KEEP OTHER`), not as Python's names."""
+    for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument" and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+    for sub in getattr(command, "commands", {}).values():
+        _capital_metavars(sub)
 
 
 class LazyGroup(TyperGroup):

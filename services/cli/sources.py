@@ -17,7 +17,7 @@ from services.cli.common import CliError, handled, load_settings, say
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.crawler.sources import SourcesError, load_sources
-from services.store.crawl.sources import UnknownSource, save_sources, set_enabled
+from services.store.crawl.sources import Synced, UnknownSource, set_enabled, sync
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -26,10 +26,24 @@ sources_cli = typer.Typer(no_args_is_help=True, help="List, add, enable and disa
 app.add_typer(sources_cli, name="sources")
 
 
-def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> int:
+def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False) -> Synced:
     """Copy sources into the store; an operator's enabled/disabled choice is kept unless `replace`."""
     with db.transaction(engine) as session:
-        return len(save_sources(UnitOfWork(session), specs, replace))
+        return sync(UnitOfWork(session), specs, replace)
+
+
+def synced_text(done: Synced) -> str:
+    def names(group: list[str]) -> str:
+        shown = ", ".join(group[:5]) + (f" and {len(group) - 5} more" if len(group) > 5 else "")
+        return f" ({shown})" if group else ""
+
+    text = (
+        f"{len(done.added)} source(s) added{names(done.added)}, {len(done.changed)} changed"
+        f"{names(done.changed)}, {len(done.unchanged)} unchanged"
+    )
+    if done.not_in_file:
+        text += f"; {len(done.not_in_file)} not in the file left as they are{names(done.not_in_file)}"
+    return text
 
 
 def load_specs(file: Path | None) -> list[SourceSpec]:
@@ -48,6 +62,8 @@ def sources_list() -> None:
     engine = ready_engine(settings)
     with db.transaction(engine) as session:
         rows = UnitOfWork(session).sources.list_all()
+    if not rows:
+        say("no sources: `fm6ss sources sync` loads the configured list")
     for s in rows:
         state = "enabled " if s.enabled else "disabled"
         last = s.last_run_at.isoformat(timespec="minutes") if s.last_run_at else "never"
@@ -66,7 +82,7 @@ def sources_sync(
     """Load sources from the YAML file into the store (new ones added, known ones updated)."""
     settings = load_settings()
     engine = ready_engine(settings)
-    say(f"{sync_sources(engine, load_specs(file), replace)} source(s) synced")
+    say(synced_text(sync_sources(engine, load_specs(file), replace)))
 
 
 @sources_cli.command("add")

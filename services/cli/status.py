@@ -1,23 +1,25 @@
 """`fm6ss status`: what is stored, the latest crawl runs, the push consumers and the queues' depths.
 
 Operators run it by hand all day: it loads the ORM and the repository, and Redis only with a broker.
+`--json` gives the same as one JSON object, for scripts.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
 
 from services.bus.routing import QUEUES
 from services.bus.settings import Settings
-from services.cli.common import handled, load_settings
+from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.store.crawl.runs import summary_lines
+from services.store.crawl.runs import RunOut, summary_lines
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.operations.status import store_status
+from services.store.operations.status import StoreStatus, store_status
 
 app = typer.Typer(**PLAIN)
 
@@ -26,37 +28,95 @@ app = typer.Typer(**PLAIN)
 @handled
 def status_cmd(
     runs: Annotated[int, typer.Option(min=0, help="how many recent crawl runs to show")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False,
 ) -> None:
-    """What is stored, the latest crawl runs with their counters, queue depths and push consumers."""
+    """What is stored, the latest crawl runs with their counters, queue depths and push consumers.
+
+    Exit status 1 when the broker cannot be reached (after showing what the store holds)."""
     settings = load_settings()
     engine = ready_engine(settings, migrate_embedded=False)
     with Session(engine) as session:
         status = store_status(UnitOfWork(session), runs)
-        for name, n in status.counts.items():
-            typer.echo(f"{name:14} {n}")
-        for out in status.runs:
-            typer.echo("")
-            for line in summary_lines(out):
-                typer.echo(line)
-            started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
-            typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
-        for cursor in status.relays:
-            problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
-            typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
-    typer.echo("")
-    for queue, depth in _queue_lines(settings).items():
-        typer.echo(f"queue {queue:8} {depth}")
+    depths, broker_error = _queue_depths(settings)
+    if as_json:
+        typer.echo(json.dumps(_as_json(status, depths, settings.embedded), ensure_ascii=False, indent=2))
+    else:
+        for line in _lines(status, depths, settings.embedded):
+            typer.echo(line)
+    if broker_error:
+        raise CliError(broker_error)
 
 
-def _queue_lines(settings: Settings) -> dict[str, str]:
-    if settings.embedded:
-        return {q: "n/a (embedded)" for q in QUEUES}
+def _lines(status: StoreStatus, depths: dict[str, int] | None, embedded: bool) -> list[str]:
+    lines = [f"{name:14} {n}" for name, n in status.counts.items()]
+    if not status.runs:
+        lines += ["", "no crawl runs yet (`fm6ss run`, or `fm6ss beat` with workers)"]
+    for out in status.runs:
+        started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
+        forced = ", forced" if out.force else ""
+        lines += ["", *summary_lines(out)]
+        lines.append(f"started     {started}, {out.in_flight} page(s) in flight")
+        lines.append(f"scope       {scope_text(out)}{forced}")
+    for cursor in status.relays:
+        problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
+        lines += ["", f"relay {cursor.name}: sent up to change {cursor.seq}{problem}"]
+    lines.append("")
+    for queue in QUEUES:
+        depth = "n/a (embedded)" if embedded else "unknown" if depths is None else str(depths.get(queue, 0))
+        lines.append(f"queue {queue:8} {depth}")
+    return lines
+
+
+def scope_text(run: RunOut) -> str:
+    """What a run covers, in words."""
+    scope = run.scope
+    if scope.get("all"):
+        return "every enabled source"
+    if "source" in scope:
+        return f"source {scope['source']}"
+    if "url" in scope:
+        return f"page {scope['url']}"
+    if "sources" in scope:
+        names = list(scope["sources"])
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        return f"the due source(s) {', '.join(map(str, names[:5]))}{more}"
+    return ", ".join(f"{key} {value}" for key, value in scope.items()) or "nothing"
+
+
+def _as_json(status: StoreStatus, depths: dict[str, int] | None, embedded: bool) -> dict[str, Any]:
+    return {
+        "counts": status.counts,
+        "runs": [run.model_dump(mode="json") for run in status.runs],
+        "relays": [
+            {
+                "name": c.name,
+                "seq": c.seq,
+                "failures": c.failures,
+                "last_error": c.last_error,
+                "updated_at": c.updated_at.isoformat(),
+            }
+            for c in status.relays
+        ],
+        "mode": "embedded" if embedded else "broker",
+        "queues": None if depths is None else {q: depths.get(q, 0) for q in QUEUES},
+    }
+
+
+def _queue_depths(settings: Settings) -> tuple[dict[str, int] | None, str | None]:
+    """The queues' depths, or None and why (embedded: there are no queues)."""
+    if settings.embedded or not settings.broker_url:
+        return None, None
     # Only with a broker is there a queue to ask: the embedded store's status does without Redis.
     import redis
 
     from services.bus.queues import queue_depths
+    from services.cli.errors import broker_label
 
     try:
-        return {q: str(n) for q, n in queue_depths(settings.broker_url).items()} or {q: "n/a" for q in QUEUES}
+        return queue_depths(settings.broker_url), None
     except redis.RedisError as exc:
-        return {q: f"unknown ({type(exc).__name__})" for q in QUEUES}
+        said = " ".join(str(exc).split())
+        return (
+            None,
+            f"cannot reach the broker at {broker_label(settings.broker_url)} ({said}): queue depths unknown",
+        )

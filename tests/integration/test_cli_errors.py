@@ -7,6 +7,7 @@ loaded machine); the failures the issue reported run as an operator runs them, i
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -242,6 +243,22 @@ def test_import_stops_at_the_first_line_the_broker_does_not_take(store, env):
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert result.stderr.startswith("Error: cannot reach the broker")
     assert result.stderr.rstrip().endswith("; stopped at line 1: 0 line(s) queued before it")
+
+
+def test_status_reads_as_words_and_as_json_for_scripts(store, env):
+    env.setenv("FM6SS_DATA_DIR", str(store))
+    runner = CliRunner()
+    recrawl = runner.invoke(cli, ["recrawl", "--url", "https://news.example.invalid/a"])
+    assert recrawl.exit_code == 1 and "Error: run 1 read nothing" in recrawl.stderr  # dns_error, offline
+    text = runner.invoke(cli, ["status"])
+    assert text.exit_code == 0, text.stderr
+    assert "run 1 (operator), failed" in text.stdout
+    assert "scope       page https://news.example.invalid/a, forced" in text.stdout
+    assert "{" not in text.stdout and "b'" not in text.stdout
+    as_json = json.loads(runner.invoke(cli, ["status", "--json"]).stdout)
+    assert as_json["runs"][0]["scope"] == {"url": "https://news.example.invalid/a"}
+    assert as_json["runs"][0]["status"] == "failed" and as_json["mode"] == "embedded"
+    assert as_json["counts"]["agreements"] == 0 and as_json["queues"] is None
 
 
 def test_a_run_that_reads_nothing_offline_exits_non_zero_and_points_to_the_demo(env, tmp_path):

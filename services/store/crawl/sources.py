@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,6 +53,29 @@ def save_sources(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = F
             values["enabled"] = existing.enabled
         out.append(uow.sources.upsert(values))
     return out
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What a sync did, by source name: the file's sources added, changed and unchanged, and the store's
+    sources the file does not name (left as they are)."""
+
+    added: list[str]
+    changed: list[str]
+    unchanged: list[str]
+    not_in_file: list[str]
+
+
+def sync(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = False) -> Synced:
+    """`save_sources`, saying what it did (`fm6ss sources sync`)."""
+    before = {s.name: spec_of(s) for s in uow.sources.list_all()}
+    after = {s.name: spec_of(s) for s in save_sources(uow, specs, replace)}
+    return Synced(
+        added=[name for name in after if name not in before],
+        changed=[name for name, spec in after.items() if name in before and before[name] != spec],
+        unchanged=[name for name, spec in after.items() if before.get(name) == spec],
+        not_in_file=sorted(set(before) - set(after)),
+    )
 
 
 def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:

@@ -91,6 +91,20 @@ def migrate(url: str, revision: str = "head") -> None:
         raise DatabaseUnavailable(f"cannot migrate {safe_url(url)}: {one_line(exc.orig)}") from exc
 
 
+def schema_revision(url: str) -> str | None:
+    """The migration the database's schema is at; None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot reach the database {safe_url(url)}: {one_line(exc.orig)}") from exc
+    finally:
+        engine.dispose()
+
+
 def check_ready(engine: Engine) -> None:
     """Fail with a clear message when the database is unreachable or has no schema yet."""
     try:

@@ -1,0 +1,54 @@
+"""What the commands say when things go right: what `migrate` and `sources sync` did, and empty lists
+said as such rather than as nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from services.cli import cli
+from services.store.db.engine import migrate
+
+runner = CliRunner()
+
+
+def said(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stderr.strip()
+
+
+def test_migrate_says_what_it_did(env, tmp_path: Path):
+    assert said("migrate").startswith("created the schema of sqlite:///")
+    assert said("migrate").endswith("was up to date (revision 0004): nothing to do")
+    older = tmp_path / "older.db"
+    migrate(f"sqlite:///{older}", "0002")
+    env.setenv("FM6SS_DATABASE_URL", f"sqlite:///{older}")
+    assert said("migrate").endswith("from revision 0002 to 0004")
+
+
+def test_empty_lists_say_so(env):
+    assert said("sources", "list") == "no sources: `fm6ss sources sync` loads the configured list"
+    assert said("dead-letters", "list") == "no dead letters"
+    assert said("dead-letters", "list", "--pending") == "no dead letters waiting for a retry"
+
+
+def test_sources_sync_says_what_it_added_changed_and_left_alone(env, tmp_path: Path):
+    file = tmp_path / "sources.yaml"
+    feeds = "  - {name: wire, kind: rss, url: 'https://wire.example.org/feed'}\n"
+    file.write_text(
+        "sources:\n" + feeds + "  - {name: daily, kind: rss, url: 'https://daily.example.org/rss'}\n"
+    )
+    assert (
+        said("sources", "sync", "--file", str(file))
+        == "2 source(s) added (wire, daily), 0 changed, 0 unchanged"
+    )
+    assert said("sources", "sync", "--file", str(file)) == "0 source(s) added, 0 changed, 2 unchanged"
+    said("sources", "add", "extra", "https://extra.example.org/feed")
+    file.write_text(
+        "sources:\n" + feeds + "  - {name: daily, kind: atom, url: 'https://daily.example.org/atom'}\n"
+    )
+    assert said("sources", "sync", "--file", str(file)) == (
+        "0 source(s) added, 1 changed (daily), 1 unchanged; 1 not in the file left as they are (extra)"
+    )
