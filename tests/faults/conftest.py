@@ -164,10 +164,10 @@ def settle(stack: Stack, run_id: int, client: redis.Redis, timeout: float = 120)
             held=held(client),
             queues={q: client.llen(q) for q in QUEUES},
         )
-        if run["status"] != "finished" or not idle(client):
+        if run["status"] == "running" or not idle(client):  # finished, or failed: it read nothing
             return None
         time.sleep(3)
-        return run if idle(client) and run_of(stack, run_id)["status"] == "finished" else None
+        return run if idle(client) and run_of(stack, run_id)["status"] != "running" else None
 
     try:
         return wait_until(quiet, timeout, f"crawl run {run_id} to finish with an idle broker", interval=1)
