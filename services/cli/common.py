@@ -50,8 +50,15 @@ def load_settings() -> Settings:
         StoreSettings()  # the store's own variables fail as early as the shared ones
         return Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        raise setting_error(exc) from exc
+
+
+def setting_error(exc: ValidationError) -> CliError:
+    """One line naming the setting; a rule over several settings (no field of its own) says its own."""
+    first = exc.errors()[0]
+    if not first["loc"] and "error" in first.get("ctx", {}):
+        return CliError(str(first["ctx"]["error"]))
+    return CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
 def open_lines(file: str) -> list[str]:

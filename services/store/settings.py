@@ -7,6 +7,7 @@ process that needs it at its start.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -27,6 +28,13 @@ class StoreSettings(BaseSettings):
     webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key for the signature header")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_publish_host: str | None = Field(
+        default=None,
+        description=(
+            "where a port mapping publishes the API (compose): production judges exposure by it, not by"
+            " the address bound inside the container"
+        ),
+    )
     api_token: str | None = Field(default=None, description="operator token for write endpoints")
     api_read_token: str | None = Field(
         default=None,
@@ -35,8 +43,8 @@ class StoreSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> StoreSettings:
-        if self.environment == "production" and not self.api_token:
-            raise ValueError("FM6SS_API_TOKEN is required when FM6SS_ENVIRONMENT=production")
+        if self.environment == "production":
+            self._check_production()
         if self.webhook_urls.strip() and not self.webhook_secret:
             raise ValueError("FM6SS_WEBHOOK_SECRET is required when FM6SS_WEBHOOK_URLS is set")
         if self.api_token is not None and len(self.api_token) < 16:
@@ -45,6 +53,33 @@ class StoreSettings(BaseSettings):
             raise ValueError("FM6SS_API_READ_TOKEN must be at least 16 characters")
         return self
 
+    def _check_production(self) -> None:
+        """What production refuses to run without (a webhook secret is required in every mode, below): a
+        process of a deployment that lacks one fails at its start with one line naming the setting."""
+        if not self.api_token:
+            raise ValueError("FM6SS_API_TOKEN is required when FM6SS_ENVIRONMENT=production")
+        if not self.api_read_token and not is_loopback(self.exposed_host):
+            raise ValueError(
+                "FM6SS_API_READ_TOKEN is required when FM6SS_ENVIRONMENT=production and the API is"
+                f" reachable beyond loopback (at {self.exposed_host!r}): set it, or publish on 127.0.0.1"
+            )
+
+    @property
+    def exposed_host(self) -> str:
+        """The address others reach the API at: the published one behind a port mapping, else the bound."""
+        return self.api_publish_host or self.api_host
+
     @property
     def webhooks(self) -> list[str]:
         return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach the address: `localhost` or a loopback IP (0.0.0.0 and "" are every
+    interface, a name may resolve anywhere)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
