@@ -84,7 +84,7 @@ class WebhookSink:
         try:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+            raise DeliveryError(f"{type(exc).__name__}: {self._scrub(str(exc))[:300]}") from None
         if response.status_code >= 300:
             raise DeliveryError(f"HTTP {response.status_code}", _retry_after(response))
 
@@ -95,7 +95,7 @@ class WebhookSink:
         path = httpx.URL(self.url).path
         if len(path) > 1:
             text = text.replace(path, "/…")
-        return masked_text(text)[:300]
+        return masked_text(text)
 
 
 class _HideUrl(logging.Filter):
@@ -107,7 +107,7 @@ class _HideUrl(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        scrubbed = self.sink._scrub(message) if self.sink.url in message or "://" in message else message
+        scrubbed = self.sink._scrub(message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, ()
         return True
