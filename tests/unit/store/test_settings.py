@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from pydantic import ValidationError
 
@@ -29,12 +31,55 @@ def test_an_empty_variable_is_unset_as_env_example_lists_them(env):
     assert s.api_token is None and s.api_read_token is None
 
 
+SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+
+
 def test_webhooks_need_their_secret(env):
     env.setenv("FM6SS_WEBHOOK_URLS", "https://a.example/hook, https://b.example/hook")
     with pytest.raises(ValidationError, match="WEBHOOK_SECRET"):
         StoreSettings()
-    env.setenv("FM6SS_WEBHOOK_SECRET", "s3cret")
-    assert StoreSettings().webhooks == ["https://a.example/hook", "https://b.example/hook"]
+    env.setenv("FM6SS_WEBHOOK_SECRET", SECRET)
+    assert [h.url for h in StoreSettings().webhooks] == ["https://a.example/hook", "https://b.example/hook"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("%", "must be `whsec_` followed by base64"),  # one character, as once accepted
+        ("s3cret-but-long-enough-to-pass-a-length-check!", "must be `whsec_` followed by base64"),
+        ("whsec_" + base64.b64encode(b"x" * 31).decode(), "holds 31 bytes; it must hold at least 32"),
+        ("whsec_not base64!", "must be `whsec_` followed by base64"),
+    ],
+)
+def test_a_weak_or_malformed_webhook_secret_is_refused_by_name(env, secret, reason):
+    env.setenv("FM6SS_WEBHOOK_URLS", "https://a.example/hook")
+    env.setenv("FM6SS_WEBHOOK_SECRET", secret)
+    with pytest.raises(ValidationError, match="FM6SS_WEBHOOK_SECRET") as caught:
+        StoreSettings()
+    assert reason in str(caught.value) and secret not in str(caught.value)
+
+
+def test_a_webhook_is_named_by_its_operator_or_by_a_hash_never_by_its_url(env):
+    planted = "http://alice:hunter2pw@hooks.example.org/services/T0/B0/XSECRETX?token=tok3n"
+    env.setenv("FM6SS_WEBHOOK_SECRET", SECRET)
+    env.setenv("FM6SS_WEBHOOK_URLS", f"crm=https://crm.example/in?k=v, {planted}")
+    crm, other = StoreSettings().webhooks
+    assert (crm.name, crm.url) == ("crm", "https://crm.example/in?k=v")
+    assert other.url == planted and other.name.startswith("webhook-")
+    assert not any(part in other.name for part in ("alice", "hunter2pw", "XSECRETX", "tok3n", "hooks"))
+    env.setenv("FM6SS_WEBHOOK_URLS", "crm=https://crm.example/moved")  # a new URL, the same cursor
+    assert StoreSettings().webhooks[0].name == "crm"
+
+
+def test_bad_webhook_entries_are_refused_without_quoting_their_secrets(env):
+    env.setenv("FM6SS_WEBHOOK_SECRET", SECRET)
+    env.setenv("FM6SS_WEBHOOK_URLS", "ftp://alice:hunter2pw@h.example/x?token=tok3n")
+    with pytest.raises(ValidationError, match=r"entry 1 .* is not an http") as caught:
+        StoreSettings()
+    assert "hunter2pw" not in str(caught.value) and "tok3n" not in str(caught.value)
+    env.setenv("FM6SS_WEBHOOK_URLS", "a=https://h.example/1, a=https://h.example/2")
+    with pytest.raises(ValidationError, match="'a' is given twice"):
+        StoreSettings()
 
 
 OPERATOR = "jeton-operateur-2025"
