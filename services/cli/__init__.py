@@ -56,6 +56,7 @@ COMMANDS = {
     "agreements": Lazy("services.cli.manual", "Operators' corrections: merge, split, set fields."),
     "sources": Lazy("services.cli.sources", "List, add, enable and disable sources."),
     "dead-letters": Lazy("services.cli.dead_letters", "Messages whose task failed for good."),
+    "relay": Lazy("services.cli.relay", "Push consumers of the change feed: rewind one, make a secret."),
 }
 
 

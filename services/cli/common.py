@@ -55,20 +55,21 @@ def load_settings() -> Settings:
         try:
             kind()
         except ValidationError as exc:
-            raise CliError(settings_error(exc, str(kind.model_config.get("env_prefix", "")))) from exc
+            raise setting_error(exc, str(kind.model_config.get("env_prefix", ""))) from exc
     return Settings()
 
 
-def settings_error(exc: ValidationError, prefix: str) -> str:
-    """One line naming each variable that is wrong (its value is not shown: it may be a secret)."""
+def setting_error(exc: ValidationError, prefix: str = "FM6SS_") -> CliError:
+    """One line naming each variable that is wrong (its value is not shown: it may be a secret); a rule
+    over several settings (no field of its own) says its own message, which names them."""
     said = []
     for error in exc.errors():
-        message = error["msg"].removeprefix("Value error, ")
         if error["loc"]:
-            said.append(f"{prefix}{'_'.join(map(str, error['loc'])).upper()}: {message}")
-        else:  # a rule between variables: its message names them
-            said.append(message)
-    return f"bad setting{'s' if len(said) > 1 else ''} {'; '.join(said)}"
+            name = f"{prefix}{'_'.join(map(str, error['loc'])).upper()}"
+            said.append(f"bad setting {name}: {error['msg'].removeprefix('Value error, ')}")
+        else:
+            said.append(str(error.get("ctx", {}).get("error") or error["msg"].removeprefix("Value error, ")))
+    return CliError("; ".join(said))
 
 
 def open_lines(file: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from sqlalchemy.engine import Engine
 
@@ -29,8 +31,13 @@ def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Engine:
 
 @app.command("migrate")
 @handled
-def migrate_cmd() -> None:
-    """Create or upgrade the database schema (Alembic) to the latest revision."""
+def migrate_cmd(
+    sources: Annotated[
+        bool, typer.Option(help="give a store without sources those of the sources file (later: kept)")
+    ] = True,
+) -> None:
+    """Create or upgrade the database schema (Alembic) to the latest revision. A store without sources
+    then gets the sources file's (FM6SS_CRAWLER_SOURCES_FILE, default the packaged list)."""
     settings = load_settings()
     url = settings.sqlalchemy_url
     try:
@@ -46,3 +53,7 @@ def migrate_cmd() -> None:
         say(f"upgraded the schema of {where} from revision {before} to {after}")
     else:
         say(f"the schema of {where} was up to date (revision {after}): nothing to do")
+    if sources:
+        from services.cli.sources import seed_from_file  # it imports this module
+
+        seed_from_file(ready_engine(settings, migrate_embedded=False))

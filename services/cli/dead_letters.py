@@ -8,6 +8,7 @@ import typer
 from sqlmodel import Session
 
 from services.bus.celery_app import send_payload
+from services.bus.redact import masked_text
 from services.cli.broker import sending_app
 from services.cli.common import CliError, handled, load_settings, say
 from services.cli.database import ready_engine
@@ -37,7 +38,7 @@ def dead_letters_list(
             retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
             typer.echo(
                 f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
-                f"{row.error}{retried}"
+                f"{masked_text(row.error)}{retried}"
             )
 
 

@@ -18,7 +18,10 @@ def _types(module: str, *names: str) -> tuple[type[BaseException], ...]:
 
 
 def _squeeze(error: object) -> str:
-    return " ".join(str(error).split())
+    """An error's text on one line, with any URL in it masked."""
+    from services.bus.redact import masked_text
+
+    return masked_text(" ".join(str(error).split()))
 
 
 def _broker_url() -> str:
@@ -29,13 +32,10 @@ def _broker_url() -> str:
 
 
 def broker_label(url: str) -> str:
-    """The broker's URL as an error may show it: without its password."""
-    from urllib.parse import urlsplit
+    """The broker's URL as an error may show it: no login, no password (`services/bus/redact.py`)."""
+    from services.bus.redact import masked_url
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
+    return masked_url(url)
 
 
 def broker_down(error: object) -> str:

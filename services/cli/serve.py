@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import redis
 import typer
 
 from services.bus import runtime
+from services.bus.liveness import live_scheduler
 from services.bus.logs import configure_logging
 from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
 from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED
@@ -26,6 +28,9 @@ app = typer.Typer(**PLAIN)
 def worker_cmd(
     queues: Annotated[str, typer.Option(help=f"comma-separated, of {','.join(QUEUES)}")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    liveness_file: Annotated[
+        Path | None, typer.Option(help="touched every 30 s while the queues make progress (health checks)")
+    ] = None,
 ) -> None:
     """Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."""
     settings = load_settings()
@@ -45,7 +50,7 @@ def worker_cmd(
         from services.parser.pipeline import warm
 
         warm()
-    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level))
+    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level, liveness_file))
 
 
 @app.command("beat")
@@ -54,6 +59,9 @@ def beat_cmd(
     schedule_every: Annotated[int, typer.Option(min=5, help="seconds between checks for due sources")] = 60,
     sweep_every: Annotated[int, typer.Option(min=10, help="seconds between sweeps for stalled work")] = 300,
     relay_every: Annotated[int, typer.Option(min=5, help="seconds between change-feed relays")] = 60,
+    liveness_file: Annotated[
+        Path | None, typer.Option(help="touched at each pass of the scheduler (health checks)")
+    ] = None,
 ) -> None:
     """The scheduler: starts due crawls, sweeps stalled work, relays changes. Only one may run: a
     Redis lease is taken first, renewed while it runs, and a second beat exits with a clear error."""
@@ -74,9 +82,12 @@ def beat_cmd(
         ) from exc
     with lease:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # quiet: no plain-text banner before the JSON log lines
-        beat = celery_app.Beat(
-            schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level, quiet=True
+        scheduler = {"scheduler": live_scheduler(liveness_file)} if liveness_file else {}
+        beat = celery_app.Beat(  # quiet: no plain-text banner before the JSON log lines
+            schedule=str(settings.data_dir / "beat-schedule"),
+            loglevel=settings.log_level,
+            quiet=True,
+            **scheduler,
         )
         beat.run()
 

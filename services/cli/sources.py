@@ -1,6 +1,7 @@
 """`fm6ss sources list|sync|add|enable|disable`: the sources the schedule reads, kept in the store.
 
-`sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling.
+`sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling;
+`seed_from_file` gives an empty store the YAML's sources (`fm6ss migrate`, a deployment's first start).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from services.bus.messages import SourceSpec
-from services.cli.common import CliError, handled, load_settings, say
+from services.cli.common import CliError, handled, load_settings, say, setting_error
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.crawler.sources import SourcesError, load_sources
-from services.store.crawl.sources import Synced, UnknownSource, set_enabled, sync
+from services.crawler.settings import CrawlerSettings
+from services.crawler.sources import DEFAULT_FILE, SourcesError, load_sources
+from services.store.crawl.sources import Synced, UnknownSource, seed_sources, set_enabled, sync
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -46,12 +48,34 @@ def synced_text(done: Synced) -> str:
     return text
 
 
-def load_specs(file: Path | None) -> list[SourceSpec]:
-    """The sources of a YAML file (default: the packaged list), or one line saying what is wrong."""
+def sources_file(file: Path | None) -> Path:
+    """The file asked for, else FM6SS_CRAWLER_SOURCES_FILE, else the packaged list."""
     try:
-        return load_sources(file)
+        return file or CrawlerSettings().sources_file or DEFAULT_FILE
+    except ValidationError as exc:
+        raise setting_error(exc, "FM6SS_CRAWLER_") from exc
+
+
+def load_specs(file: Path | None) -> list[SourceSpec]:
+    """The sources of a YAML file (see `sources_file`), or one line saying what is wrong."""
+    try:
+        return load_sources(sources_file(file))
     except SourcesError as exc:
         raise CliError(str(exc)) from exc
+
+
+def seed_from_file(engine: Engine) -> None:
+    """Give a store without sources those of the configured file; say what was done either way."""
+    with db.transaction(engine) as session:
+        uow = UnitOfWork(session)
+        seeded = seed_sources(uow, lambda: load_specs(None))
+        if seeded is None:
+            line = f"{len(uow.sources.list_all())} source(s) kept as they are"
+            line += "; `fm6ss sources sync` applies a changed sources file"
+        else:
+            enabled = sum(1 for s in seeded if s.enabled)
+            line = f"{len(seeded)} source(s) loaded ({enabled} enabled) from {sources_file(None)}"
+    say(line)
 
 
 @sources_cli.command("list")

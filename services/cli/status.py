@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from services.bus.redact import masked_text
 from services.bus.routing import QUEUES
 from services.bus.settings import Settings
 from services.cli.common import CliError, handled, load_settings
@@ -19,7 +20,7 @@ from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.crawl.runs import RunOut, summary_lines
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.operations.status import StoreStatus, store_status
+from services.store.operations.status import StoreStatus, relay_lines, store_status
 
 app = typer.Typer(**PLAIN)
 
@@ -57,9 +58,8 @@ def _lines(status: StoreStatus, depths: dict[str, int] | None, embedded: bool) -
         lines += ["", *summary_lines(out)]
         lines.append(f"started     {started}, {out.in_flight} page(s) in flight")
         lines.append(f"scope       {scope_text(out)}{forced}")
-    for cursor in status.relays:
-        problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
-        lines += ["", f"relay {cursor.name}: sent up to change {cursor.seq}{problem}"]
+    for line in relay_lines(status.relays):
+        lines += ["", line]
     lines.append("")
     for queue in QUEUES:
         depth = "n/a (embedded)" if embedded else "unknown" if depths is None else str(depths.get(queue, 0))
@@ -90,9 +90,11 @@ def _as_json(status: StoreStatus, depths: dict[str, int] | None, embedded: bool)
         "relays": [
             {
                 "name": c.name,
+                "target": masked_text(c.target) if c.target else None,
                 "seq": c.seq,
                 "failures": c.failures,
-                "last_error": c.last_error,
+                "last_error": masked_text(c.last_error) if c.last_error else None,
+                "retry_at": c.retry_at.isoformat() if c.retry_at else None,
                 "updated_at": c.updated_at.isoformat(),
             }
             for c in status.relays

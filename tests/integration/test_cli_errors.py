@@ -160,6 +160,7 @@ def test_every_command_that_needs_the_database_says_it_is_down_in_one_line(store
         ["sources", "disable", "wire"],
         ["dead-letters", "list"],
         ["dead-letters", "retry", "1"],
+        ["relay", "rewind", "stream", "--from-start"],
     ]
     cases = [
         (args, down, "cannot reach the database postgresql+psycopg://fm6ss@127.0.0.1:") for args in commands
@@ -184,7 +185,7 @@ def test_each_bad_input_is_one_line_saying_what_to_fix(store, tmp_path):
         (["explain", "--file", str(tmp_path)], {}, f"{tmp_path} is a directory"),
         (["status"], {"FM6SS_DATABASE_URL": "mysql://x@y/z"}, "FM6SS_DATABASE_URL: only SQLite"),
         (["import", str(EXAMPLES)], {"FM6SS_BROKER_URL": "notaurl"}, "FM6SS_BROKER_URL: a Redis URL"),
-        (["status"], {"FM6SS_TASK_TIME_LIMIT_S": "99999"}, "bad setting FM6SS_TASK_TIME_LIMIT_S must stay"),
+        (["status"], {"FM6SS_TASK_TIME_LIMIT_S": "99999"}, "Error: FM6SS_TASK_TIME_LIMIT_S must stay below"),
         (["status"], {"FM6SS_BATCH_SIZE": "many"}, "bad setting FM6SS_BATCH_SIZE: Input should be"),
         (["sources", "list"], {"FM6SS_CRAWLER_MAX_REDIRECTS": "99"}, "FM6SS_CRAWLER_MAX_REDIRECTS:"),
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 import redis
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
@@ -21,7 +22,9 @@ from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
 from services.store.api.deps import Problem, Reader
+from services.store.api.errors import invalid_input
 from services.store.api.metrics import StoreCollector, WorkerCollector
+from services.store.api.push import describe_push
 from services.store.api.routes import (
     agreements,
     articles,
@@ -63,6 +66,8 @@ def create_api(
     api.state.metrics.register(StoreCollector(engine, lambda: _depths(settings)))
     api.state.metrics.register(WorkerCollector(lambda: _worker_metrics(settings)))
     api.add_exception_handler(OperationalError, _database_down)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, invalid_input)  # type: ignore[arg-type]
+    describe_push(api)
     # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
     # OpenAPI description its security requirement).
     reads: dict[str, Any] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -76,6 +76,16 @@ def sync(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = False) ->
         unchanged=[name for name, spec in after.items() if before.get(name) == spec],
         not_in_file=sorted(set(before) - set(after)),
     )
+
+
+def seed_sources(uow: UnitOfWork, specs: Callable[[], Sequence[SourceSpec]]) -> list[Source] | None:
+    """A deployment's first start (`fm6ss migrate`): a store without sources takes the file's, as the file
+    says. Once it has any, they are the operators' (added, changed, disabled through the API or the CLI),
+    so nothing is added back, changed or enabled again here: None, and the file is not even read.
+    `fm6ss sources sync` applies a changed file."""
+    if uow.sources.list_all():
+        return None
+    return save_sources(uow, specs(), replace=True)
 
 
 def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:

@@ -233,7 +233,10 @@ class ManualLink(SQLModel, table=True):
 
 
 class RelayCursor(SQLModel, table=True):
-    """How far each push consumer (the Redis stream, each webhook) has been sent the change feed."""
+    """How far each push consumer (the Redis stream, each webhook) has been sent the change feed, and its
+    own retry state. `name` is an operator's name or a hash of the URL, never the URL; `target` is what may
+    be shown of where it delivers. A failed batch is kept (`pending_seq`) so that its next try sends the
+    same changes under the same delivery id; `leased_until` marks a delivery under way (no lock is held)."""
 
     __tablename__ = "relay_cursor"
     name: str = Field(max_length=500, primary_key=True)
@@ -241,6 +244,10 @@ class RelayCursor(SQLModel, table=True):
     failures: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow)
+    target: str | None = Field(default=None, max_length=500)
+    pending_seq: int | None = None
+    retry_at: datetime | None = None
+    leased_until: datetime | None = None
 
 
 class DeadLetter(SQLModel, table=True):
