@@ -19,6 +19,7 @@ import redis
 from celery.signals import task_postrun, task_prerun
 
 from services.bus import metrics
+from services.bus.failures import without_statements
 from services.bus.queues import HEARTBEAT_PREFIX
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
@@ -32,11 +33,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": without_statements(record.getMessage()),
             **(_context.get() or {}),
         }
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = without_statements(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
