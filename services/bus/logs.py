@@ -19,6 +19,7 @@ import redis
 from celery.signals import task_postrun, task_prerun
 
 from services.bus import metrics
+from services.bus.failures import without_statements
 from services.bus.queues import HEARTBEAT_PREFIX
 from services.bus.redact import masked_text, masked_url
 
@@ -33,11 +34,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": masked_text(record.getMessage()),  # a URL's login or token never reaches a log
+            "msg": masked_text(without_statements(record.getMessage())),  # no login, token or SQL
             **(_context.get() or {}),
         }
         if record.exc_info:
-            entry["exc"] = masked_text(self.formatException(record.exc_info))
+            entry["exc"] = masked_text(without_statements(self.formatException(record.exc_info)))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

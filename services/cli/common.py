@@ -73,12 +73,13 @@ def setting_error(exc: ValidationError, prefix: str = "FM6SS_") -> CliError:
 
 
 def open_lines(file: str) -> list[str]:
-    """A file's lines (`import`, `explain --file`), or standard input's for "-"."""
+    """A file's lines (`import`, `explain --file`), or standard input's for "-". Lines end at a line
+    feed only: U+2028, U+0085 and the other breaks `str.splitlines` knows are text inside a JSON string."""
     if file == "-":
-        return sys.stdin.read().splitlines()
+        return _lines(sys.stdin.read())
     path = Path(file)
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        return _lines(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise CliError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -99,6 +100,11 @@ def open_output(path: Path) -> TextIO:
         raise CliError(f"cannot write {path}: the folder {path.parent} does not exist") from None
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")  # a carriage return before it is JSON whitespace
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def outcome(result: Any) -> str:

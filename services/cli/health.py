@@ -9,7 +9,7 @@ import redis
 import typer
 
 from services.bus.queues import stalled
-from services.bus.routing import QUEUES
+from services.bus.routing import QUEUES, queue_list
 from services.cli.common import CliError, handled, load_settings
 from services.cli.group import PLAIN
 
@@ -26,10 +26,13 @@ def health_cmd(
 ) -> None:
     """Liveness of the workers on this host, judged by progress. Unhealthy (exit 1) when messages wait
     in their queues and no worker process here has finished a task for MAX_IDLE seconds."""
+    try:
+        wanted = queue_list(queues)
+    except ValueError as exc:
+        raise CliError(f"--queues: {exc}") from None
     settings = load_settings()
     if settings.embedded or not settings.broker_url:
         raise CliError("no broker configured: the embedded mode has no workers to check")
-    wanted = [q.strip() for q in queues.split(",") if q.strip()]
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
     try:
         problem = stalled(client, wanted, socket.gethostname(), max_idle)

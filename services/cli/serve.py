@@ -12,7 +12,7 @@ from services.bus import runtime
 from services.bus.liveness import live_scheduler
 from services.bus.logs import configure_logging
 from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
-from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED
+from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED, queue_list
 from services.cli.broker import check_broker
 from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
@@ -34,10 +34,10 @@ def worker_cmd(
 ) -> None:
     """Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."""
     settings = load_settings()
-    wanted = [q.strip() for q in queues.split(",") if q.strip()]
-    unknown = sorted(set(wanted) - set(QUEUES))
-    if unknown or not wanted:
-        raise CliError(f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}")
+    try:
+        wanted = queue_list(queues)
+    except ValueError as exc:
+        raise CliError(f"--queues: {exc}") from None
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)

@@ -1,4 +1,4 @@
-"""`fm6ss sources list|sync|add|enable|disable`: the sources the schedule reads, kept in the store.
+"""`fm6ss sources list|sync|add|remove|enable|disable`: the sources the schedule reads, kept in the store.
 
 `sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling;
 `seed_from_file` gives an empty store the YAML's sources (`fm6ss migrate`, a deployment's first start).
@@ -13,18 +13,27 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from services.bus.messages import SourceSpec
+from services.bus.messages import SourceInput, SourceSpec
 from services.cli.common import CliError, handled, load_settings, say, setting_error
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.crawler.settings import CrawlerSettings
 from services.crawler.sources import DEFAULT_FILE, SourcesError, load_sources
-from services.store.crawl.sources import Synced, UnknownSource, seed_sources, set_enabled, sync
+from services.store.crawl.sources import (
+    Synced,
+    UnknownSource,
+    remove_source,
+    seed_sources,
+    set_enabled,
+    sync,
+)
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
 app = typer.Typer(**PLAIN)
-sources_cli = typer.Typer(no_args_is_help=True, help="List, add, enable and disable sources.", **PLAIN)
+sources_cli = typer.Typer(
+    no_args_is_help=True, help="List, add, remove, enable and disable sources.", **PLAIN
+)
 app.add_typer(sources_cli, name="sources")
 
 
@@ -120,10 +129,10 @@ def sources_add(
     outlet: str | None = None,
     lang: str | None = None,
 ) -> None:
-    """Add (or update) one source."""
+    """Add (or update) one source, checked as `PUT /sources/{name}` checks it."""
 
     try:
-        spec = SourceSpec.model_validate(
+        spec = SourceInput.model_validate(
             {
                 "name": name,
                 "url": url,
@@ -136,10 +145,25 @@ def sources_add(
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CliError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        where = ".".join(map(str, first["loc"])) or "source"
+        raise CliError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
     settings = load_settings()
     sync_sources(ready_engine(settings), [spec], replace=True)
     say(f"source {name} saved")
+
+
+@sources_cli.command("remove")
+@handled
+def sources_remove(name: str) -> None:
+    """Forget a source: no more crawls of it; its pages and articles stay. A source of the sources file
+    comes back with the next `fm6ss sources sync` (or `run`): remove it from the file too."""
+    settings = load_settings()
+    try:
+        with db.transaction(ready_engine(settings)) as session:
+            remove_source(UnitOfWork(session), name)
+    except UnknownSource as exc:
+        raise CliError(str(exc)) from exc
+    say(f"source {name} removed")
 
 
 def _set_enabled(name: str, enabled: bool) -> None:

@@ -111,6 +111,9 @@ class StoreSettings(BaseSettings):
         default=None,
         description="unset: read endpoints are public; set: they need it (or the operator token)",
     )
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="a larger request body answers 413 before it is read"
+    )
 
     @field_validator("webhook_urls")
     @classmethod

@@ -21,6 +21,7 @@ from services.bus.metrics import WorkerMetrics
 from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
+from services.store.api.body_limit import BodyLimit
 from services.store.api.deps import Problem, Reader
 from services.store.api.errors import invalid_input
 from services.store.api.metrics import StoreCollector, WorkerCollector
@@ -81,6 +82,7 @@ def create_api(
     api.include_router(sources.router, **reads)
     for module in (manual, recrawls, sources, reparse, dead_letters):
         api.include_router(module.operators)
+    api.add_middleware(BodyLimit, max_bytes=store.api_max_body_bytes)  # inside the token check
     api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=store)
     return api
 

@@ -96,3 +96,11 @@ def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:
     source.enabled = enabled
     uow.session.add(source)
     return source
+
+
+def remove_source(uow: UnitOfWork, name: str) -> None:
+    """Forget a source (`fm6ss sources remove`, `DELETE /sources/{name}`); its pages and articles stay."""
+    source = uow.sources.get(name)
+    if source is None:
+        raise UnknownSource(f"no source named {name!r}")
+    uow.sources.delete(source)
