@@ -1,6 +1,7 @@
 """Database tables of the store: the only place the schema is described.
 
-Every change goes through Alembic (services/store/db/migrations); API models live in api/schemas.py.
+Every change goes through Alembic (services/store/db/migrations); the public shapes are in
+records/schemas.py.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from services.store.api.deps import (
     decode_cursor,
     next_cursor,
 )
-from services.store.api.presenters import agreement_detail, agreement_out
-from services.store.api.schemas import AgreementDetail, AgreementOut, Page
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.records.presenters import agreement_detail, agreement_out
+from services.store.records.schemas import AgreementDetail, AgreementOut, Page
 
 router = APIRouter(tags=["agreements"])
 

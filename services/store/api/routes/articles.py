@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from services.bus.archive import ArchiveError
 from services.store.api.deps import NO_NUL, Cursor, Id, Limit, Problem, Repo, decode_cursor, next_cursor
-from services.store.api.presenters import article_out
-from services.store.api.schemas import ArticleOut, Page
 from services.store.operations.explain import ArticleExplanation, command_of, explain
+from services.store.records.presenters import article_out
+from services.store.records.schemas import ArticleOut, Page
 
 router = APIRouter(tags=["articles"])
 

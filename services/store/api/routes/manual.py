@@ -19,10 +19,10 @@ from services.store.api.deps import (
     RequestBody,
     operators_router,
 )
-from services.store.api.presenters import agreement_detail
-from services.store.api.schemas import AgreementDetail
 from services.store.db.unit_of_work import unit_of_work
 from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.records.presenters import agreement_detail
+from services.store.records.schemas import AgreementDetail
 
 operators = operators_router()
 

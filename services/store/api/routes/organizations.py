@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.store.api.deps import NO_NUL, Cursor, Limit, Repo, decode_cursor, next_cursor
-from services.store.api.presenters import organization_out
-from services.store.api.schemas import OrganizationOut, Page
+from services.store.records.presenters import organization_out
+from services.store.records.schemas import OrganizationOut, Page
 
 router = APIRouter(tags=["organizations"])
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.store.api.schemas import (
+from services.store.db.models import Agreement, Article, Organization
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.records.schemas import (
     AgreementDetail,
     AgreementOut,
     ArticleOut,
@@ -12,8 +14,6 @@ from services.store.api.schemas import (
     PersonOut,
     SourceOut,
 )
-from services.store.db.models import Agreement, Article, Organization
-from services.store.db.unit_of_work import UnitOfWork
 
 
 def party_out(org: Organization) -> PartyOut:
