@@ -20,7 +20,7 @@ from services.bus.metrics import WorkerMetrics
 from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
-from services.store.api.deps import Problem, Reader
+from services.store.api.deps import KnownQuery, Problem, Reader
 from services.store.api.metrics import StoreCollector, WorkerCollector
 from services.store.api.routes import (
     agreements,
@@ -64,18 +64,21 @@ def create_api(
     api.state.metrics.register(WorkerCollector(lambda: _worker_metrics(settings)))
     api.add_exception_handler(OperationalError, _database_down)  # type: ignore[arg-type]
     # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
-    # OpenAPI description its security requirement).
+    # OpenAPI description its security requirement). Every operation refuses query parameters it does
+    # not take.
     reads: dict[str, Any] = (
-        {"dependencies": [Reader], "responses": {401: {"model": Problem}}} if store.api_read_token else {}
+        {"dependencies": [Reader, KnownQuery], "responses": {401: {"model": Problem}}}
+        if store.api_read_token
+        else {"dependencies": [KnownQuery]}
     )
-    api.include_router(health.router)
+    api.include_router(health.router, dependencies=[KnownQuery])
     for module in (agreements, articles, organizations, changes):
         api.include_router(module.router, **reads)
-    api.include_router(health.metrics, dependencies=reads.get("dependencies", []))
+    api.include_router(health.metrics, dependencies=reads["dependencies"])
     api.include_router(runs.router, **reads)
     api.include_router(sources.router, **reads)
     for module in (manual, recrawls, sources, reparse, dead_letters):
-        api.include_router(module.operators)
+        api.include_router(module.operators, dependencies=[KnownQuery])
     api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=store)
     return api
 

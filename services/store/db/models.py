@@ -26,6 +26,9 @@ class Organization(SQLModel, table=True):
     kind: str | None = Field(default=None, max_length=40)
     country: str | None = Field(default=None, max_length=80)
     family: bool = False
+    # Every name (name, acronym, key, aliases) folded, spaces dropped, between bars: what `party=` and the
+    # organizations' `q` search, in any script (organizations.search_names writes it).
+    search_names: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow)
 
 

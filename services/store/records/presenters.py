@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from services.store.db.models import Agreement, Article, Organization
+from services.store.db.models import Agreement, Article, Organization, Rejection
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.records.schemas import (
     AgreementDetail,
+    AgreementItem,
     AgreementOut,
+    ArticleDetail,
     ArticleOut,
     EvidenceOut,
     OrganizationOut,
     PartyOut,
+    PartyRef,
     PersonOut,
+    RejectionOut,
     SourceOut,
 )
 
@@ -31,6 +35,12 @@ def party_out(org: Organization) -> PartyOut:
 def organization_out(org: Organization) -> OrganizationOut:
     assert org.id is not None
     return OrganizationOut(id=org.id, **party_out(org).model_dump())
+
+
+def agreement_item(record: AgreementOut) -> AgreementItem:
+    """The record as lists show it: its parties without their aliases."""
+    parties = [PartyRef(**p.model_dump(exclude={"aliases"})) for p in record.parties]
+    return AgreementItem.model_validate({**dict(record), "parties": parties})
 
 
 def format_signed_on(agreement: Agreement) -> str | None:
@@ -125,3 +135,42 @@ def article_out(uow: UnitOfWork, article: Article) -> ArticleOut:
         outlet=article.outlet,
         agreements=uow.evidence.agreements_of(article.id),
     )
+
+
+def rejection_out(row: Rejection) -> RejectionOut:
+    assert row.id is not None
+    return RejectionOut(
+        id=row.id, url=row.url, reason=row.reason, run_id=row.run_id, created_at=row.created_at
+    )
+
+
+def article_detail(uow: UnitOfWork, article: Article) -> ArticleDetail:
+    listed = article_out(uow, article)
+    decision = (
+        "copy" if article.duplicate_of is not None else "relevant" if article.relevant else "irrelevant"
+    )
+    urls = sorted({article.url, article.canonical_url})
+    return ArticleDetail(
+        **dict(listed),
+        decision=decision,
+        text=article.text,
+        content_kind=article.content_kind,
+        hints=article.hints,
+        parser_version=article.parser_version,
+        first_seen=article.first_seen,
+        updated_at=article.updated_at,
+        rejections=[rejection_out(r) for r in uow.pages.rejections_of(urls)],
+        explain=f"/articles/{listed.id}/explain",
+    )
+
+
+def merged_into(uow: UnitOfWork, agreement_id: int) -> int | None:
+    """Where a merged-away record went, following merges of merges to the record that is still there."""
+    seen = {agreement_id}
+    step = uow.agreements.merged_into(agreement_id)
+    while step is not None and step not in seen:
+        if uow.agreements.get(step) is not None:
+            return step
+        seen.add(step)
+        step = uow.agreements.merged_into(step)
+    return None
