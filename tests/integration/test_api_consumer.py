@@ -231,3 +231,21 @@ def test_lists_do_not_repeat_aliases_unless_asked(api):
     detail = api.get(f"/agreements/{full['items'][0]['id']}").json()
     assert all("aliases" in p for p in detail["parties"])  # one record: the parties in full
     assert api.get("/agreements", params={"include": "everything"}).status_code == 422
+
+
+def test_reads_carry_weak_etags_and_answer_304_while_unchanged(api, db_url):
+    for path in ("/agreements", "/agreements/1", "/articles", "/changes", "/crawl-runs", "/organizations"):
+        first = api.get(path)
+        tag = first.headers["etag"]
+        assert first.status_code == 200 and tag.startswith('W/"'), path
+        again = api.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag, path
+        strong = tag.removeprefix("W/")  # weak comparison: the same tag without W/ matches too
+        assert api.get(path, headers={"If-None-Match": f'"other", {strong}'}).status_code == 304, path
+        assert api.get(path, headers={"If-None-Match": '"other"'}).status_code == 200, path
+    tag = api.get("/agreements").headers["etag"]
+    ingest(db_url, event("https://f.ma/new", RARE * 2, candidate(FM6SS_ALIASES, AZ, kind="memorandum")))
+    changed = api.get("/agreements", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    assert "etag" not in api.get("/agreements/999999").headers  # only successful reads are tagged
+    assert api.patch("/agreements/1", json={"place": "Rabat"}, headers=AUTH).headers.get("etag") is None
