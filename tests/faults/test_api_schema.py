@@ -40,7 +40,8 @@ pytestmark = pytest.mark.faults
 
 READ_TOKEN = "reader-token-for-schema-tests-01"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-# The tokens are set by the test, not generated; unknown query parameters are ignored by design.
+# The tokens are set by the test, not generated; extra query parameters are not generated (an unknown
+# one is a 422 by design: tests/integration/test_api_consumer.py).
 CONFIG = schemathesis.Config.from_dict(
     {"generation": {"with-security-parameters": False, "allow-extra-parameters": False}}
 )

@@ -56,7 +56,7 @@ def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False)
     uow.agreements.save(agreement)  # one UPDATE of the columns that changed, or none
     if changed:
         # The feed carries the record as the API shows it (the digest stays on ids: versions do not move).
-        record = agreement_out(uow, agreement).model_dump(mode="json")
+        record = agreement_out(uow, agreement, orgs, sources).model_dump(mode="json")
         uow.record_change(
             "agreement", agreement_id, "created" if created else "updated", agreement.version, record
         )

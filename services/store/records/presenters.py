@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.store.db.models import Agreement, Article, Organization, Rejection
+from collections.abc import Sequence
+
+from services.store.db.models import Agreement, AgreementSource, Article, Organization, Rejection
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.records.schemas import (
     AgreementDetail,
@@ -50,11 +52,17 @@ def format_signed_on(agreement: Agreement) -> str | None:
     return {"month": iso[:7], "year": iso[:4]}.get(agreement.signed_on_precision or "", iso)
 
 
-def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
+def agreement_out(
+    uow: UnitOfWork,
+    agreement: Agreement,
+    parties: Sequence[Organization] | None = None,
+    links: Sequence[AgreementSource] | None = None,
+) -> AgreementOut:
+    """The record; `parties` and `links` (its sources) when the caller has just read them."""
     assert agreement.id is not None
-    orgs = sorted(
-        uow.organizations.many(uow.agreements.party_ids(agreement.id)), key=lambda o: (not o.family, o.name)
-    )
+    if parties is None:
+        parties = uow.agreements.parties(agreement.id)
+    orgs = sorted(parties, key=lambda o: (not o.family, o.name))
     org_names = {o.id: o.name for o in orgs}
     people = []
     for link, person in uow.agreements.people(agreement.id):
@@ -73,7 +81,7 @@ def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
         themes=agreement.themes,
         signatories=[p for signed, p in people if signed],
         people=[p for signed, p in people if not signed],
-        sources=_sources(uow, agreement.id),
+        sources=_sources(uow, uow.evidence.sources(agreement.id) if links is None else links),
         alternatives=agreement.alternatives,
         version=agreement.version,
         first_seen=agreement.first_seen,
@@ -81,8 +89,8 @@ def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
     )
 
 
-def _sources(uow: UnitOfWork, agreement_id: int) -> list[SourceOut]:
-    links = {s.article_id: s for s in uow.evidence.sources(agreement_id)}
+def _sources(uow: UnitOfWork, rows: Sequence[AgreementSource]) -> list[SourceOut]:
+    links = {s.article_id: s for s in rows}
     articles = sorted(
         uow.articles.many(links), key=lambda a: (a.published is None, a.published, a.canonical_url)
     )
