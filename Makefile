@@ -36,8 +36,8 @@ test: install lint
 	$(RUN) pytest
 
 lint: install
-	$(RUN) ruff check services tests bench
-	$(RUN) ruff format --check services tests bench
+	$(RUN) ruff check services tests bench examples
+	$(RUN) ruff format --check services tests bench examples
 	$(RUN) mypy
 	$(RUN) lint-imports
 

@@ -230,7 +230,7 @@ def pipeline(
     with private_redis() as (broker, redis_pid), pg_schema() as db_url:
         data = work / "data"
         env = _env(f"{db_url}&application_name={application}", broker, data)
-        subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run([FM6SS, "migrate", "--no-sources"], env=env, check=True, capture_output=True)
         subprocess.run(
             [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
         )
@@ -323,7 +323,7 @@ def embedded(site: Site, work: Path) -> dict[str, Any]:
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
     data = work / "embedded"
     env = _env(None, None, data)
-    subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([FM6SS, "migrate", "--no-sources"], env=env, check=True, capture_output=True)
     start = time.perf_counter()
     done = subprocess.run(
         [FM6SS, "run", "--sources-file", str(sources)], env=env, check=True, capture_output=True, text=True

@@ -1,48 +1,40 @@
 """`fm6ss import`: one JSON object a line, validated here, then sent down the crawled pages' own path.
 
-A line becomes an archived body plus a `ParsePage` command; a bad line is reported and skipped.
+A line becomes an archived body plus a `ParsePage` command; a bad line is reported and skipped. Each
+value is checked by the types of the message it becomes (services/bus/limits.py), so a line the store
+could not keep is refused here with its reason, not later as a dead letter.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from services.bus.archive import Archive
+from services.bus.limits import Lang, Outlet, Published, Title, WebUrl
 from services.bus.messages import PageHints, ParsePage
-
-_PUBLISHED = re.compile(r"^\d{4}-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?$")
 
 
 class ImportLine(BaseModel):
     """`{"url", "html" | "text", "title"?, "published"?, "outlet"?, "lang"?}`"""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    url: str
+    url: WebUrl
     html: str | None = None
     text: str | None = None
-    title: str | None = None
-    published: str | None = None
-    outlet: str | None = None
-    lang: str | None = None
+    title: Title | None = None
+    published: Published | None = None
+    outlet: Outlet | None = None
+    lang: Lang | None = None
 
-    @field_validator("url")
+    @field_validator("published", mode="before")
     @classmethod
-    def _http(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError("must be an http(s) URL")
-        return v
-
-    @field_validator("published")
-    @classmethod
-    def _date(cls, v: str | None) -> str | None:
-        if v is not None and v != "" and not _PUBLISHED.match(v):
-            raise ValueError('must be "YYYY-MM-DD", "YYYY-MM" or an ISO datetime')
-        return v or None
+    def _blank_date(cls, v: Any) -> Any:
+        return None if v == "" else v
 
     @model_validator(mode="after")
     def _body(self) -> ImportLine:

@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery, Task
 from celery.signals import task_failure
 
+from services.bus.failures import reason_of
 from services.bus.messages import Message, TaskFailed
 from services.bus.routing import PING, QUEUES, RECORD_DEAD_LETTER, TASK_MODULES, queue_of
 from services.bus.settings import Settings
@@ -130,7 +131,7 @@ def dead_letter(
     event = TaskFailed(
         task=sender.name,
         payload=payload,
-        error=f"{type(exception).__name__}: {exception}"[:2000],
+        error=reason_of(exception) if exception is not None else "unknown failure",
         retries=int(getattr(sender.request, "retries", 0) or 0),
     )
     try:

@@ -19,7 +19,9 @@ import redis
 from celery.signals import task_postrun, task_prerun
 
 from services.bus import metrics
+from services.bus.failures import without_statements
 from services.bus.queues import HEARTBEAT_PREFIX
+from services.bus.redact import masked_text, masked_url
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "fm6ss_log_context", default=None
@@ -32,11 +34,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": masked_text(without_statements(record.getMessage())),  # no login, token or SQL
             **(_context.get() or {}),
         }
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = masked_text(without_statements(self.formatException(record.exc_info)))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -55,7 +57,7 @@ def _on_prerun(task_id: str | None = None, task: Any = None, args: Any = None, *
             "task": getattr(task, "name", None),
             "task_id": task_id,
             "run_id": payload.get("run_id"),
-            "url": payload.get("url"),
+            "url": masked_url(payload["url"]) if isinstance(payload.get("url"), str) else None,
         }
     )
 

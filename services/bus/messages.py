@@ -5,14 +5,32 @@ Every message is a frozen pydantic model with a schema version; tasks receive th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from services.bus.limits import (
+    URL_CHARS,
+    Count,
+    FetchableUrl,
+    Lang,
+    LinkPattern,
+    Outlet,
+    Published,
+    SourceName,
+    Title,
+    WebUrl,
+    no_nul,
+)
 
 SCHEMA_VERSION = 1
 
 Precision = Literal["day", "month", "year", "inferred"]
+# The instruments the parser tells apart (services/parser/kinds.py), most specific first.
+Kind = Literal["protocole", "memorandum", "convention-cadre", "accord", "convention", "partenariat"]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 class Message(BaseModel):
@@ -21,19 +39,34 @@ class Message(BaseModel):
 
 
 class PageHints(BaseModel):
-    """What is known about a page before parsing it: from an import line or a feed entry."""
+    """What is known about a page before parsing it: from an import line or a feed entry. Each value
+    fits its article column: a hint wins over what the page says, so it is stored as given."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    title: str | None = None
-    published: str | None = None  # "YYYY-MM-DD", "YYYY-MM" or an ISO datetime
-    outlet: str | None = None
-    lang: str | None = None
+    title: Title | None = None
+    published: Published | None = None  # "YYYY-MM-DD", "YYYY-MM" or an ISO datetime
+    outlet: Outlet | None = None
+    lang: Lang | None = None
+
+    @classmethod
+    def stored(cls, values: Mapping[str, Any]) -> PageHints:
+        """Hints read back from the store: one kept before these checks existed that does not pass them
+        is left out (the page's own value is used), rather than failing the page."""
+        kept = {}
+        for name in cls.model_fields:
+            if values.get(name) is not None:
+                try:
+                    cls.model_validate({name: values[name]})
+                except ValidationError:
+                    continue
+                kept[name] = values[name]
+        return cls.model_validate(kept)
 
 
 class ParsePage(Message):
     """Command to the parser: read the archived body at `archive_key` as the page at `url`."""
 
-    url: str
+    url: WebUrl
     archive_key: str
     content_kind: Literal["html", "text"] = "html"
     hints: PageHints = PageHints()
@@ -103,16 +136,16 @@ class AgreementCandidate(BaseModel):
 class ArticleParsed(Message):
     """Event from the parser to the store: one article, its fingerprints and its agreements."""
 
-    url: str
-    canonical_url: str
+    url: WebUrl
+    canonical_url: Annotated[str, Field(max_length=URL_CHARS), AfterValidator(no_nul)]
     archive_key: str
     content_kind: Literal["html", "text"] = "html"
     hints: PageHints = PageHints()  # as given with the page; kept so a re-parse reads it the same way
-    outlet: str | None = None
-    title: str | None = None
+    outlet: Outlet | None = None
+    title: Title | None = None
     published: date | None = None
-    lang: str | None = None
-    text: str
+    lang: Lang | None = None
+    text: Annotated[str, AfterValidator(no_nul)]
     text_hash: str
     minhash: tuple[int, ...] = ()
     relevant: bool = False
@@ -171,6 +204,25 @@ class SourceSpec(BaseModel):
     lang: str | None = None
     delay_s: float | None = Field(default=None, ge=0)  # overrides the per-host delay
     max_concurrency: int | None = Field(default=None, ge=1)
+
+
+class SourceInput(SourceSpec):
+    """A source as an operator gives it (`fm6ss sources add`, `PUT /sources/{name}`, the sources file):
+    each value within what the store holds, a URL the crawler can fetch, a link pattern that compiles."""
+
+    name: SourceName
+    url: FetchableUrl
+    interval_minutes: Count = 60
+    link_pattern: LinkPattern | None = None
+    outlet: Outlet | None = None
+    lang: Lang | None = None
+    max_concurrency: Count | None = None
+
+    @model_validator(mode="after")
+    def _listing_has_pattern(self) -> SourceInput:
+        if self.kind == "listing" and not self.link_pattern:
+            raise ValueError("a listing source needs a link_pattern for its article links")
+        return self
 
 
 class DiscoverSource(Message):

@@ -42,3 +42,14 @@ def queue_of(task_name: str) -> str:
     if service not in QUEUES:
         raise ValueError(f"task {task_name!r} names no known service queue {QUEUES}")
     return service
+
+
+def queue_list(text: str) -> list[str]:
+    """`--queues` of `fm6ss worker` and `fm6ss health`: comma-separated names of QUEUES; a ValueError
+    names each other one."""
+    wanted = [q.strip() for q in text.split(",") if q.strip()]
+    unknown = [q for q in wanted if q not in QUEUES]
+    if unknown or not wanted:
+        given = f"unknown queue {', '.join(map(repr, unknown))}" if unknown else "no queue given"
+        raise ValueError(f"{given}: choose from {', '.join(QUEUES)}, comma-separated")
+    return wanted

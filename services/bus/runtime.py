@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.bus.routing import QUEUES
@@ -50,18 +51,26 @@ def _create_app(settings: Settings, queues: Iterable[str]) -> Celery:
     return create_app(settings, queues)
 
 
-def run_worker(app: Celery, queues: list[str], concurrency: int, log_level: str) -> int:
-    """Consume `queues` in a prefork worker until it is stopped; returns its exit code.
+def run_worker(
+    app: Celery, queues: list[str], concurrency: int, log_level: str, liveness_file: Path | None = None
+) -> int:
+    """Consume `queues` in a prefork worker until it is stopped; returns its exit code. With
+    `liveness_file`, the worker touches it while its queues make progress (`liveness.py`).
 
     Built directly rather than through `worker_main`, which loads Celery's whole command line (click,
     an interactive shell, prompt_toolkit) into the process every pool child is forked from."""
     from celery.utils.nodenames import default_nodename, host_format
 
+    from services.bus.liveness import add_worker_liveness
+
+    add_worker_liveness(app)
     worker = app.Worker(
         hostname=host_format(default_nodename(f"{'-'.join(queues)}@%h")),
         queues=queues,
         concurrency=concurrency,
         loglevel=log_level,
+        liveness_file=liveness_file,
+        liveness_queues=queues,
     )
     # Objects made so far (modules, catalogues) stay out of the collector's reach: a collection in a
     # pool child would otherwise write to every object's header and copy the pages it shares.

@@ -20,7 +20,11 @@ _AMP_PATH = re.compile(r"(/amp/?$|/amp(?=/)|\.amp(?=\.html?$)|\.amp$)", re.IGNOR
 
 
 class InvalidUrl(ValueError):
-    pass
+    """Not a URL the crawler can fetch; `reason` says why without repeating the URL (it may carry a login)."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"{reason}: {url!r}")
+        self.reason = reason
 
 
 @lru_cache(maxsize=8192)  # pure, and each step of a page's journey asks it of the same URL again
@@ -32,9 +36,9 @@ def canonical_url(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port  # raises on a port that is not a number in range
     except ValueError as exc:  # e.g. "Invalid IPv6 URL"
-        raise InvalidUrl(f"not a valid URL ({exc}): {url!r}") from None
+        raise InvalidUrl(f"not a valid URL ({exc})", url) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidUrl(f"not an http(s) URL: {url!r}")
+        raise InvalidUrl("not an http(s) URL", url)
     host = parts.hostname.lower().removeprefix("www.").removeprefix("amp.")
     if port and port not in (80, 443):
         host = f"{host}:{port}"

@@ -52,8 +52,9 @@ COMMANDS = {
     "health": Lazy("services.cli.health", "Liveness of the workers on this host, judged by progress."),
     "export": Lazy("services.cli.export", "Write agreements or articles as JSON lines or CSV."),
     "agreements": Lazy("services.cli.manual", "Operators' corrections: merge, split, set fields."),
-    "sources": Lazy("services.cli.sources", "List, add, enable and disable sources."),
+    "sources": Lazy("services.cli.sources", "List, add, remove, enable and disable sources."),
     "dead-letters": Lazy("services.cli.dead_letters", "Messages whose task failed for good."),
+    "relay": Lazy("services.cli.relay", "Push consumers of the change feed: rewind one, make a secret."),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from services.bus import runtime
 from services.bus.archive import FileArchive
@@ -13,7 +14,7 @@ from services.bus.explanation import PageExplainer, RelevanceTrace
 from services.bus.logs import configure_logging
 from services.bus.messages import ArticleParsed, PageRejected, ParsePage
 from services.bus.settings import Settings
-from services.cli.common import handled, load_settings
+from services.cli.common import handled, load_settings, setting_error
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.api.main import create_api
@@ -30,13 +31,16 @@ def api_cmd(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
     settings = load_settings()
-    store = StoreSettings()  # valid: load_settings checked it
+    try:  # judged again with the address it binds: production refuses a public one without a read token
+        store = StoreSettings(api_host=host) if host else StoreSettings()
+    except ValidationError as exc:
+        raise setting_error(exc) from None
     configure_logging(settings.log_level)
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
         create_api(settings, engine, store, explainer(settings)),
-        host=host or store.api_host,
+        host=store.api_host,
         port=port or store.api_port,
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's loggers go through the JSON handler too

@@ -50,21 +50,34 @@ def load_settings() -> Settings:
         StoreSettings()  # the store's own variables fail as early as the shared ones
         return Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        raise setting_error(exc) from exc
+
+
+def setting_error(exc: ValidationError) -> CliError:
+    """One line naming the setting; a rule over several settings (no field of its own) says its own."""
+    first = exc.errors()[0]
+    if not first["loc"] and "error" in first.get("ctx", {}):
+        return CliError(str(first["ctx"]["error"]))
+    return CliError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
 def open_lines(file: str) -> list[str]:
-    """A file's lines (`import`, `explain --file`), or standard input's for "-"."""
+    """A file's lines (`import`, `explain --file`), or standard input's for "-". Lines end at a line
+    feed only: U+2028, U+0085 and the other breaks `str.splitlines` knows are text inside a JSON string."""
     if file == "-":
-        return sys.stdin.read().splitlines()
+        return _lines(sys.stdin.read())
     path = Path(file)
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        return _lines(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise CliError(f"no such file: {path}") from None
     except UnicodeDecodeError as exc:
         raise CliError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")  # a carriage return before it is JSON whitespace
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def outcome(result: Any) -> str:

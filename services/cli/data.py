@@ -46,7 +46,7 @@ def import_cmd(
         for number, item in read_lines(lines):
             bar.advance(task)
             if isinstance(item, BadLine):
-                err.print(f"line {number}: skipped: {item.reason}", highlight=False)
+                err.print(f"line {number}: skipped: {item.reason}", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
             try:

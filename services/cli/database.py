@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from sqlalchemy.engine import Engine
 
@@ -29,11 +31,20 @@ def ready_engine(settings: Settings, migrate_embedded: bool = True) -> Engine:
 
 @app.command("migrate")
 @handled
-def migrate_cmd() -> None:
-    """Create or upgrade the database schema (Alembic) to the latest revision."""
+def migrate_cmd(
+    sources: Annotated[
+        bool, typer.Option(help="give a store without sources those of the sources file (later: kept)")
+    ] = True,
+) -> None:
+    """Create or upgrade the database schema (Alembic) to the latest revision. A store without sources
+    then gets the sources file's (FM6SS_CRAWLER_SOURCES_FILE, default the packaged list)."""
     settings = load_settings()
     try:
         db.migrate(settings.sqlalchemy_url)
     except db.DatabaseUnavailable as exc:
         raise CliError(str(exc)) from exc
     say(f"database at {db.safe_url(settings.sqlalchemy_url)} is up to date")
+    if sources:
+        from services.cli.sources import seed_from_file  # it imports this module
+
+        seed_from_file(ready_engine(settings, migrate_embedded=False))

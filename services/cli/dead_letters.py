@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from services.bus import runtime
 from services.bus.celery_app import send_payload
+from services.bus.redact import masked_text
 from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
@@ -34,7 +35,7 @@ def dead_letters_list(
             retried = f" (retried {row.retried_at:%Y-%m-%d %H:%M})" if row.retried_at else ""
             typer.echo(
                 f"{row.id:6} {row.created_at:%Y-%m-%d %H:%M} {row.task:24} tries {row.retries}: "
-                f"{row.error}{retried}"
+                f"{masked_text(row.error)}{retried}"
             )
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import socket
-import time
 from typing import Annotated
 
 import redis
 import typer
 
-from services.bus.queues import HEARTBEAT_PREFIX, queue_depths
-from services.bus.routing import QUEUES
+from services.bus.queues import stalled
+from services.bus.routing import QUEUES, queue_list
 from services.cli.common import CliError, handled, load_settings
 from services.cli.group import PLAIN
 
@@ -27,22 +26,20 @@ def health_cmd(
 ) -> None:
     """Liveness of the workers on this host, judged by progress. Unhealthy (exit 1) when messages wait
     in their queues and no worker process here has finished a task for MAX_IDLE seconds."""
+    try:
+        wanted = queue_list(queues)
+    except ValueError as exc:
+        raise CliError(f"--queues: {exc}") from None
     settings = load_settings()
     if settings.embedded or not settings.broker_url:
         raise CliError("no broker configured: the embedded mode has no workers to check")
-    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
     try:
-        waiting = {q: n for q, n in queue_depths(settings.broker_url).items() if q in wanted and n}
-        client = redis.Redis.from_url(settings.broker_url, socket_timeout=5)
-        beats = [
-            float(client.get(k) or 0) for k in client.scan_iter(f"{HEARTBEAT_PREFIX}{socket.gethostname()}:*")
-        ]
-        client.close()
+        problem = stalled(client, wanted, socket.gethostname(), max_idle)
     except redis.RedisError as exc:
         raise CliError(f"cannot reach the broker: {exc}") from exc
-    idle = time.time() - max(beats, default=0.0)
-    if waiting and idle > max_idle:
-        backlog = ", ".join(f"{q} {n}" for q, n in sorted(waiting.items()))
-        last = f"{idle:.0f} s ago" if beats else "never"
-        raise CliError(f"unhealthy: messages wait ({backlog}) and no task finished here since {last}")
+    finally:
+        client.close()
+    if problem:
+        raise CliError(f"unhealthy: {problem}")
     typer.echo("healthy")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +11,13 @@ from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.operations.manual import (
+    ManualError,
+    correct_fields,
+    correction,
+    merge_agreements,
+    split_agreement,
+)
 
 app = typer.Typer(**PLAIN)
 agreements_cli = typer.Typer(
@@ -61,17 +66,20 @@ def correct_cmd(
     agreement: int,
     field: Annotated[str, typer.Option(help="kind, signed_on, signed_on_precision, place, event or themes")],
     value: Annotated[
-        str | None, typer.Option(help="new value (themes: comma-separated); omit to clear")
+        str | None,
+        typer.Option(
+            help="new value (signed_on: YYYY-MM-DD, YYYY-MM or YYYY; themes: comma-separated); omit to clear"
+        ),
     ] = None,
 ) -> None:
-    """Set a field by hand; it wins over every report and survives re-parsing."""
+    """Set a field by hand; it wins over every report and survives re-parsing. The value is checked as
+    `PATCH /agreements/{id}` checks it."""
     parsed: Any = value
     if value is not None and field == "themes":
         parsed = [t.strip() for t in value.split(",") if t.strip()]
-    elif value is not None and field == "signed_on":
-        try:
-            parsed = date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise CliError(f"signed_on must be YYYY-MM-DD, got {value!r}") from None
-    _manual(correct_fields, agreement, {field: parsed})
+    try:
+        values = correction({field: parsed})  # before the database is opened
+    except ManualError as exc:
+        raise CliError(str(exc)) from exc
+    _manual(correct_fields, agreement, values)
     say(f"agreement {agreement}: {field} {'cleared' if value is None else 'set'}")

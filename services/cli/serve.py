@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from services.bus import runtime
+from services.bus.liveness import live_scheduler
 from services.bus.logs import configure_logging
 from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
-from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED
+from services.bus.routing import QUEUES, RELAY_CHANGES, SCHEDULE_SOURCES, SWEEP_STALLED, queue_list
 from services.cli.common import CliError, handled, load_settings
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
@@ -23,13 +25,16 @@ app = typer.Typer(**PLAIN)
 def worker_cmd(
     queues: Annotated[str, typer.Option(help=f"comma-separated, of {','.join(QUEUES)}")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    liveness_file: Annotated[
+        Path | None, typer.Option(help="touched every 30 s while the queues make progress (health checks)")
+    ] = None,
 ) -> None:
     """Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."""
     settings = load_settings()
-    wanted = [q.strip() for q in queues.split(",") if q.strip()]
-    unknown = sorted(set(wanted) - set(QUEUES))
-    if unknown or not wanted:
-        raise CliError(f"unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}")
+    try:
+        wanted = queue_list(queues)
+    except ValueError as exc:
+        raise CliError(f"--queues: {exc}") from None
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)
@@ -41,7 +46,7 @@ def worker_cmd(
         from services.parser.pipeline import warm
 
         warm()
-    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level))
+    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level, liveness_file))
 
 
 @app.command("beat")
@@ -50,6 +55,9 @@ def beat_cmd(
     schedule_every: Annotated[int, typer.Option(min=5, help="seconds between checks for due sources")] = 60,
     sweep_every: Annotated[int, typer.Option(min=10, help="seconds between sweeps for stalled work")] = 300,
     relay_every: Annotated[int, typer.Option(min=5, help="seconds between change-feed relays")] = 60,
+    liveness_file: Annotated[
+        Path | None, typer.Option(help="touched at each pass of the scheduler (health checks)")
+    ] = None,
 ) -> None:
     """The scheduler: starts due crawls, sweeps stalled work, relays changes. Only one may run: a
     Redis lease is taken first, renewed while it runs, and a second beat exits with a clear error."""
@@ -65,7 +73,11 @@ def beat_cmd(
         raise CliError(str(exc)) from exc
     with lease:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        celery_app.Beat(schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level).run()
+        scheduler = {"scheduler": live_scheduler(liveness_file)} if liveness_file else {}
+        beat = celery_app.Beat(
+            schedule=str(settings.data_dir / "beat-schedule"), loglevel=settings.log_level, **scheduler
+        )
+        beat.run()
 
 
 def beat_schedule(schedule_every: int, sweep_every: int, relay_every: int) -> dict[str, dict[str, object]]:

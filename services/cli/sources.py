@@ -1,6 +1,7 @@
-"""`fm6ss sources list|sync|add|enable|disable`: the sources the schedule reads, kept in the store.
+"""`fm6ss sources list|sync|add|remove|enable|disable`: the sources the schedule reads, kept in the store.
 
-`sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling.
+`sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling;
+`seed_from_file` gives an empty store the YAML's sources (`fm6ss migrate`, a deployment's first start).
 """
 
 from __future__ import annotations
@@ -12,17 +13,26 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from services.bus.messages import SourceSpec
-from services.cli.common import CliError, handled, load_settings, say
+from services.bus.messages import SourceInput, SourceSpec
+from services.cli.common import CliError, handled, load_settings, say, setting_error
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
-from services.crawler.sources import SourcesError, load_sources
-from services.store.crawl.sources import UnknownSource, save_sources, set_enabled
+from services.crawler.settings import CrawlerSettings
+from services.crawler.sources import DEFAULT_FILE, SourcesError, load_sources
+from services.store.crawl.sources import (
+    UnknownSource,
+    remove_source,
+    save_sources,
+    seed_sources,
+    set_enabled,
+)
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
 app = typer.Typer(**PLAIN)
-sources_cli = typer.Typer(no_args_is_help=True, help="List, add, enable and disable sources.", **PLAIN)
+sources_cli = typer.Typer(
+    no_args_is_help=True, help="List, add, remove, enable and disable sources.", **PLAIN
+)
 app.add_typer(sources_cli, name="sources")
 
 
@@ -32,12 +42,34 @@ def sync_sources(engine: Engine, specs: list[SourceSpec], replace: bool = False)
         return len(save_sources(UnitOfWork(session), specs, replace))
 
 
-def load_specs(file: Path | None) -> list[SourceSpec]:
-    """The sources of a YAML file (default: the packaged list), or one line saying what is wrong."""
+def sources_file(file: Path | None) -> Path:
+    """The file asked for, else FM6SS_CRAWLER_SOURCES_FILE, else the packaged list."""
     try:
-        return load_sources(file)
+        return file or CrawlerSettings().sources_file or DEFAULT_FILE
+    except ValidationError as exc:
+        raise setting_error(exc) from exc
+
+
+def load_specs(file: Path | None) -> list[SourceSpec]:
+    """The sources of a YAML file (see `sources_file`), or one line saying what is wrong."""
+    try:
+        return load_sources(sources_file(file))
     except SourcesError as exc:
         raise CliError(str(exc)) from exc
+
+
+def seed_from_file(engine: Engine) -> None:
+    """Give a store without sources those of the configured file; say what was done either way."""
+    with db.transaction(engine) as session:
+        uow = UnitOfWork(session)
+        seeded = seed_sources(uow, lambda: load_specs(None))
+        if seeded is None:
+            line = f"{len(uow.sources.list_all())} source(s) kept as they are"
+            line += "; `fm6ss sources sync` applies a changed sources file"
+        else:
+            enabled = sum(1 for s in seeded if s.enabled)
+            line = f"{len(seeded)} source(s) loaded ({enabled} enabled) from {sources_file(None)}"
+    say(line)
 
 
 @sources_cli.command("list")
@@ -80,10 +112,10 @@ def sources_add(
     outlet: str | None = None,
     lang: str | None = None,
 ) -> None:
-    """Add (or update) one source."""
+    """Add (or update) one source, checked as `PUT /sources/{name}` checks it."""
 
     try:
-        spec = SourceSpec.model_validate(
+        spec = SourceInput.model_validate(
             {
                 "name": name,
                 "url": url,
@@ -96,10 +128,25 @@ def sources_add(
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CliError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        where = ".".join(map(str, first["loc"])) or "source"
+        raise CliError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
     settings = load_settings()
     sync_sources(ready_engine(settings), [spec], replace=True)
     say(f"source {name} saved")
+
+
+@sources_cli.command("remove")
+@handled
+def sources_remove(name: str) -> None:
+    """Forget a source: no more crawls of it; its pages and articles stay. A source of the sources file
+    comes back with the next `fm6ss sources sync` (or `run`): remove it from the file too."""
+    settings = load_settings()
+    try:
+        with db.transaction(ready_engine(settings)) as session:
+            remove_source(UnitOfWork(session), name)
+    except UnknownSource as exc:
+        raise CliError(str(exc)) from exc
+    say(f"source {name} removed")
 
 
 def _set_enabled(name: str, enabled: bool) -> None:

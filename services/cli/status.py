@@ -17,7 +17,7 @@ from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.crawl.runs import summary_lines
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.operations.status import store_status
+from services.store.operations.status import relay_lines, store_status
 
 app = typer.Typer(**PLAIN)
 
@@ -40,9 +40,8 @@ def status_cmd(
                 typer.echo(line)
             started = f"{out.started_at:%Y-%m-%d %H:%M} UTC"
             typer.echo(f"started     {started}, scope {out.scope}, {out.in_flight} in flight")
-        for cursor in status.relays:
-            problem = f", {cursor.failures} failure(s): {cursor.last_error}" if cursor.failures else ""
-            typer.echo(f"\nrelay {cursor.name}: sent up to change {cursor.seq}{problem}")
+        for line in relay_lines(status.relays):
+            typer.echo(f"\n{line}")
     typer.echo("")
     for queue, depth in _queue_lines(settings).items():
         typer.echo(f"queue {queue:8} {depth}")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from services.bus.limits import URL_CHARS, published_date
 from services.bus.messages import DiscoveredUrl, PageHints, SourceKind
 from services.bus.urls import canonical_url
 from services.crawler.bodies import BadEncoding, TooLarge, gunzip_capped
@@ -19,7 +20,7 @@ from services.crawler.sitemaps import read_sitemap
 
 # The store keeps URLs of up to 2,000 characters (the sitemap protocol allows 2,048); a longer link is
 # skipped like one that is not a URL, instead of failing the transaction that records the whole source.
-MAX_URL_CHARS = 2000
+MAX_URL_CHARS = URL_CHARS
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def select(
         if key in seen or len(key) > MAX_URL_CHARS:
             continue
         seen.add(key)
-        hints = PageHints(title=link.title, published=link.published, outlet=outlet, lang=lang)
+        # a date a sitemap writes its own way is left to the page, which says it again
+        published = link.published if link.published and published_date(link.published) else None
+        hints = PageHints(title=link.title, published=published, outlet=outlet, lang=lang)
         # A control character (a NUL) cannot be stored: such a link is fetched by its escaped, canonical form.
         found_as = link.url if without_controls(link.url) == link.url else key
         out.append(DiscoveredUrl(url=key, found_as=found_as, hints=hints))

@@ -7,6 +7,7 @@ what does not tell one organization from another (articles, legal forms, "Labora
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -74,6 +75,7 @@ _DESCRIPTOR = re.compile(r"\binteret (?:public|general|economique)\b")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,4}$")
 _PUNCT = " .,;:'’\"«»“”()"
 _LITERAL = "="  # marks an acronym's word, which `org_key` keeps as it is
+_KEY_LENGTH = 80  # of a key after its "x-": longer names end with a hash
 _DIGITS = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 # Heads of the catalogue's French names a key keeps as words (not proper names).
 _FRENCH_HEADS = ("universite", "ministere", "fondation", "institut", "centre", "hopital", "mutuelle")
@@ -249,5 +251,9 @@ def org_key(name: str) -> str:
             chunk = ""
         if w:
             parts.append(w.lstrip(_LITERAL))
-    parts = sorted(set(parts)) or fold(name).split()
-    return "x-" + "-".join(parts)[:80]
+    key = "-".join(sorted(set(parts)) or fold(name).split())
+    if len(key) <= _KEY_LENGTH:
+        return "x-" + key
+    # A long name is not cut: two names alike up to there would share a key. Its end is a hash of it all.
+    digest = hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
+    return f"x-{key[: _KEY_LENGTH - len(digest) - 1]}-{digest}"

@@ -6,8 +6,9 @@ Dates are resolved against it (`dates.py`): a weekday needs the day, not only th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
+from services.bus.limits import published_date
 from services.parser.dates import PublishedPrecision
 
 # "/2025/04/15/", "-2025-10-23-08-32", "_2024_05_31"; then "/2025/04/" (a month only)
@@ -16,16 +17,9 @@ URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/")
 
 
 def parse_published(value: str) -> date | None:
-    """ "YYYY-MM-DD", "YYYY-MM" (taken as the 1st) or an ISO datetime; None when unreadable."""
-    value = value.strip()
-    try:
-        if len(value) == 7:
-            return date.fromisoformat(value + "-01")
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
+    """ "YYYY-MM-DD", "YYYY-MM" (taken as the 1st) or an ISO datetime; None when unreadable. The same
+    reading as the check of import lines and hints (services/bus/limits.py)."""
+    return published_date(value)
 
 
 def publication(

@@ -11,14 +11,18 @@ from sqlalchemy.engine import Engine
 
 from services.bus import runtime
 from services.store.db.engine import make_engine
+from services.store.db.models import utcnow
 from services.store.settings import StoreSettings
 
 if TYPE_CHECKING:  # the CLI reads only engines here: the clients are imported where they are built
     import redis
 
-    from services.store.operations.relay import Sink
+    from services.store.operations.sinks import Sink
 
 _engines: dict[str, Engine] = {}
+# A push consumer this process is the first to relay to starts after the changes written before this moment:
+# it gets everything from this process's start on, and none of the history (`fm6ss relay rewind` sends it).
+STARTED_AT = utcnow()
 
 
 def engine_for(url: str) -> Engine:
@@ -66,7 +70,7 @@ def sinks() -> tuple[Sink, ...]:
     """The push consumers configured for this process, built on first use."""
     import httpx
 
-    from services.store.operations.relay import RedisStreamSink, WebhookSink
+    from services.store.operations.sinks import RedisStreamSink, WebhookSink
 
     settings = store_settings()
     out: list[Sink] = []
@@ -75,6 +79,18 @@ def sinks() -> tuple[Sink, ...]:
         out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
     if settings.webhooks:
         assert settings.webhook_secret is not None
-        http = httpx.Client(timeout=10, follow_redirects=False)
-        out.extend(WebhookSink(url, settings.webhook_secret, http) for url in settings.webhooks)
+        # One try a relay, bounded: a receiver that hangs costs the others at most this much.
+        http = httpx.Client(timeout=httpx.Timeout(10, connect=5), follow_redirects=False)
+        out.extend(WebhookSink(h.name, h.url, settings.webhook_secret, http) for h in settings.webhooks)
     return tuple(out)
+
+
+def sink_names() -> list[tuple[str, str]]:
+    """(name, shown target) of each configured push consumer, from the settings alone (no client built)."""
+    from services.bus.redact import origin
+
+    settings = store_settings()
+    out = [(f"redis-stream:{settings.changes_stream}", f"redis stream {settings.changes_stream}")]
+    if not runtime.settings().redis:
+        out = []
+    return out + [(h.name, origin(h.url)) for h in settings.webhooks]

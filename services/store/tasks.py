@@ -51,11 +51,11 @@ from services.bus.routing import (
     SCHEDULE_SOURCES,
     SWEEP_STALLED,
 )
-from services.store.bootstrap import engine, forget_inherited_pools, redis_client, sinks
+from services.store.bootstrap import STARTED_AT, engine, forget_inherited_pools, redis_client, sinks
 from services.store.crawl import fetches, scheduling, urls
 from services.store.db.unit_of_work import unit_of_work
 from services.store.ingest.handler import IngestResult, ingest_article, record_parsed
-from services.store.operations.relay import DeliveryError, relay
+from services.store.operations.relay import relay_all
 
 log = logging.getLogger(__name__)
 
@@ -214,18 +214,20 @@ def _push_changes() -> None:
 @shared_task(
     name=RELAY_CHANGES,
     base=StoreTask,
-    autoretry_for=(OperationalError, DeliveryError, redis.RedisError),
+    autoretry_for=(OperationalError, redis.RedisError),
     retry_base_s=5,
     retry_max_s=300,
     max_retries=10,
     acks_late=True,
 )
-def relay_changes_task(payload: dict[str, Any]) -> dict[str, int]:
+def relay_changes_task(payload: dict[str, Any]) -> dict[str, int | str]:
+    """Every sink, each with its own cursor and backoff: a failing one is retried by a later relay (the
+    next commit's, or beat's), never by holding up the others."""
     RelayChanges.model_validate(payload)
     client = redis_client()
     if client is not None:  # from now on a new commit asks for another relay
         client.delete(RELAY_PENDING)
-    return {sink.name: relay(engine(), sink) for sink in sinks()}
+    return relay_all(engine(), sinks(), new_after=STARTED_AT)
 
 
 @shared_task(name=SCHEDULE_SOURCES, **_RETRY)

@@ -103,7 +103,13 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.5):  # type
 
 
 @pytest.fixture
-def stack(pg_url: str, tmp_path: Path) -> Iterator[Stack]:
+def stack_env() -> dict[str, str]:
+    """More variables for the stack's processes; a test module overrides it (webhooks, say)."""
+    return {}
+
+
+@pytest.fixture
+def stack(pg_url: str, tmp_path: Path, stack_env: dict[str, str]) -> Iterator[Stack]:
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.flushdb()
@@ -126,6 +132,7 @@ def stack(pg_url: str, tmp_path: Path) -> Iterator[Stack]:
             "FM6SS_LOG_LEVEL": "WARNING",
         }
     )
+    env.update(stack_env)
     logs = tmp_path / "logs"
     logs.mkdir()
     running = Stack(env=env, logs=logs)

@@ -1,7 +1,10 @@
 """Hostile input at the HTTP API: schemathesis fuzzes every operation of the OpenAPI description served by
 a real `fm6ss api` process (PostgreSQL with the seed articles stored, a private Redis as broker with no
-worker), with and without the operator token. No answer may be a server error, and every answer must match
-the description (status code, content type, body schema); operator endpoints answer 401 without the token.
+worker), with and without the operator token, one operation at a time and then in sequences (its stateful
+phase: the links it infers between operations, such as a source put then patched and deleted, or an
+agreement listed then corrected, merged and split). No answer may be a server error, and every answer must
+match the description (status code, content type, body schema); operator endpoints answer 401 without the
+token.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ def test_operator_endpoints_answer_401_without_the_token_whatever_else(
 ) -> None:
     api = served["public"].api_url
     operators = [op for op, schemes in _security(api).items() if "OperatorToken" in schemes]
-    assert len(operators) == 9, operators
+    assert len(operators) == 10, operators
     before = httpx.get(f"{api}/sources", timeout=30).json()
     attempts = [
         {},
@@ -230,3 +233,35 @@ def test_no_server_error_and_answers_match_the_schema(api_schema: Any, method: s
             case.validate_response(anonymous, checks=CHECKS)
 
     fuzz()
+
+
+@pytest.mark.parametrize("token", ["operator", "anonymous"])
+def test_sequences_of_operations_find_no_server_error(api_schema: Any, token: str) -> None:
+    """Schemathesis's stateful phase: chains of operations along the links it infers from the description
+    (ids and names one answer gives and the next request uses), with the token and without it."""
+    headers = AUTH if token == "operator" else {}
+    machine = api_schema.as_state_machine()
+    assert api_schema.statistic.transitions.total >= 15, "links between operations were inferred"
+    seen: set[tuple[str, int]] = set()
+
+    class Sequences(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": headers, "timeout": 60}
+
+        def validate_response(self, response: Any, case: Any, **_: Any) -> None:
+            seen.add((case.operation.label, response.status_code))
+            case.validate_response(response, checks=CHECKS, headers=headers)
+            if not headers and case.operation.definition.raw.get("security"):
+                assert response.status_code == 401, (case.operation.label, response.status_code)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    print("FIGURES", token, {"operations": len({label for label, _ in seen}), "answers": sorted(seen)})
+    assert len({label for label, _ in seen}) >= 10, seen

@@ -140,7 +140,7 @@ def private_pg() -> Iterator[PostgresCluster]:
         cluster.start()
         env = {k: v for k, v in os.environ.items() if not k.startswith("FM6SS_")}
         migrated = subprocess.run(
-            [FM6SS, "migrate"],
+            [FM6SS, "migrate", "--no-sources"],  # the test's sources come from the fixture site
             env={**env, "FM6SS_DATABASE_URL": cluster.url, "FM6SS_DATA_DIR": str(root / "cli")},
             cwd=ROOT,
             capture_output=True,

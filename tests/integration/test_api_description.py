@@ -29,9 +29,9 @@ def client(request: pytest.FixtureRequest, sqlite_url: str, env) -> TestClient:
 def _examples(spec: dict[str, Any]) -> list[tuple[str, Any, dict[str, Any]]]:
     """(where, example, schema) of every body the description names; a body without example fails."""
     found = []
-    for path, operations in spec["paths"].items():
+    for path, operations in [*spec["paths"].items(), *spec.get("webhooks", {}).items()]:
         for method, operation in operations.items():
-            bodies = [(f"response {s}", r) for s, r in operation["responses"].items()]
+            bodies = [(f"response {s}", r) for s, r in operation.get("responses", {}).items()]
             if "requestBody" in operation:
                 bodies.append(("request", operation["requestBody"]))
             for what, body in bodies:

@@ -1,4 +1,4 @@
-"""Revision 0005 fills the folded names of the organizations already stored, so `party=` and the
+"""Revision 0006 fills the folded names of the organizations already stored, so `party=` and the
 organizations' `q` find them by any alias right after `fm6ss migrate`."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from services.store.db.unit_of_work import UnitOfWork
 
 def test_stored_organizations_are_found_by_any_alias_after_the_upgrade(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    migrate(url, "0004")
+    migrate(url, "0005")
     engine = sa.create_engine(url)
     rows = [
         (1, "universite-euromed-de-fes", "Université Euromed de Fès", "UEMF", ["Euromed Fès"]),

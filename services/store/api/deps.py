@@ -113,7 +113,8 @@ class RequestBody(BaseModel):
 
 # A body that is not UTF-8 JSON gets FastAPI's 400 before any validation.
 BODY_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body could not be read"}
+    400: {"model": Problem, "description": "the body could not be read"},
+    413: {"model": Problem, "description": "the body is over FM6SS_API_MAX_BODY_BYTES"},
 }
 
 

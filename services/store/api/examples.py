@@ -255,7 +255,7 @@ PROBLEMS = {
     503: "database unavailable: OperationalError",
 }
 
-# Request bodies, by schema name.
+# Request bodies, by schema name (and the body of a webhook delivery).
 REQUESTS: dict[str, Any] = {
     "Correction": {"place": "Rabat", "signed_on": "2026-03-11", "signed_on_precision": "day"},
     "MergeRequest": {"other_id": 57},
@@ -264,6 +264,11 @@ REQUESTS: dict[str, Any] = {
     "SourceBody": SOURCE_SPEC,
     "SourceState": {"enabled": False},
     "Reparse": {"since": "2026-03-01T00:00:00Z"},
+    "ChangeDelivery": {
+        "type": "changes",
+        "timestamp": LATER,
+        "data": {"changes": RESPONSES["Changes"]["items"]},
+    },
 }
 
 

@@ -1,6 +1,8 @@
 """`fm6ss export`: agreements and articles as JSON lines or CSV, read in pages so memory stays flat.
 
 The JSON lines are the public records of schemas.py; the format is a documented contract (README).
+CSV cells are written for spreadsheets, which run a cell that starts like a formula: such a cell gets a
+leading apostrophe (OWASP's rule for CSV injection), and every text cell is quoted.
 """
 
 from __future__ import annotations
@@ -75,13 +77,24 @@ def write_jsonl(out: TextIO, rows: Iterator[dict[str, Any]]) -> int:
 
 def write_csv(out: TextIO, kind: Kind, rows: Iterator[dict[str, Any]]) -> int:
     columns = AGREEMENT_COLUMNS if kind == "agreements" else ARTICLE_COLUMNS
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     n = 0
     for row in rows:
-        writer.writerow({k: _cell(k, row.get(k)) for k in columns})
+        writer.writerow({k: neutral(_cell(k, row.get(k))) for k in columns})
         n += 1
     return n
+
+
+# OWASP's list of what makes a spreadsheet read a cell as a formula (or split it into another cell).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one that starts like a formula gets a leading "'"."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _cell(column: str, value: Any) -> Any:

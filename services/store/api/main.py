@@ -10,6 +10,7 @@ from typing import Any
 
 import redis
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
@@ -21,10 +22,13 @@ from services.bus.metrics import WorkerMetrics
 from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
+from services.store.api.body_limit import BodyLimit
 from services.store.api.deps import KnownQuery, Problem, Reader
+from services.store.api.errors import invalid_input
 from services.store.api.etags import ETags
 from services.store.api.metrics import StoreCollector, WorkerCollector
 from services.store.api.openapi import described
+from services.store.api.push import describe_push
 from services.store.api.routes import (
     agreements,
     articles,
@@ -68,6 +72,8 @@ def create_api(
     api.state.metrics.register(StoreCollector(engine, lambda: _depths(settings)))
     api.state.metrics.register(WorkerCollector(lambda: _worker_metrics(settings)))
     api.add_exception_handler(OperationalError, _database_down)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, invalid_input)  # type: ignore[arg-type]
+    describe_push(api)
     # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
     # OpenAPI description its security requirement). Every operation refuses query parameters it does
     # not take.
@@ -86,6 +92,7 @@ def create_api(
         api.include_router(module.operators, dependencies=[KnownQuery])
     api.openapi = described(api)  # type: ignore[method-assign]
     api.add_middleware(ETags)
+    api.add_middleware(BodyLimit, max_bytes=store.api_max_body_bytes)  # inside the token check
     api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=store)
     return api
 

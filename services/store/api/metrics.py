@@ -38,7 +38,7 @@ class StoreCollector(Collector):
         )
         failures = GaugeMetricFamily("fm6ss_relay_failures", "Consecutive failed pushes", labels=["consumer"])
         for name, seq, failed in relays:
-            lag.add_metric([name], max(0, head - seq))
+            lag.add_metric([name], max(0, head - seq))  # an operator's name or a hash: never a URL
             failures.add_metric([name], failed)
         yield lag
         yield failures

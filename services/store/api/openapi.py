@@ -1,6 +1,6 @@
 """Store, API: the OpenAPI description as FastAPI builds it from the routes, completed with what routes
-do not say: an example of every body, the ETag and 304 of every read, and the 422 every operation
-gives for a query parameter it does not take."""
+do not say: an example of every body (the webhooks' too), the ETag and 304 of every read, and the 422
+every operation gives for a query parameter it does not take."""
 
 from __future__ import annotations
 
@@ -52,11 +52,18 @@ def complete(spec: dict[str, Any]) -> None:
                 responses.get("200", {}).setdefault("headers", {})["ETag"] = _ETAG
             if "308" in responses:
                 responses["308"].setdefault("headers", {})["Location"] = _LOCATION
-            for status, response in responses.items():
-                for media in response.get("content", {}).values():
-                    _exemplify(media, RESPONSES, int(status))
-            for media in operation.get("requestBody", {}).get("content", {}).values():
-                _exemplify(media, REQUESTS, None)
+    for section in ("paths", "webhooks"):  # a webhook is what the relay sends: its bodies' examples
+        for operations in spec.get(section, {}).values():
+            for operation in operations.values():
+                _exemplify_bodies(operation)
+
+
+def _exemplify_bodies(operation: dict[str, Any]) -> None:
+    for status, response in operation.get("responses", {}).items():
+        for media in response.get("content", {}).values():
+            _exemplify(media, RESPONSES, int(status))
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        _exemplify(media, REQUESTS, None)
 
 
 def _exemplify(media: dict[str, Any], examples: dict[str, Any], status: int | None) -> None:

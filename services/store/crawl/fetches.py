@@ -23,7 +23,7 @@ def parse_command(page: Page) -> ParsePage:
 
 def _parse(url: str, archive_key: str, hints: dict[str, Any], run_id: int | None) -> ParsePage:
     return ParsePage(
-        url=url, archive_key=archive_key, content_kind="html", hints=PageHints(**hints), run_id=run_id
+        url=url, archive_key=archive_key, content_kind="html", hints=PageHints.stored(hints), run_id=run_id
     )
 
 

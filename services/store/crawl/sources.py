@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,6 +54,16 @@ def save_sources(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = F
     return out
 
 
+def seed_sources(uow: UnitOfWork, specs: Callable[[], Sequence[SourceSpec]]) -> list[Source] | None:
+    """A deployment's first start (`fm6ss migrate`): a store without sources takes the file's, as the file
+    says. Once it has any, they are the operators' (added, changed, disabled through the API or the CLI),
+    so nothing is added back, changed or enabled again here: None, and the file is not even read.
+    `fm6ss sources sync` applies a changed file."""
+    if uow.sources.list_all():
+        return None
+    return save_sources(uow, specs(), replace=True)
+
+
 def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:
     """Enable or disable a source (`fm6ss sources enable|disable`, `PATCH /sources/{name}`)."""
     source = uow.sources.get(name)
@@ -62,3 +72,11 @@ def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:
     source.enabled = enabled
     uow.session.add(source)
     return source
+
+
+def remove_source(uow: UnitOfWork, name: str) -> None:
+    """Forget a source (`fm6ss sources remove`, `DELETE /sources/{name}`); its pages and articles stay."""
+    source = uow.sources.get(name)
+    if source is None:
+        raise UnknownSource(f"no source named {name!r}")
+    uow.sources.delete(source)

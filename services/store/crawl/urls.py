@@ -109,7 +109,7 @@ def fetch_command(page: Page) -> FetchPage:
         run_id=page.run_id,
         etag=page.etag,
         last_modified=page.last_modified,
-        hints=PageHints(**page.hints),
+        hints=PageHints.stored(page.hints),
     )
 
 

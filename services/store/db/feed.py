@@ -3,6 +3,7 @@ and the store's totals. Change rows themselves are written by the unit of work a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -27,15 +28,27 @@ class Feed(Repository):
     def last_seq(self) -> int:
         return int(self.session.exec(select(func.max(Change.seq))).one() or 0)
 
-    def changes_after(self, seq: int, limit: int) -> list[Change]:
-        stmt = select(Change).where(col(Change.seq) > seq).order_by(col(Change.seq)).limit(limit)
-        return list(self.session.exec(stmt))
+    def changes_after(self, seq: int, limit: int, upto: int | None = None) -> list[Change]:
+        stmt = select(Change).where(col(Change.seq) > seq)
+        if upto is not None:
+            stmt = stmt.where(col(Change.seq) <= upto)
+        return list(self.session.exec(stmt.order_by(col(Change.seq)).limit(limit)))
 
-    def relay_cursor(self, name: str) -> RelayCursor:
-        """The consumer's cursor, locked until commit so two relays never send the same batch. The first
-        relay of a consumer creates it; two first relays at once create it once (insert or nothing)."""
+    def last_seq_before(self, moment: datetime) -> int:
+        stmt = select(func.max(Change.seq)).where(col(Change.created_at) < moment)
+        return int(self.session.exec(stmt).one() or 0)
+
+    def relay_cursor(self, name: str, start: int | datetime | None = None) -> RelayCursor:
+        """The consumer's cursor, locked until commit (relays hold it only for their short bookkeeping
+        transactions, never while they deliver). A consumer not seen before starts after change `start`,
+        or after the last change written before the moment `start`, or at the head of the feed (None);
+        two first sights at once create it once (insert or nothing)."""
         insert = pg_insert if self.postgres else sqlite_insert
-        values = {"name": name, "seq": 0, "failures": 0, "updated_at": utcnow()}
+        if isinstance(start, datetime):
+            first = self.last_seq_before(start)
+        else:
+            first = self.last_seq() if start is None else start
+        values = {"name": name, "seq": first, "failures": 0, "updated_at": utcnow()}
         self.session.execute(insert(RelayCursor).values(**values).on_conflict_do_nothing())
         stmt = select(RelayCursor).where(RelayCursor.name == name).with_for_update()
         return self.session.exec(stmt).one()

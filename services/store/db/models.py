@@ -1,7 +1,8 @@
 """Database tables of the store: the only place the schema is described.
 
 Every change goes through Alembic (services/store/db/migrations); the public shapes are in
-records/schemas.py.
+records/schemas.py. The sizes of the columns that take outside values are services/bus/limits.py's,
+which every way in checks.
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from services.bus.limits import (
+    EVENT_CHARS,
+    KIND_CHARS,
+    LANG_CHARS,
+    LINK_PATTERN_CHARS,
+    OUTLET_CHARS,
+    PLACE_CHARS,
+    THEMES_INDEX_CHARS,
+    TITLE_CHARS,
+    URL_CHARS,
+)
 
 
 def utcnow() -> datetime:
@@ -35,13 +48,14 @@ class Organization(SQLModel, table=True):
 class Agreement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     party_set: str = Field(max_length=2000, index=True)  # sorted partner keys, "|"-joined
-    kind: str | None = Field(default=None, max_length=40)
+    kind: str | None = Field(default=None, max_length=KIND_CHARS)
     signed_on: date | None = Field(default=None, index=True)
     signed_on_precision: str | None = Field(default=None, max_length=10)
-    place: str | None = Field(default=None, max_length=200)
-    event: str | None = Field(default=None, max_length=300)
+    place: str | None = Field(default=None, max_length=PLACE_CHARS)
+    event: str | None = Field(default=None, max_length=EVENT_CHARS)
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    themes_index: str = Field(default="|", max_length=4000)  # "|a|b|": a theme filter in plain SQL
+    # "|a|b|": a theme filter in plain SQL
+    themes_index: str = Field(default="|", max_length=THEMES_INDEX_CHARS)
     search_text: str = Field(default="")  # folded party names, kind, place, event: free-text search
     alternatives: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     manual: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -91,12 +105,12 @@ class Article(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(max_length=2000)
-    canonical_url: str = Field(max_length=2000, unique=True, index=True)
-    outlet: str | None = Field(default=None, max_length=200)
-    title: str | None = Field(default=None, max_length=1000)
+    url: str = Field(max_length=URL_CHARS)
+    canonical_url: str = Field(max_length=URL_CHARS, unique=True, index=True)
+    outlet: str | None = Field(default=None, max_length=OUTLET_CHARS)
+    title: str | None = Field(default=None, max_length=TITLE_CHARS)
     published: date | None = Field(default=None, index=True)
-    lang: str | None = Field(default=None, max_length=8)
+    lang: str | None = Field(default=None, max_length=LANG_CHARS)
     text: str
     text_hash: str = Field(max_length=64, index=True)
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
@@ -159,7 +173,7 @@ class Rejection(SQLModel, table=True):
     """A page that could not be read, recorded once with its reason."""
 
     id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(max_length=2000, index=True)
+    url: str = Field(max_length=URL_CHARS, index=True)
     reason: str = Field(max_length=500)
     archive_key: str | None = Field(default=None, max_length=64)
     run_id: int | None = None
@@ -172,12 +186,12 @@ class Source(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True, index=True)
     kind: str = Field(max_length=20)
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=URL_CHARS)
     interval_minutes: int = 60
     enabled: bool = True
-    link_pattern: str | None = Field(default=None, max_length=500)
-    outlet: str | None = Field(default=None, max_length=200)
-    lang: str | None = Field(default=None, max_length=8)
+    link_pattern: str | None = Field(default=None, max_length=LINK_PATTERN_CHARS)
+    outlet: str | None = Field(default=None, max_length=OUTLET_CHARS)
+    lang: str | None = Field(default=None, max_length=LANG_CHARS)
     delay_s: float | None = None
     max_concurrency: int | None = None
     last_run_at: datetime | None = None
@@ -189,8 +203,8 @@ class Page(SQLModel, table=True):
     """A URL the crawler knows: what was fetched, its validators, and what happened last."""
 
     id: int | None = Field(default=None, primary_key=True)
-    canonical_url: str = Field(max_length=2000, unique=True, index=True)
-    url: str = Field(max_length=2000)
+    canonical_url: str = Field(max_length=URL_CHARS, unique=True, index=True)
+    url: str = Field(max_length=URL_CHARS)
     source: str | None = Field(default=None, max_length=80, index=True)
     hints: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     state: str = Field(default="new", max_length=20, index=True)  # new queued fetched parsing done failed
@@ -237,7 +251,10 @@ class ManualLink(SQLModel, table=True):
 
 
 class RelayCursor(SQLModel, table=True):
-    """How far each push consumer (the Redis stream, each webhook) has been sent the change feed."""
+    """How far each push consumer (the Redis stream, each webhook) has been sent the change feed, and its
+    own retry state. `name` is an operator's name or a hash of the URL, never the URL; `target` is what may
+    be shown of where it delivers. A failed batch is kept (`pending_seq`) so that its next try sends the
+    same changes under the same delivery id; `leased_until` marks a delivery under way (no lock is held)."""
 
     __tablename__ = "relay_cursor"
     name: str = Field(max_length=500, primary_key=True)
@@ -245,6 +262,10 @@ class RelayCursor(SQLModel, table=True):
     failures: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow)
+    target: str | None = Field(default=None, max_length=500)
+    pending_seq: int | None = None
+    retry_at: datetime | None = None
+    leased_until: datetime | None = None
 
 
 class DeadLetter(SQLModel, table=True):

@@ -231,6 +231,9 @@ class Sources(Repository):
     def get(self, name: str) -> Source | None:
         return self.session.exec(select(Source).where(Source.name == name)).first()
 
+    def delete(self, source: Source) -> None:
+        self.session.delete(source)
+
     def list_all(self, enabled_only: bool = False) -> list[Source]:
         stmt = select(Source).order_by(col(Source.name))
         if enabled_only:

@@ -14,6 +14,7 @@ from services.store.db.agreements import EvidenceRow
 from services.store.db.models import Article, Organization
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.decision import Decision, decide
+from services.store.ingest.dedup import Reading, reading
 from services.store.ingest.joining import join_records
 from services.store.ingest.resolution import joinable, match_score, nested, party_key, party_set
 from services.store.ingest.signing import Signing, joined_all, person_key, signing_of_candidate, signings
@@ -196,6 +197,23 @@ def attach_copy(
             )
         touched.add(agreement_id)
     return touched
+
+
+def readings_of(uow: UnitOfWork, article_id: int) -> list[Reading]:
+    """What a stored article said of each signing it supports: the record's parties, and the day and place
+    the article itself gave."""
+    out = []
+    for agreement_id in uow.evidence.agreements_of(article_id):
+        agreement = uow.agreements.get(agreement_id)
+        assert agreement is not None
+        own = {
+            row.field: row
+            for row, _ in uow.evidence.of_agreement(agreement_id)
+            if row.article_id == article_id and row.field in ("signed_on", "place")
+        }
+        day = own["signed_on"].value if "signed_on" in own and own["signed_on"].precision == "day" else None
+        out.append(reading(agreement.party_set, day, own["place"].value if "place" in own else None))
+    return out
 
 
 def partner_locks(candidate: AgreementCandidate) -> set[str]:

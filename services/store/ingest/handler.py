@@ -12,8 +12,9 @@ from services.bus.messages import AgreementCandidate, ArticleParsed
 from services.store.db.models import Article
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest import dedup
-from services.store.ingest.attach import attach_candidate, attach_copy, partner_locks
+from services.store.ingest.attach import attach_candidate, attach_copy, partner_locks, readings_of
 from services.store.ingest.refresh import refresh_agreement
+from services.store.ingest.resolution import party_key
 from services.store.records.presenters import article_out
 
 Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
@@ -98,9 +99,22 @@ def _find_original(
         similarity = dedup.jaccard_estimate(signature, dedup.unpack(packed))
         if similarity >= dedup.NEAR_DUPLICATE_JACCARD and (best is None or similarity > best[0]):
             best = (similarity, candidate_id)
-    if best is not None:
-        return uow.articles.get(best[1]), "near_duplicate"
-    return None, "new"
+    if best is None:
+        return None, "new"
+    original = uow.articles.get(best[1])
+    assert original is not None and original.id is not None
+    readings = [
+        dedup.reading(party_key(c), _day(c), c.place) for c in _reportable(event.agreements) if not c.recalled
+    ]
+    if dedup.reports_another_signing(readings, readings_of(uow, original.id)):
+        return None, "new"  # one template, another signing: an article of its own
+    return original, "near_duplicate"
+
+
+def _day(candidate: AgreementCandidate) -> str | None:
+    if candidate.signed_on is None or (candidate.signed_on_precision or "day") != "day":
+        return None
+    return candidate.signed_on.isoformat()
 
 
 def _save_article(

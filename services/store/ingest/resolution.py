@@ -12,7 +12,6 @@ from services.bus.messages import FAMILY_PARTY, AgreementCandidate
 from services.store.ingest.identity import events_relation, kinds_relation
 from services.store.ingest.signing import Signing, joined_all
 
-DAY_TOLERANCE = 3  # two outlets may date one ceremony a day or two apart
 REPORT_LAG_DAYS = 120  # a report inferred from its publication date can trail the signing this much
 MATCH_THRESHOLD = 1.0
 # A report naming one partner more or fewer than a record (a wire item that leaves out the agency) joins
@@ -35,11 +34,13 @@ def _inferred(s: Signing) -> list[date]:
 
 
 def _same_period(a: date, pa: str, b: date, pb: str) -> bool:
+    """Two dates one signing can have. Two days must be the same day: a tolerance would make "the same
+    signing" a chain (the 10th with the 11th, the 11th with the 12th) that joins by arrival order."""
     if pa == "day" and pb == "day":
-        return abs((a - b).days) <= DAY_TOLERANCE
+        return a == b
     if "year" in (pa, pb):
         return a.year == b.year
-    return (a.year, a.month) == (b.year, b.month) or abs((a - b).days) <= DAY_TOLERANCE
+    return (a.year, a.month) == (b.year, b.month)
 
 
 def _report_fits(signed: date, published: date, recalled: bool) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.bus.redact import masked, masked_text
 from services.store.db.models import DeadLetter, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -22,15 +23,17 @@ class DeadLetterOut(BaseModel):
 
 
 def dead_letter_out(row: DeadLetter) -> DeadLetterOut:
+    """A letter as shown: URLs in its error and payload masked (the stored payload, sent again on retry,
+    keeps them whole)."""
     assert row.id is not None
     return DeadLetterOut(
         id=row.id,
         task=row.task,
-        error=row.error,
+        error=masked_text(row.error),
         retries=row.retries,
         created_at=row.created_at,
         retried_at=row.retried_at,
-        payload=row.payload,
+        payload=masked(row.payload),
     )
 
 

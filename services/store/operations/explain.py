@@ -110,7 +110,7 @@ def command_of(article: Article) -> ParsePage:
         url=article.url,
         archive_key=article.archive_key,
         content_kind="text" if article.content_kind == "text" else "html",
-        hints=PageHints(**(article.hints or {})),
+        hints=PageHints.stored(article.hints or {}),
         screen=False,
     )
 

@@ -1,19 +1,56 @@
 """Operators' corrections: merge two agreements, split one, or set a field by hand.
 
 Each decision is stored (manual links, manual field values) so that re-parsing and re-ingesting the
-archive keep it.
+archive keep it. `Correction` is what both the API and the CLI accept as a correction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from services.bus.limits import MAX_THEMES, Event, Place, SignedOn, Theme, signed_on_date
+from services.bus.messages import Kind, Precision
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.joining import join_records
 from services.store.ingest.refresh import refresh_agreement
 
 CORRECTABLE = ("kind", "signed_on", "signed_on_precision", "place", "event")
+# The precision a date's form says: "2025-04-11", "2025-04", "2025".
+_PRECISION_OF_FORM = {10: "day", 7: "month", 4: "year"}
+_RANK = {"day": 3, "month": 2, "year": 1}
+
+
+class Correction(BaseModel):
+    """Fields set by hand; null removes a correction. They win over every report and survive re-parsing.
+    A date may be given to the month or the year (`"2025-04"`); unless `signed_on_precision` is given
+    too, the form sets it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    kind: Kind | None = None
+    signed_on: SignedOn | None = Field(default=None, examples=["2025-04-11", "2025-04"])
+    signed_on_precision: Precision | None = None
+    place: Place | None = None
+    event: Event | None = None
+    themes: list[Theme] | None = Field(default=None, max_length=MAX_THEMES)
+
+    @model_validator(mode="after")
+    def _precision_within_the_date(self) -> Correction:
+        if self.signed_on is not None and self.signed_on_precision in _RANK:
+            given = _PRECISION_OF_FORM[len(self.signed_on)]
+            if _RANK[self.signed_on_precision] > _RANK[given]:
+                raise ValueError(f"{self.signed_on} cannot have {self.signed_on_precision} precision")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        """The fields given, as the agreement keeps them: a date as YYYY-MM-DD with its precision."""
+        values = self.model_dump(mode="json", exclude_unset=True)
+        if self.signed_on is not None:
+            values["signed_on"] = signed_on_date(self.signed_on).isoformat()
+            values.setdefault("signed_on_precision", _PRECISION_OF_FORM[len(self.signed_on)])
+        return values
 
 
 class ManualError(ValueError):
@@ -67,13 +104,28 @@ def _pin(uow: UnitOfWork, agreement_id: int) -> None:
         uow.agreements.set_manual_link(source.article_id, agreement_id)
 
 
-def correct_fields(uow: UnitOfWork, agreement_id: int, values: dict[str, Any]) -> None:
-    """Set fields by hand (a value of None removes the correction and lets the evidence decide)."""
+def correction(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` read by `Correction`, as the agreement keeps them; a ManualError says which field is
+    wrong and why."""
     unknown = sorted(set(values) - set(CORRECTABLE) - {"themes"})
     if unknown:
         raise ManualError(
             f"cannot correct {', '.join(unknown)}; correctable: {', '.join(CORRECTABLE)}, themes"
         )
+    try:
+        return Correction.model_validate(values).stored()
+    except ValidationError as exc:
+        raise ManualError(
+            "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+        ) from None
+
+
+def correct_fields(uow: UnitOfWork, agreement_id: int, values: dict[str, Any]) -> None:
+    """Set fields by hand (a value of None removes the correction and lets the evidence decide)."""
+    values = correction(values)
     agreement = _agreement(uow, agreement_id)
     manual = dict(agreement.manual)
     for key, value in values.items():

@@ -29,7 +29,7 @@ def reparse_commands(engine: Engine, since: datetime | None = None) -> Iterator[
                     url=a.url,
                     archive_key=a.archive_key,
                     content_kind="text" if a.content_kind == "text" else "html",
-                    hints=PageHints(**a.hints),
+                    hints=PageHints.stored(a.hints),
                     screen=False,
                 )
                 for a in rows

@@ -88,3 +88,34 @@ def test_plural_endings_do_not_split_a_name_across_scripts():
     assert org_key("Office Zélandais des Hydrocarbures") == org_key("المكتب الزيلاندي للهيدروكاربورات")
     assert org_key("Laboratoires Bartendis") == org_key("مختبرات بارتنديس")
     assert org_key("Office National des Mines") == org_key("المكتب الوطني للمعادن")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Omega Pha\u00adrma",  # soft hyphen
+        "Om\u200bega Pharma",  # zero-width space
+        "Ome\u200dga Pharma",  # zero-width joiner
+        "\u200eOmega Pharma\u200f",  # bidi marks
+        "Om\u0435ga Pharma",  # Cyrillic е
+        "Omega Ph\u03b1rma",  # Greek α
+        "\u041emega Pharma",  # Cyrillic О
+    ],
+)
+def test_invisible_and_look_alike_characters_do_not_split_an_organization(variant: str) -> None:
+    assert org_key(variant) == org_key("Omega Pharma")
+
+
+def test_dotless_i_reads_as_i_in_a_latin_name() -> None:
+    assert org_key("Bıotech Vıta") == org_key("Biotech Vita")
+
+
+def test_long_names_alike_up_to_the_cut_keep_two_keys() -> None:
+    start = (
+        "Kristallwerk Brandschutz Strengthtechnik Hochspannungsbrückenbau Zentralschmidt "
+        "Nordstromgesellschaft Westfrankfurt Kraftfahrzeugstrasse Brandenburg "
+    )
+    one, other = start + "Nord", start + "Sud"
+    assert org_key(one) != org_key(other)
+    assert len(org_key(one)) == len(org_key(other)) == 82
+    assert org_key(one) == org_key(one.replace("ü", "u"))

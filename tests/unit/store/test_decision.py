@@ -27,13 +27,13 @@ def test_no_record_of_these_parties_makes_a_new_one():
 
 
 def test_the_same_signing_joins_with_the_verdicts_that_scored_it():
-    record = signing(("2025-04-12", "day"), kinds=["convention"], themes=["plasma", "training"])
+    record = signing(("2025-04-11", "day"), kinds=["convention"], themes=["plasma", "training"])
     d = decide_traced(APRIL_11, "cnts", {7: record}, no_nested)
     assert (d.agreement_id, d.how) == (7, "same_parties")
     [c] = d.considered
     assert c.chosen and c.reason == "joined"
     assert c.score == match_score(APRIL_11, record)
-    assert c.date_score == 2.0  # both dated to the day, within the tolerance
+    assert c.date_score == 2.0  # both dated to the same day
     assert c.score == c.date_score + c.content_score + 0.5
     assert "same kinds: convention" in c.shared
     assert "score" in d.reason and f"{c.score:.2f}" in d.reason
@@ -60,7 +60,7 @@ def test_a_weak_match_is_refused_below_the_threshold():
 
 def test_the_record_fed_before_and_an_operators_link_come_first():
     near = signing(("2025-04-11", "day"), kinds=["convention"], themes=["plasma"], signatories=["a-b"])
-    fair = signing(("2025-04-13", "day"), themes=["plasma"])
+    fair = signing(("2025-04-11", "day"), themes=["plasma"])
     assert best_match(APRIL_11, {1: near, 2: fair}) == 1
     d = decide_traced(APRIL_11, "cnts", {1: near, 2: fair}, no_nested, previous=frozenset({2}))
     assert (d.agreement_id, d.how) == (2, "previous")

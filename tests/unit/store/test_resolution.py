@@ -135,3 +135,12 @@ def test_a_signatory_written_in_arabic_and_in_latin_letters_is_one_signatory():
     stored = '{"key": "karim-benjelloun", "name": "Karim Benjelloun", "signed": true}'
     row = SigningRow(1, "person", stored, None, 1, date(2025, 5, 2), False)
     assert signing_of_rows([row]).signatories == arabic.signatories
+
+
+def test_two_days_dated_to_the_day_are_two_signings_whatever_the_order():
+    """Reports dated a day apart never join: with a tolerance of a day, 10, 11 and 12 April would join or
+    not by the order they arrive in (10 with 11, then 12 with the record's 11; or 12 alone after 10), and
+    so would the number of records."""
+    tenth, eleventh = signing(("2025-04-10", "day"), themes=["plasma"]), signing(("2025-04-11", "day"))
+    assert match_score(tenth, eleventh) is None
+    assert match_score(eleventh, tenth) is None

@@ -14,7 +14,6 @@ from services.store.api.deps import (
     MOVED,
     EngineDep,
     Id,
-    JsonDate,
     Operator,
     Problem,
     RequestBody,
@@ -22,7 +21,13 @@ from services.store.api.deps import (
     operators_router,
 )
 from services.store.db.unit_of_work import UnitOfWork, unit_of_work
-from services.store.operations.manual import ManualError, correct_fields, merge_agreements, split_agreement
+from services.store.operations.manual import (
+    Correction,
+    ManualError,
+    correct_fields,
+    merge_agreements,
+    split_agreement,
+)
 from services.store.records.presenters import agreement_detail
 from services.store.records.schemas import AgreementDetail
 
@@ -37,17 +42,6 @@ class SplitRequest(RequestBody):
     article_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=1, max_length=1000, description="reports moved to a new agreement"
     )
-
-
-class Correction(RequestBody):
-    """Fields set by hand; null removes a correction. They win over every report and survive re-parsing."""
-
-    kind: str | None = Field(default=None, max_length=40)
-    signed_on: JsonDate | None = None
-    signed_on_precision: str | None = Field(default=None, pattern="^(day|month|year|inferred)$")
-    place: str | None = Field(default=None, max_length=200)
-    event: str | None = Field(default=None, max_length=300)
-    themes: list[str] | None = Field(default=None, max_length=50)
 
 
 class SplitResult(BaseModel):

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
-from pydantic import ConfigDict, Field, field_validator
+from fastapi import APIRouter, HTTPException, Path, Response
+from pydantic import ConfigDict
 
-from services.bus.messages import SourceSpec
+from services.bus.messages import SourceInput, SourceSpec
 from services.store.api.deps import (
     BODY_PROBLEMS,
-    MAX_ID,
     EngineDep,
     Problem,
     Repo,
     RequestBody,
-    fetchable,
     invalid,
     operators_router,
 )
-from services.store.crawl.sources import UnknownSource, public_spec, save_sources, set_enabled, spec_of
+from services.store.crawl.sources import (
+    UnknownSource,
+    public_spec,
+    remove_source,
+    save_sources,
+    set_enabled,
+    spec_of,
+)
 from services.store.db.unit_of_work import unit_of_work
 
 router = APIRouter(tags=["crawling"])
@@ -33,21 +38,11 @@ class SourceState(RequestBody):
     enabled: bool
 
 
-class SourceBody(SourceSpec, RequestBody):
-    """A source as an operator sends it: the same fields, read strictly, within what the table holds."""
+class SourceBody(SourceInput, RequestBody):
+    """A source as an operator sends it: checked as `fm6ss sources add` and the sources file are
+    (`SourceInput`), and read strictly."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-    url: str = Field(max_length=2000)
-    interval_minutes: int = Field(default=60, ge=1, le=MAX_ID)
-    link_pattern: str | None = Field(default=None, max_length=500)
-    outlet: str | None = Field(default=None, max_length=200)
-    lang: str | None = Field(default=None, max_length=8)
-    max_concurrency: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-    @field_validator("url")
-    @classmethod
-    def _readable(cls, url: str | None) -> str | None:
-        return fetchable(url)
 
 
 @router.get("/sources", response_model=list[SourceSpec])
@@ -74,3 +69,16 @@ def set_source_state(name: SourceName, body: SourceState, engine: EngineDep) -> 
             return spec_of(set_enabled(uow, name, body.enabled))
     except UnknownSource as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+@operators.delete(
+    "/sources/{name}", status_code=204, response_class=Response, responses={404: {"model": Problem}}
+)
+def delete_source(name: SourceName, engine: EngineDep) -> Response:
+    """Forget a source: no more crawls of it; its pages and articles stay."""
+    try:
+        with unit_of_work(engine) as uow:
+            remove_source(uow, name)
+    except UnknownSource as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return Response(status_code=204)

@@ -1,8 +1,8 @@
 """organization names folded for search
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-07 10:00:00.000000
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-08 12:00:00.000000
 
 `party=` and the organizations' `q` match any of an organization's names (its name, acronym, key and
 every alias, in any script) through this column: each name folded by the bus's rule, spaces dropped,
@@ -17,8 +17,8 @@ from alembic import op
 
 from services.bus.text import fold
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
