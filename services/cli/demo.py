@@ -107,7 +107,7 @@ def _stored_port(path: Path) -> int | None:
 
 
 def _print_agreements(engine: Engine) -> None:
-    from services.store.api.presenters import agreement_out
+    from services.store.records.presenters import agreement_out
 
     with db.transaction(engine) as session:
         uow = UnitOfWork(session)

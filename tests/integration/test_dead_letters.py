@@ -48,7 +48,7 @@ def test_a_failing_message_becomes_a_dead_letter_and_can_be_retried(env):
     listed = CliRunner().invoke(cli, ["dead-letters", "list"])
     assert listed.exit_code == 0 and "parser.parse_page" in listed.stdout
     assert client.post(f"/dead-letters/{letters[0]['id']}/retry", headers=auth).status_code == 202
-    after = client.get("/dead-letters", headers=auth).json()["items"]
+    after = client.get("/dead-letters", params={"order": "oldest"}, headers=auth).json()["items"]
     assert len(after) == 2 and after[0]["retried_at"] is not None and after[1]["retried_at"] is None
     assert client.post("/dead-letters/999/retry", headers=auth).status_code == 404
 

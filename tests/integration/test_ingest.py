@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from services.bus.messages import AgreementCandidate, ArticleParsed, OrgRef, PersonRole
 from services.parser.fingerprint import minhash_signature, text_hash
-from services.store.api.presenters import agreement_out
 from services.store.db.agreements import EvidenceRow
 from services.store.db.engine import transaction
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.handler import ingest_article
 from services.store.ingest.signing import signing_from_json, signings, signings_of_agreements
+from services.store.records.presenters import agreement_out
 from tests.conftest import engine
 
 FM6SS = OrgRef(

@@ -94,7 +94,7 @@ def test_the_feed_says_where_a_merged_record_went_and_its_id_answers(db_url, env
     assert rows[-1].action == "deleted" and rows[-1].payload == {"merged_into": first}
     client = TestClient(create_api(Settings(), engine(db_url)))
     moved = client.get(f"/agreements/{second}", follow_redirects=False)
-    assert moved.status_code == 301 and moved.headers["location"] == f"/agreements/{first}"
+    assert moved.status_code == 308 and moved.headers["location"] == f"/agreements/{first}"
     assert client.get(f"/agreements/{second}").json()["id"] == first
     assert client.get("/agreements/999").status_code == 404
 

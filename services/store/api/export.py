@@ -15,9 +15,9 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.store.api.presenters import agreement_out, article_out
-from services.store.api.schemas import AgreementOut, ArticleOut
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.records.presenters import agreement_out, article_out
+from services.store.records.schemas import AgreementOut, ArticleOut
 
 Kind = Literal["agreements", "articles"]
 PAGE = 200

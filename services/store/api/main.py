@@ -12,6 +12,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -22,9 +23,11 @@ from services.bus.metrics import read as read_worker_metrics
 from services.bus.queues import queue_depths
 from services.bus.settings import Settings
 from services.store.api.body_limit import BodyLimit
-from services.store.api.deps import Problem, Reader
+from services.store.api.deps import KnownQuery, Problem, Reader
 from services.store.api.errors import invalid_input
+from services.store.api.etags import ETags
 from services.store.api.metrics import StoreCollector, WorkerCollector
+from services.store.api.openapi import described
 from services.store.api.push import describe_push
 from services.store.api.routes import (
     agreements,
@@ -52,12 +55,14 @@ def create_api(
     """The app over `engine`; `store` (the tokens) is read from the environment when not given;
     `explainer` reads a stored page again for /articles/{id}/explain (503 without it)."""
     store = store or StoreSettings()
-    api = FastAPI(
+    # Swagger UI and ReDoc from the files fastapi-offline ships, not from a CDN: /docs works offline.
+    api = FastAPIOffline(
         title="FM6SS partnership watch",
         version="1",
         description="Partnership agreements of the Fondation Mohammed VI des Sciences et de la Santé, "
         "one normalized record per agreement, with every article that reported it.",
         responses={503: {"model": Problem, "description": "the database is unavailable"}},
+        swagger_ui_parameters={"validatorUrl": None},  # no badge asked of an outside validator
     )
     api.state.engine = engine
     api.state.settings = settings
@@ -70,18 +75,23 @@ def create_api(
     api.add_exception_handler(RequestValidationError, invalid_input)  # type: ignore[arg-type]
     describe_push(api)
     # Reads are public unless FM6SS_API_READ_TOKEN is set; only then do they carry the check (and the
-    # OpenAPI description its security requirement).
+    # OpenAPI description its security requirement). Every operation refuses query parameters it does
+    # not take.
     reads: dict[str, Any] = (
-        {"dependencies": [Reader], "responses": {401: {"model": Problem}}} if store.api_read_token else {}
+        {"dependencies": [Reader, KnownQuery], "responses": {401: {"model": Problem}}}
+        if store.api_read_token
+        else {"dependencies": [KnownQuery]}
     )
-    api.include_router(health.router)
+    api.include_router(health.router, dependencies=[KnownQuery])
     for module in (agreements, articles, organizations, changes):
         api.include_router(module.router, **reads)
-    api.include_router(health.metrics, dependencies=reads.get("dependencies", []))
+    api.include_router(health.metrics, dependencies=reads["dependencies"])
     api.include_router(runs.router, **reads)
     api.include_router(sources.router, **reads)
     for module in (manual, recrawls, sources, reparse, dead_letters):
-        api.include_router(module.operators)
+        api.include_router(module.operators, dependencies=[KnownQuery])
+    api.openapi = described(api)  # type: ignore[method-assign]
+    api.add_middleware(ETags)
     api.add_middleware(BodyLimit, max_bytes=store.api_max_body_bytes)  # inside the token check
     api.add_middleware(TokenFirst, guarded=guarded_operations(api.openapi()), settings=store)
     return api

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, Header
 from pydantic import BaseModel, Field
 
-from services.store.api.schemas import ChangeOut
+from services.store.records.schemas import ChangeOut
 
 DESCRIPTION = """\
 A batch of change-feed rows, oldest first, POSTed to each URL of `FM6SS_WEBHOOK_URLS`.

@@ -3,20 +3,22 @@ that resolution must respect. What reports them (sources, evidence) is in eviden
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_
-from sqlalchemy.sql import Executable
+from sqlalchemy import delete, func
+from sqlalchemy.sql import ColumnElement, Executable
 from sqlmodel import col, select
 
 from services.store.db import statements as sql
+from services.store.db.listing import containing, naming, paged
 from services.store.db.models import (
     Agreement,
     AgreementParty,
     AgreementPerson,
     AgreementSource,
+    Article,
     Change,
     FieldEvidence,
     ManualLink,
@@ -64,6 +66,36 @@ class StoredSigning(NamedTuple):
     id: int
     party_set: str
     signing: dict[str, Any] | None
+
+
+def _conditions(filters: dict[str, Any]) -> Iterator[ColumnElement[bool]]:
+    """The WHERE conditions of `listed`'s filters: text is matched as written (no LIKE wildcards)."""
+    if filters.get("party"):
+        named = select(Organization.id).where(naming(Organization.search_names, filters["party"]))
+        parties = select(AgreementParty.agreement_id).where(col(AgreementParty.organization_id).in_(named))
+        yield col(Agreement.id).in_(parties)
+    if filters.get("signed_from"):
+        yield col(Agreement.signed_on) >= filters["signed_from"]
+    if filters.get("signed_to"):
+        yield col(Agreement.signed_on) <= filters["signed_to"]
+    if filters.get("theme"):
+        yield containing(Agreement.themes_index, f"|{filters['theme']}|")
+    if filters.get("q"):
+        yield containing(Agreement.search_text, filters["q"].casefold())
+    if filters.get("kind"):
+        yield func.lower(Agreement.kind) == filters["kind"].lower()
+    if filters.get("place"):
+        yield func.lower(Agreement.place) == filters["place"].lower()
+    if filters.get("updated_since"):
+        yield col(Agreement.updated_at) >= filters["updated_since"]
+    reported = [
+        col(getattr(Article, name)) == filters[name] for name in ("lang", "outlet") if filters.get(name)
+    ]
+    if reported:
+        sources = select(AgreementSource.agreement_id).join(
+            Article, col(Article.id) == AgreementSource.article_id
+        )
+        yield col(Agreement.id).in_(sources.where(*reported))
 
 
 class Agreements(Repository):
@@ -129,31 +161,14 @@ class Agreements(Repository):
             )
             self.session.flush()
 
-    def listed(self, filters: dict[str, Any], after: int, limit: int) -> list[Agreement]:
-        stmt = select(Agreement).where(col(Agreement.id) > after)
-        if filters.get("party"):
-            like = f"%{filters['party'].lower()}%"
-            orgs = (
-                select(AgreementParty.agreement_id)
-                .join(Organization, col(Organization.id) == AgreementParty.organization_id)
-                .where(
-                    or_(
-                        func.lower(Organization.name).like(like),
-                        func.lower(Organization.acronym).like(like),
-                        Organization.key == filters["party"],
-                    )
-                )
-            )
-            stmt = stmt.where(col(Agreement.id).in_(orgs))
-        if filters.get("signed_from"):
-            stmt = stmt.where(col(Agreement.signed_on) >= filters["signed_from"])
-        if filters.get("signed_to"):
-            stmt = stmt.where(col(Agreement.signed_on) <= filters["signed_to"])
-        if filters.get("theme"):
-            stmt = stmt.where(col(Agreement.themes_index).contains(f"|{filters['theme']}|"))
-        if filters.get("q"):
-            stmt = stmt.where(col(Agreement.search_text).contains(filters["q"].casefold()))
-        return list(self.session.exec(stmt.order_by(col(Agreement.id)).limit(limit)))
+    def listed(
+        self, filters: dict[str, Any], after: int, limit: int, newest: bool = False
+    ) -> list[Agreement]:
+        """A page of agreements matching every filter given (see the API's `GET /agreements`)."""
+        stmt = select(Agreement)
+        for condition in _conditions(filters):
+            stmt = stmt.where(condition)
+        return list(self.session.exec(paged(stmt, col(Agreement.id), after, limit, newest)))
 
     # -- people --------------------------------------------------------------------------------
     def replace_people(self, agreement_id: int, people: Iterable[AgreementPerson]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from services.store.db import statements as sql
+from services.store.db.listing import containing, paged
 from services.store.db.models import Article, ArticleBand, utcnow
 from services.store.db.repository import Repository
 
@@ -58,8 +59,8 @@ class Articles(Repository):
         if bands:  # plain rows, no ORM object per band
             self.session.execute(sql.insert_bands(len(bands)), {"a": article_id, **sql.band_params(bands)})
 
-    def listed(self, filters: dict[str, Any], after: int, limit: int) -> list[Article]:
-        stmt = select(Article).where(col(Article.id) > after)
+    def listed(self, filters: dict[str, Any], after: int, limit: int, newest: bool = False) -> list[Article]:
+        stmt = select(Article)
         if filters.get("relevant") is not None:
             stmt = stmt.where(Article.relevant == filters["relevant"])
         if filters.get("lang"):
@@ -67,8 +68,10 @@ class Articles(Repository):
         if filters.get("outlet"):
             stmt = stmt.where(Article.outlet == filters["outlet"])
         if filters.get("q"):
-            stmt = stmt.where(func.lower(Article.title).like(f"%{filters['q'].lower()}%"))
-        return list(self.session.exec(stmt.order_by(col(Article.id)).limit(limit)))
+            stmt = stmt.where(containing(func.lower(Article.title), filters["q"].lower()))
+        if filters.get("updated_since"):
+            stmt = stmt.where(col(Article.updated_at) >= filters["updated_since"])
+        return list(self.session.exec(paged(stmt, col(Article.id), after, limit, newest)))
 
     def seen_since(self, since: datetime | None, after: int, limit: int) -> list[Article]:
         stmt = select(Article).where(col(Article.id) > after)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
+from services.store.db.listing import paged
 from services.store.db.models import (
     Agreement,
     Article,
@@ -61,11 +62,13 @@ class Feed(Repository):
         self.session.flush()
         return row
 
-    def dead_letters(self, after: int, limit: int, pending_only: bool = False) -> list[DeadLetter]:
-        stmt = select(DeadLetter).where(col(DeadLetter.id) > after)
+    def dead_letters(
+        self, after: int, limit: int, pending_only: bool = False, newest: bool = False
+    ) -> list[DeadLetter]:
+        stmt = select(DeadLetter)
         if pending_only:
             stmt = stmt.where(col(DeadLetter.retried_at).is_(None))
-        return list(self.session.exec(stmt.order_by(col(DeadLetter.id)).limit(limit)))
+        return list(self.session.exec(paged(stmt, col(DeadLetter.id), after, limit, newest)))
 
     def count_dead_letters(self) -> int:
         return int(self.session.exec(select(func.count()).select_from(DeadLetter)).one())

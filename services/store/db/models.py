@@ -1,8 +1,8 @@
 """Database tables of the store: the only place the schema is described.
 
-Every change goes through Alembic (services/store/db/migrations); API models live in api/schemas.py.
-The sizes of the columns that take outside values are services/bus/limits.py's, which every way in
-checks.
+Every change goes through Alembic (services/store/db/migrations); the public shapes are in
+records/schemas.py. The sizes of the columns that take outside values are services/bus/limits.py's,
+which every way in checks.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class Organization(SQLModel, table=True):
     kind: str | None = Field(default=None, max_length=40)
     country: str | None = Field(default=None, max_length=80)
     family: bool = False
+    # Every name (name, acronym, key, aliases) folded, spaces dropped, between bars: what `party=` and the
+    # organizations' `q` search, in any script (organizations.search_names writes it).
+    search_names: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow)
 
 

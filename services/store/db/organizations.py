@@ -5,26 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from services.bus.messages import OrgRef
 from services.store.db import statements as sql
+from services.store.db.listing import folded_name, naming, paged
 from services.store.db.models import Organization, Person, utcnow
 from services.store.db.repository import Repository
 
 
+def search_names(key: str, name: str, acronym: str | None, aliases: Iterable[str]) -> str:
+    """Every name of an organization folded, between bars (`Organization.search_names`)."""
+    folded = sorted({folded_name(n) for n in (key, name, acronym, *aliases) if n} - {""})
+    return "|" + "".join(f"{n}|" for n in folded)
+
+
 def _organization_values(ref: OrgRef) -> dict[str, Any]:
     """A new organization's row, as a reference names it."""
+    aliases = sorted(set(ref.aliases))
     return {
         "key": ref.key,
         "name": ref.name,
         "acronym": ref.acronym,
-        "aliases": sorted(set(ref.aliases)),
+        "aliases": aliases,
         "kind": ref.kind,
         "country": ref.country,
         "family": ref.family,
+        "search_names": search_names(ref.key, ref.name, ref.acronym, aliases),
         "created_at": utcnow(),
     }
 
@@ -57,6 +65,7 @@ class Organizations(Repository):
         aliases = sorted(set(org.aliases) | set(ref.aliases) | ({ref.name} - {org.name}))
         if aliases != org.aliases:
             org.aliases = aliases
+            org.search_names = search_names(org.key, org.name, org.acronym, aliases)
             self.session.add(org)
         return org
 
@@ -73,14 +82,12 @@ class Organizations(Repository):
             return []
         return list(self.session.exec(select(Organization).where(col(Organization.id).in_(ids))))
 
-    def listed(self, q: str | None, after: int, limit: int) -> list[Organization]:
-        stmt = select(Organization).where(col(Organization.id) > after)
+    def listed(self, q: str | None, after: int, limit: int, newest: bool = False) -> list[Organization]:
+        """Those with a name (name, acronym, key or alias, in any script) containing `q`, folded."""
+        stmt = select(Organization)
         if q:
-            like = f"%{q.lower()}%"
-            stmt = stmt.where(
-                or_(func.lower(Organization.name).like(like), func.lower(Organization.acronym).like(like))
-            )
-        return list(self.session.exec(stmt.order_by(col(Organization.id)).limit(limit)))
+            stmt = stmt.where(naming(Organization.search_names, q))
+        return list(self.session.exec(paged(stmt, col(Organization.id), after, limit, newest)))
 
     def ids(self, keys: Iterable[str]) -> dict[str, int]:
         keys = list(keys)

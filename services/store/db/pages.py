@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from services.bus.urls import InvalidUrl, canonical_url
 from services.store.db import statements as sql
+from services.store.db.listing import paged, starting
 from services.store.db.models import CrawlRun, Page, Rejection, RunCount, Source, utcnow
 from services.store.db.repository import Repository
 from services.store.db.statements import FETCH_COLUMNS
@@ -160,6 +161,18 @@ class Pages(Repository):
         stmt = select(func.count()).select_from(Rejection).where(*_off_topic_since(since))
         return int(self.session.exec(stmt).one())
 
+    def rejections(self, reason: str | None, after: int, limit: int, newest: bool = False) -> list[Rejection]:
+        """Rejected pages, those whose reason starts with `reason` when given."""
+        stmt = select(Rejection)
+        if reason:
+            stmt = stmt.where(starting(Rejection.reason, reason))
+        return list(self.session.exec(paged(stmt, col(Rejection.id), after, limit, newest)))
+
+    def rejections_of(self, urls: Sequence[str]) -> list[Rejection]:
+        """Every rejection recorded for these URLs, oldest first."""
+        stmt = select(Rejection).where(col(Rejection.url).in_(list(urls)))
+        return list(self.session.exec(stmt.order_by(col(Rejection.id))))
+
 
 class Runs(Repository):
     """Crawl runs and their counters (the counters' writes go through the unit of work's tally)."""
@@ -177,9 +190,8 @@ class Runs(Repository):
             self.uow.runs_read[run_id] = self.session.get(CrawlRun, run_id)
         return self.uow.runs_read[run_id]
 
-    def after(self, after: int, limit: int) -> list[CrawlRun]:
-        stmt = select(CrawlRun).where(col(CrawlRun.id) > after).order_by(col(CrawlRun.id)).limit(limit)
-        return list(self.session.exec(stmt))
+    def after(self, after: int, limit: int, newest: bool = False) -> list[CrawlRun]:
+        return list(self.session.exec(paged(select(CrawlRun), col(CrawlRun.id), after, limit, newest)))
 
     def latest(self, limit: int) -> list[CrawlRun]:
         return list(self.session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)))

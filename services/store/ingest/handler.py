@@ -15,6 +15,7 @@ from services.store.ingest import dedup
 from services.store.ingest.attach import attach_candidate, attach_copy, partner_locks, readings_of
 from services.store.ingest.refresh import refresh_agreement
 from services.store.ingest.resolution import party_key
+from services.store.records.presenters import article_out
 
 Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
 
@@ -59,7 +60,7 @@ def ingest_article(uow: UnitOfWork, event: ArticleParsed) -> IngestResult:
         created = {a for a in created if a in uow.created}
     updated = [a for a in sorted(touched) if refresh_agreement(uow, a, created=a in created)]
     action = "created" if existing is None else "updated"
-    uow.record_change("article", article.id, action, None, _article_payload(article))
+    uow.record_change("article", article.id, action, None, article_out(uow, article).model_dump(mode="json"))
     final: Status = status if existing is None or status != "new" else "updated"
     return IngestResult(
         article.id, final, article.relevant, sorted(created), [a for a in updated if a not in created]
@@ -146,15 +147,6 @@ def _save_article(
     bands = dedup.bands(event.minhash) if original is None else []
     uow.articles.replace_bands(article.id, bands, new=existing is None)
     return article
-
-
-def _article_payload(article: Article) -> dict[str, object]:
-    return {
-        "canonical_url": article.canonical_url,
-        "relevant": article.relevant,
-        "duplicate_of": article.duplicate_of,
-        "text_hash": article.text_hash,
-    }
 
 
 def record_parsed(uow: UnitOfWork, event: ArticleParsed, result: IngestResult) -> None:

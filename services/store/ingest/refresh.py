@@ -20,6 +20,7 @@ from services.store.db.models import Agreement, AgreementPerson, Organization, u
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.merging import Support, merge
 from services.store.ingest.signing import signing_of_evidence, signing_to_json
+from services.store.records.presenters import agreement_out
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 
@@ -54,8 +55,11 @@ def refresh_agreement(uow: UnitOfWork, agreement_id: int, created: bool = False)
         agreement.updated_at = utcnow()
     uow.agreements.save(agreement)  # one UPDATE of the columns that changed, or none
     if changed:
-        action = "created" if created else "updated"
-        uow.record_change("agreement", agreement_id, action, agreement.version, state)
+        # The feed carries the record as the API shows it (the digest stays on ids: versions do not move).
+        record = agreement_out(uow, agreement, orgs, sources).model_dump(mode="json")
+        uow.record_change(
+            "agreement", agreement_id, "created" if created else "updated", agreement.version, record
+        )
     return changed
 
 

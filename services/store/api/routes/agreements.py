@@ -2,73 +2,113 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from services.store.api.deps import (
+    MOVED,
     NO_NUL,
-    Cursor,
     Id,
-    Limit,
+    Paging,
     Problem,
     QueryDate,
+    QueryDatetime,
     Repo,
-    decode_cursor,
-    next_cursor,
+    merged_redirect,
 )
-from services.store.api.presenters import agreement_detail, agreement_out
-from services.store.api.schemas import AgreementDetail, AgreementOut, Page
-from services.store.db.unit_of_work import UnitOfWork
+from services.store.records.presenters import (
+    agreement_detail,
+    agreement_item,
+    agreement_out,
+    organization_out,
+)
+from services.store.records.schemas import AgreementDetail, AgreementPage
 
 router = APIRouter(tags=["agreements"])
 
 
-@router.get("/agreements", response_model=Page[AgreementOut])
+@router.get("/agreements", response_model=AgreementPage)
 def list_agreements(
     uow: Repo,
+    page: Paging,
     party: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="name, acronym or key")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="a party's name, acronym, key or any alias, in any script; case, accents and "
+            "spaces do not count",
+        ),
     ] = None,
     theme: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+    kind: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="the kind shown: accord, convention…")
+    ] = None,
+    place: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="the place shown")] = None,
+    lang: Annotated[
+        str | None, Query(max_length=8, pattern=NO_NUL, description="reported by an article in this language")
+    ] = None,
+    outlet: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="reported by this outlet")
+    ] = None,
     signed_from: QueryDate | None = None,
     signed_to: QueryDate | None = None,
-    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="free text")] = None,
-    cursor: Cursor = None,
-    limit: Limit = 50,
+    updated_since: Annotated[
+        QueryDatetime | None, Query(description="changed at or after this time (ISO 8601; UTC if no zone)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, pattern=NO_NUL, description="free text in parties, kind, place, event, themes"),
+    ] = None,
+    include: Annotated[
+        Literal["organizations"] | None,
+        Query(description="organizations: add the page's parties once each, with their aliases"),
+    ] = None,
 ) -> Any:
-    filters = {"party": party, "theme": theme, "signed_from": signed_from, "signed_to": signed_to, "q": q}
-    rows = uow.agreements.listed(filters, decode_cursor(cursor), limit)
-    items = [agreement_out(uow, a) for a in rows]
-    return Page[AgreementOut](items=items, next_cursor=next_cursor(rows, limit))
+    """Items show their parties without aliases; `include=organizations` lists them once a page."""
+    filters = {
+        "party": party,
+        "theme": theme,
+        "kind": kind,
+        "place": place,
+        "lang": lang,
+        "outlet": outlet,
+        "signed_from": signed_from,
+        "signed_to": signed_to,
+        "updated_since": updated_since,
+        "q": q,
+    }
+    rows = uow.agreements.listed(filters, page.after, page.limit, page.newest)
+    records = [agreement_out(uow, a) for a in rows]
+    organizations = None
+    if include == "organizations":
+        ids = sorted({i for a in rows if a.id is not None for i in uow.agreements.party_ids(a.id)})
+        organizations = [organization_out(o) for o in sorted(uow.organizations.many(ids), key=_id)]
+    return AgreementPage(
+        items=[agreement_item(r) for r in records],
+        next_cursor=page.next_cursor(rows),
+        organizations=organizations,
+    )
 
 
 @router.get(
     "/agreements/{agreement_id}",
     response_model=AgreementDetail,
     responses={
-        301: {"description": "the agreement was merged into another one: its URL is in `Location`"},
+        308: MOVED,
         404: {"model": Problem},
     },
 )
-def get_agreement(agreement_id: Id, uow: Repo) -> Any:
+def get_agreement(agreement_id: Id, uow: Repo, request: Request) -> Any:
     agreement = uow.agreements.get(agreement_id)
     if agreement is None:
-        target = _merged_into(uow, agreement_id)
-        if target is None:
+        moved = merged_redirect(uow, request, agreement_id)
+        if moved is None:
             raise HTTPException(status_code=404, detail=f"no agreement {agreement_id}")
-        return RedirectResponse(f"/agreements/{target}", status_code=301)
+        return moved
     return agreement_detail(uow, agreement)
 
 
-def _merged_into(uow: UnitOfWork, agreement_id: int) -> int | None:
-    """Where a merged-away record went, following merges of merges to the record that is still there."""
-    seen = {agreement_id}
-    step = uow.agreements.merged_into(agreement_id)
-    while step is not None and step not in seen:
-        if uow.agreements.get(step) is not None:
-            return step
-        seen.add(step)
-        step = uow.agreements.merged_into(step)
-    return None
+def _id(org: Any) -> int:
+    return int(org.id)

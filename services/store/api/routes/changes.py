@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.store.api.deps import MAX_ID, Repo
-from services.store.api.schemas import ChangeOut
+from services.store.records.schemas import ChangeOut
 
 router = APIRouter(tags=["changes"])
 

@@ -10,15 +10,12 @@ from pydantic import BaseModel
 from services.bus import runtime
 from services.bus.celery_app import send_payload
 from services.store.api.deps import (
-    Cursor,
     EngineDep,
     Id,
-    Limit,
+    Paging,
     Problem,
     Queued,
     Repo,
-    decode_cursor,
-    next_cursor,
     operators_router,
 )
 from services.store.db.unit_of_work import unit_of_work
@@ -40,12 +37,11 @@ class DeadLetterPage(BaseModel):
 @operators.get("/dead-letters", response_model=DeadLetterPage)
 def list_dead_letters(
     uow: Repo,
-    cursor: Cursor = None,
-    limit: Limit = 50,
+    page: Paging,
     pending: Annotated[bool, Query(description="only those not retried yet")] = False,
 ) -> Any:
-    rows = uow.feed.dead_letters(decode_cursor(cursor), limit, pending_only=pending)
-    return DeadLetterPage(items=[dead_letter_out(x) for x in rows], next_cursor=next_cursor(rows, limit))
+    rows = uow.feed.dead_letters(page.after, page.limit, pending_only=pending, newest=page.newest)
+    return DeadLetterPage(items=[dead_letter_out(x) for x in rows], next_cursor=page.next_cursor(rows))
 
 
 @operators.post(

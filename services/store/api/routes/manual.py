@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, HTTPException
+from fastapi import Body, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from services.store.api.deps import (
     BODY_PROBLEMS,
     MAX_ID,
+    MOVED,
     EngineDep,
     Id,
     Operator,
     Problem,
     RequestBody,
+    merged_redirect,
     operators_router,
 )
-from services.store.api.presenters import agreement_detail
-from services.store.api.schemas import AgreementDetail
-from services.store.db.unit_of_work import unit_of_work
+from services.store.db.unit_of_work import UnitOfWork, unit_of_work
 from services.store.operations.manual import (
     Correction,
     ManualError,
@@ -28,6 +28,8 @@ from services.store.operations.manual import (
     merge_agreements,
     split_agreement,
 )
+from services.store.records.presenters import agreement_detail
+from services.store.records.schemas import AgreementDetail
 
 operators = operators_router()
 
@@ -51,10 +53,10 @@ class SplitResult(BaseModel):
     response_model=AgreementDetail,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+    responses={308: MOVED, 404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
-    return _operate(engine, agreement_id, merge_agreements, body.other_id)
+def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep, request: Request) -> Any:
+    return _operate(engine, request, agreement_id, merge_agreements, body.other_id)
 
 
 @operators.post(
@@ -62,14 +64,14 @@ def merge(agreement_id: Id, body: MergeRequest, engine: EngineDep) -> Any:
     response_model=SplitResult,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+    responses={308: MOVED, 404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
+def split(agreement_id: Id, body: SplitRequest, engine: EngineDep, request: Request) -> Any:
     with unit_of_work(engine) as uow:
         try:
             return SplitResult(id=split_agreement(uow, agreement_id, body.article_ids))
         except ManualError as exc:
-            raise _manual_problem(exc) from None
+            return _moved_or_problem(uow, request, agreement_id, exc)
 
 
 @operators.patch(
@@ -77,11 +79,13 @@ def split(agreement_id: Id, body: SplitRequest, engine: EngineDep) -> Any:
     response_model=AgreementDetail,
     tags=["operators"],
     dependencies=[Operator],
-    responses={404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
+    responses={308: MOVED, 404: {"model": Problem}, 409: {"model": Problem}, **BODY_PROBLEMS},
 )
-def correct(agreement_id: Id, body: Annotated[Correction, Body()], engine: EngineDep) -> Any:
+def correct(
+    agreement_id: Id, body: Annotated[Correction, Body()], engine: EngineDep, request: Request
+) -> Any:
     values = body.model_dump(mode="json", exclude_unset=True)
-    return _operate(engine, agreement_id, correct_fields, values)
+    return _operate(engine, request, agreement_id, correct_fields, values)
 
 
 def _manual_problem(exc: ManualError) -> HTTPException:
@@ -89,12 +93,22 @@ def _manual_problem(exc: ManualError) -> HTTPException:
     return HTTPException(status_code=status, detail=str(exc))
 
 
-def _operate(engine: Engine, agreement_id: int, action: Any, argument: Any) -> AgreementDetail:
+def _moved_or_problem(uow: UnitOfWork, request: Request, agreement_id: int, exc: ManualError) -> Any:
+    """An agreement merged into another answers 308 there, the same request to the same action."""
+    if str(exc) == f"no agreement {agreement_id}":
+        then = request.url.path.rsplit(f"/agreements/{agreement_id}", 1)[-1]
+        moved = merged_redirect(uow, request, agreement_id, then)
+        if moved is not None:
+            return moved
+    raise _manual_problem(exc) from None
+
+
+def _operate(engine: Engine, request: Request, agreement_id: int, action: Any, argument: Any) -> Any:
     with unit_of_work(engine) as uow:
         try:
             action(uow, agreement_id, argument)
         except ManualError as exc:
-            raise _manual_problem(exc) from None
+            return _moved_or_problem(uow, request, agreement_id, exc)
         agreement = uow.agreements.get(agreement_id)
         assert agreement is not None
         return agreement_detail(uow, agreement)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from services.store.api.deps import Cursor, Id, Limit, Problem, Repo, decode_cursor, next_cursor
+from services.store.api.deps import Id, Problem, Repo, Window, paging
 from services.store.crawl.runs import RunOut, run_out
 
 router = APIRouter(tags=["crawling"])
@@ -19,9 +19,9 @@ class RunPage(BaseModel):
 
 
 @router.get("/crawl-runs", response_model=RunPage)
-def list_runs(uow: Repo, cursor: Cursor = None, limit: Limit = 20) -> Any:
-    rows = uow.runs.after(decode_cursor(cursor), limit)
-    return RunPage(items=[run_out(uow, x) for x in rows], next_cursor=next_cursor(rows, limit))
+def list_runs(uow: Repo, page: Annotated[Window, paging(20)]) -> Any:
+    rows = uow.runs.after(page.after, page.limit, page.newest)
+    return RunPage(items=[run_out(uow, x) for x in rows], next_cursor=page.next_cursor(rows))
 
 
 @router.get("/crawl-runs/{run_id}", response_model=RunOut, responses={404: {"model": Problem}})

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from services.store.api.schemas import (
+from collections.abc import Sequence
+
+from services.store.db.models import Agreement, AgreementSource, Article, Organization, Rejection
+from services.store.db.unit_of_work import UnitOfWork
+from services.store.records.schemas import (
     AgreementDetail,
+    AgreementItem,
     AgreementOut,
+    ArticleDetail,
     ArticleOut,
     EvidenceOut,
     OrganizationOut,
     PartyOut,
+    PartyRef,
     PersonOut,
+    RejectionOut,
     SourceOut,
 )
-from services.store.db.models import Agreement, Article, Organization
-from services.store.db.unit_of_work import UnitOfWork
 
 
 def party_out(org: Organization) -> PartyOut:
@@ -33,6 +39,12 @@ def organization_out(org: Organization) -> OrganizationOut:
     return OrganizationOut(id=org.id, **party_out(org).model_dump())
 
 
+def agreement_item(record: AgreementOut) -> AgreementItem:
+    """The record as lists show it: its parties without their aliases."""
+    parties = [PartyRef(**p.model_dump(exclude={"aliases"})) for p in record.parties]
+    return AgreementItem.model_validate({**dict(record), "parties": parties})
+
+
 def format_signed_on(agreement: Agreement) -> str | None:
     if agreement.signed_on is None:
         return None
@@ -40,11 +52,17 @@ def format_signed_on(agreement: Agreement) -> str | None:
     return {"month": iso[:7], "year": iso[:4]}.get(agreement.signed_on_precision or "", iso)
 
 
-def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
+def agreement_out(
+    uow: UnitOfWork,
+    agreement: Agreement,
+    parties: Sequence[Organization] | None = None,
+    links: Sequence[AgreementSource] | None = None,
+) -> AgreementOut:
+    """The record; `parties` and `links` (its sources) when the caller has just read them."""
     assert agreement.id is not None
-    orgs = sorted(
-        uow.organizations.many(uow.agreements.party_ids(agreement.id)), key=lambda o: (not o.family, o.name)
-    )
+    if parties is None:
+        parties = uow.agreements.parties(agreement.id)
+    orgs = sorted(parties, key=lambda o: (not o.family, o.name))
     org_names = {o.id: o.name for o in orgs}
     people = []
     for link, person in uow.agreements.people(agreement.id):
@@ -63,7 +81,7 @@ def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
         themes=agreement.themes,
         signatories=[p for signed, p in people if signed],
         people=[p for signed, p in people if not signed],
-        sources=_sources(uow, agreement.id),
+        sources=_sources(uow, uow.evidence.sources(agreement.id) if links is None else links),
         alternatives=agreement.alternatives,
         version=agreement.version,
         first_seen=agreement.first_seen,
@@ -71,8 +89,8 @@ def agreement_out(uow: UnitOfWork, agreement: Agreement) -> AgreementOut:
     )
 
 
-def _sources(uow: UnitOfWork, agreement_id: int) -> list[SourceOut]:
-    links = {s.article_id: s for s in uow.evidence.sources(agreement_id)}
+def _sources(uow: UnitOfWork, rows: Sequence[AgreementSource]) -> list[SourceOut]:
+    links = {s.article_id: s for s in rows}
     articles = sorted(
         uow.articles.many(links), key=lambda a: (a.published is None, a.published, a.canonical_url)
     )
@@ -125,3 +143,42 @@ def article_out(uow: UnitOfWork, article: Article) -> ArticleOut:
         outlet=article.outlet,
         agreements=uow.evidence.agreements_of(article.id),
     )
+
+
+def rejection_out(row: Rejection) -> RejectionOut:
+    assert row.id is not None
+    return RejectionOut(
+        id=row.id, url=row.url, reason=row.reason, run_id=row.run_id, created_at=row.created_at
+    )
+
+
+def article_detail(uow: UnitOfWork, article: Article) -> ArticleDetail:
+    listed = article_out(uow, article)
+    decision = (
+        "copy" if article.duplicate_of is not None else "relevant" if article.relevant else "irrelevant"
+    )
+    urls = sorted({article.url, article.canonical_url})
+    return ArticleDetail(
+        **dict(listed),
+        decision=decision,
+        text=article.text,
+        content_kind=article.content_kind,
+        hints=article.hints,
+        parser_version=article.parser_version,
+        first_seen=article.first_seen,
+        updated_at=article.updated_at,
+        rejections=[rejection_out(r) for r in uow.pages.rejections_of(urls)],
+        explain=f"/articles/{listed.id}/explain",
+    )
+
+
+def merged_into(uow: UnitOfWork, agreement_id: int) -> int | None:
+    """Where a merged-away record went, following merges of merges to the record that is still there."""
+    seen = {agreement_id}
+    step = uow.agreements.merged_into(agreement_id)
+    while step is not None and step not in seen:
+        if uow.agreements.get(step) is not None:
+            return step
+        seen.add(step)
+        step = uow.agreements.merged_into(step)
+    return None
