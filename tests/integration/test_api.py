@@ -154,6 +154,21 @@ def test_operator_endpoints_need_the_token(operator):
     assert again.status_code == 409
 
 
+def test_a_merge_keeps_both_corrections_and_refuses_two_that_disagree(operator):
+    first, second = (a["id"] for a in operator.get("/agreements", params={"order": "oldest"}).json()["items"])
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    operator.patch(f"/agreements/{first}", json={"place": "Rabat"}, headers=auth)
+    operator.patch(f"/agreements/{second}", json={"place": "Salé", "kind": "memorandum"}, headers=auth)
+    refused = operator.post(f"/agreements/{first}/merge", json={"other_id": second}, headers=auth)
+    assert refused.status_code == 409 and "place" in refused.json()["detail"]
+    operator.patch(f"/agreements/{second}", json={"place": None}, headers=auth)
+    merged = operator.post(f"/agreements/{first}/merge", json={"other_id": second}, headers=auth)
+    assert merged.status_code == 200
+    assert (merged.json()["place"], merged.json()["kind"]) == ("Rabat", "memorandum")
+    feed = operator.get("/changes", params={"limit": 100}).json()["items"]
+    assert {"merged_into": first} in [c["payload"] for c in feed if c["entity_id"] == second]
+
+
 def test_operator_endpoints_are_off_without_a_configured_token(client):
     assert client.patch("/agreements/1", json={"place": "Rabat"}).status_code == 403
 

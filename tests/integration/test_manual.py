@@ -81,3 +81,30 @@ def test_a_correction_wins_over_evidence_and_survives_a_reparse(db_url):
     assert "Casablanca" in rows
     with pytest.raises(ManualError, match="cannot correct"):
         apply(db_url, correct_fields, agreement, {"parties": []})
+
+
+def test_an_operators_merge_keeps_the_corrections_of_both_records(db_url):
+    ingest(db_url, CANCER_EV)
+    ingest(db_url, RARE_EV)
+    keep, other = ids(db_url)
+    apply(db_url, correct_fields, keep, {"place": "Rabat"})
+    apply(db_url, correct_fields, other, {"event": "Journées de la santé 2025", "kind": "memorandum"})
+    apply(db_url, merge_agreements, keep, other)
+    with transaction(engine(db_url)) as session:
+        record = UnitOfWork(session).agreements.get(keep)
+        assert record is not None
+        expected = {"place": "Rabat", "event": "Journées de la santé 2025", "kind": "memorandum"}
+        assert (record.place, record.event, record.kind) == tuple(expected.values())
+        assert record.manual == expected
+
+
+def test_an_operators_merge_of_two_corrections_that_disagree_is_refused_naming_the_field(db_url):
+    ingest(db_url, CANCER_EV)
+    ingest(db_url, RARE_EV)
+    keep, other = ids(db_url)
+    apply(db_url, correct_fields, keep, {"place": "Rabat", "kind": "convention"})
+    apply(db_url, correct_fields, other, {"place": "Casablanca", "kind": "convention"})
+    with pytest.raises(ManualError, match="place") as refused:
+        apply(db_url, merge_agreements, keep, other)
+    assert "kind" not in str(refused.value)
+    assert ids(db_url) == [keep, other]  # nothing moved

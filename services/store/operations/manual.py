@@ -15,6 +15,7 @@ from services.bus.messages import Kind, Precision
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.joining import join_records
+from services.store.ingest.merging import MERGED_CORRECTIONS
 from services.store.ingest.refresh import refresh_agreement
 
 CORRECTABLE = ("kind", "signed_on", "signed_on_precision", "place", "event")
@@ -66,11 +67,19 @@ def _agreement(uow: UnitOfWork, agreement_id: int) -> Agreement:
 
 def merge_agreements(uow: UnitOfWork, keep_id: int, other_id: int) -> None:
     """Fold `other_id` into `keep_id`: its reports, parties, evidence and corrections move; it is deleted,
-    and its reports stay pinned to `keep_id` through re-parsing."""
+    and its reports stay pinned to `keep_id` through re-parsing. Two corrections of one field that
+    disagree are refused (the API's 409), naming the field: an operator says which one holds."""
     if keep_id == other_id:
         raise ManualError("cannot merge an agreement with itself")
     first, second = sorted((keep_id, other_id))  # lock in id order: no deadlock with a reverse merge
-    _agreement(uow, first), _agreement(uow, second)
+    locked = {a.id: a for a in (_agreement(uow, first), _agreement(uow, second))}
+    keep, other = locked[keep_id].manual, locked[other_id].manual
+    clash = sorted(k for k in set(keep) & set(other) if k != MERGED_CORRECTIONS and keep[k] != other[k])
+    if clash:
+        raise ManualError(
+            f"both agreements correct {', '.join(clash)} differently "
+            f"({'; '.join(f'{k}: {keep[k]!r} / {other[k]!r}' for k in clash)}): correct one of them first"
+        )
     join_records(uow, keep_id, other_id)
     _pin(uow, keep_id)
     refresh_agreement(uow, keep_id)
