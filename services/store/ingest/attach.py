@@ -10,14 +10,20 @@ import json
 from datetime import date
 
 from services.bus.messages import AgreementCandidate
-from services.store.db.agreements import EvidenceRow
+from services.store.db.agreements import EvidenceRow, SigningRow
 from services.store.db.models import Article, Organization
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.decision import Decision, decide
-from services.store.ingest.dedup import Reading, reading
 from services.store.ingest.joining import join_records
-from services.store.ingest.resolution import joinable, match_score, nested, party_key, party_set
-from services.store.ingest.signing import Signing, joined_all, person_key, signing_of_candidate, signings
+from services.store.ingest.resolution import Reading, joinable, match_score, nested, party_key, party_set
+from services.store.ingest.signing import (
+    Signing,
+    joined_all,
+    person_key,
+    signing_of_candidate,
+    signing_of_rows,
+    signings,
+)
 
 
 def attach_candidate(
@@ -200,19 +206,18 @@ def attach_copy(
 
 
 def readings_of(uow: UnitOfWork, article_id: int) -> list[Reading]:
-    """What a stored article said of each signing it supports: the record's parties, and the day and place
-    the article itself gave."""
+    """What a stored article said of each signing it supports: the record's parties, and the signing the
+    article's own evidence gives (one query for all of them, no article bodies)."""
+    supported = uow.evidence.agreements_of(article_id)
+    rows: dict[int, list[SigningRow]] = {a: [] for a in supported}
+    for row in uow.evidence.signing_rows(supported):
+        if row.article_id == article_id:
+            rows[row.agreement_id].append(row)
     out = []
-    for agreement_id in uow.evidence.agreements_of(article_id):
+    for agreement_id in supported:
         agreement = uow.agreements.get(agreement_id)
         assert agreement is not None
-        own = {
-            row.field: row
-            for row, _ in uow.evidence.of_agreement(agreement_id)
-            if row.article_id == article_id and row.field in ("signed_on", "place")
-        }
-        day = own["signed_on"].value if "signed_on" in own and own["signed_on"].precision == "day" else None
-        out.append(reading(agreement.party_set, day, own["place"].value if "place" in own else None))
+        out.append((agreement.party_set, signing_of_rows(rows[agreement_id])))
     return out
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Sequence
-from typing import NamedTuple
 
-from services.bus.messages import FAMILY_PARTY, MINHASH_PERMUTATIONS
-from services.bus.text import fold
+from services.bus.messages import MINHASH_PERMUTATIONS
 
 BANDS = 16
 ROWS = 4  # 16 bands x 4 rows: pairs above ~0.5 Jaccard share a band with high probability
@@ -56,33 +54,3 @@ def jaccard_estimate(a: Sequence[int], b: Sequence[int]) -> float:
     if not a or len(a) != len(b):
         return 0.0
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
-
-
-class Reading(NamedTuple):
-    """What one report says of one signing, as far as telling two signings apart goes: its party set,
-    its day (when it gives one to the day) and its place, folded."""
-
-    parties: str
-    day: str | None
-    place: str | None
-
-
-def reading(parties: str, day: str | None, place: str | None) -> Reading:
-    return Reading(parties, day, fold(place) if place else None)
-
-
-def reports_another_signing(copy: Sequence[Reading], original: Sequence[Reading]) -> bool:
-    """Whether a near copy of an article tells of a signing its original does not: the same press-release
-    template filled in with another partner, day or place. A signing of the copy that agrees with one of
-    the original's (its partners among that one's, no other day, no other place) is the original's; a
-    copy that reads no signing at all is a reprint the parser read less well."""
-    return any(not any(_agree(c, o) for o in original) for c in copy)
-
-
-def _agree(copy: Reading, original: Reading) -> bool:
-    partners = set(copy.parties.split("|")) - {FAMILY_PARTY}
-    if not partners <= set(original.parties.split("|")) - {FAMILY_PARTY}:
-        return False
-    if copy.day and original.day and copy.day != original.day:
-        return False
-    return not (copy.place and original.place and copy.place != original.place)

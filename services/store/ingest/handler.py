@@ -14,7 +14,8 @@ from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest import dedup
 from services.store.ingest.attach import attach_candidate, attach_copy, partner_locks, readings_of
 from services.store.ingest.refresh import refresh_agreement
-from services.store.ingest.resolution import party_key
+from services.store.ingest.resolution import party_key, tells_another_signing
+from services.store.ingest.signing import signing_of_candidate
 from services.store.records.presenters import article_out
 
 Status = Literal["new", "unchanged", "updated", "duplicate", "near_duplicate"]
@@ -104,17 +105,13 @@ def _find_original(
     original = uow.articles.get(best[1])
     assert original is not None and original.id is not None
     readings = [
-        dedup.reading(party_key(c), _day(c), c.place) for c in _reportable(event.agreements) if not c.recalled
+        (party_key(c), signing_of_candidate(c, event.published))
+        for c in _reportable(event.agreements)
+        if not c.recalled
     ]
-    if dedup.reports_another_signing(readings, readings_of(uow, original.id)):
+    if tells_another_signing(readings, readings_of(uow, original.id)):
         return None, "new"  # one template, another signing: an article of its own
     return original, "near_duplicate"
-
-
-def _day(candidate: AgreementCandidate) -> str | None:
-    if candidate.signed_on is None or (candidate.signed_on_precision or "day") != "day":
-        return None
-    return candidate.signed_on.isoformat()
 
 
 def _save_article(

@@ -5,7 +5,7 @@ Pure functions over `Signing` summaries; the ingest handler loads the summaries 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from services.bus.messages import FAMILY_PARTY, AgreementCandidate
@@ -135,8 +135,34 @@ def joinable(parts: list[Signing], twin: Signing, threshold: float = MATCH_THRES
 
 def nested(a: str, b: str) -> bool:
     """Two different party sets of which one contains the other (and both name a partner)."""
-    left, right = set(a.split("|")) - {FAMILY_PARTY}, set(b.split("|")) - {FAMILY_PARTY}
+    left, right = _partners(a), _partners(b)
     return bool(left and right) and left != right and (left <= right or right <= left)
+
+
+Reading = tuple[str, Signing]  # a report's party set and the signing it tells
+
+
+def tells_another_signing(copy: Sequence[Reading], original: Sequence[Reading]) -> bool:
+    """Whether a near copy of an article tells of a signing its original does not: the same press-release
+    template filled in with another partner, day or place. Each side is (party set, signing) per signing
+    it reads. A signing of the copy that agrees with one of the original's (its partners among that one's,
+    no other day, no other place) is the original's; a copy that reads no signing at all is a reprint the
+    parser read less well."""
+    return any(not any(_told_alike(c, o) for o in original) for c in copy)
+
+
+def _told_alike(copy: Reading, original: Reading) -> bool:
+    (copy_parties, mine), (original_parties, theirs) = copy, original
+    if not _partners(copy_parties) <= _partners(original_parties):
+        return False
+    days, their_days = ({d for d, p in s.dates if p == "day"} for s in (mine, theirs))
+    if days and their_days and not days & their_days:
+        return False
+    return not (mine.places and theirs.places and not mine.places & theirs.places)
+
+
+def _partners(party_set: str) -> set[str]:
+    return set(party_set.split("|")) - {FAMILY_PARTY}
 
 
 def party_key(candidate: AgreementCandidate) -> str:
