@@ -26,6 +26,12 @@ def join_records(uow: UnitOfWork, keep_id: int, other_id: int) -> None:
     uow.record_change("agreement", other_id, "deleted", other.version + 1, {"merged_into": keep_id})
 
 
+def corrections_at_odds(keep: dict[str, Any], other: dict[str, Any]) -> list[str]:
+    """The fields two records' corrections both set, to different values: what `carried_corrections`
+    keeps as the kept record's and an operator's merge refuses."""
+    return sorted(k for k in keep.keys() & other.keys() if k != MERGED_CORRECTIONS and keep[k] != other[k])
+
+
 def carried_corrections(keep: dict[str, Any], other: dict[str, Any], other_id: int) -> dict[str, Any]:
     """The kept record's corrections with the merged-away record's: a field only the other corrected is
     taken as corrected; a field both corrected differently keeps the kept record's value, and the other's

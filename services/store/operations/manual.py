@@ -14,8 +14,7 @@ from services.bus.limits import MAX_THEMES, Event, Place, SignedOn, Theme, signe
 from services.bus.messages import Kind, Precision
 from services.store.db.models import Agreement
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.ingest.joining import join_records
-from services.store.ingest.merging import MERGED_CORRECTIONS
+from services.store.ingest.joining import corrections_at_odds, join_records
 from services.store.ingest.refresh import refresh_agreement
 
 CORRECTABLE = ("kind", "signed_on", "signed_on_precision", "place", "event")
@@ -74,7 +73,7 @@ def merge_agreements(uow: UnitOfWork, keep_id: int, other_id: int) -> None:
     first, second = sorted((keep_id, other_id))  # lock in id order: no deadlock with a reverse merge
     locked = {a.id: a for a in (_agreement(uow, first), _agreement(uow, second))}
     keep, other = locked[keep_id].manual, locked[other_id].manual
-    clash = sorted(k for k in set(keep) & set(other) if k != MERGED_CORRECTIONS and keep[k] != other[k])
+    clash = corrections_at_odds(keep, other)
     if clash:
         raise ManualError(
             f"both agreements correct {', '.join(clash)} differently "
