@@ -320,3 +320,16 @@ class PagesRejected(Message):
     """Event from the parser to the store: the pages of one `ParsePages` that gave no article."""
 
     pages: tuple[PageRejected, ...] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+# -- archives -------------------------------------------------------------------------------------------
+
+
+class ImportWarc(Message):
+    """Command to the parser: read one WARC file (a path every worker sees, or an http(s) URL) and send
+    its HTML pages that concern the family, or come from `hosts`, down the parse path. `skip` responses
+    were handled already by an earlier task on this file (one cut short by its time limit)."""
+
+    location: Annotated[str, Field(min_length=1, max_length=URL_CHARS), AfterValidator(no_nul)]
+    hosts: tuple[str, ...] = ()
+    skip: int = Field(default=0, ge=0)

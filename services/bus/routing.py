@@ -26,6 +26,7 @@ RECORD_FETCHES: Final = "store.record_fetches"
 PARSE_PAGES: Final = "parser.parse_pages"
 RECORD_REJECTIONS: Final = "store.record_rejections"
 INGEST_ARTICLES: Final = "store.ingest_articles"
+IMPORT_WARC: Final = "parser.import_warc"
 PING: Final = "bus.ping"  # does nothing, on whichever queue it is sent to: the broker round trip alone
 
 # The module that defines each queue's tasks: a worker imports those of the queues it consumes, and sends

@@ -26,7 +26,24 @@ app = typer.Typer(**PLAIN)
 @app.command("import")
 @handled
 def import_cmd(
-    file: Annotated[str, typer.Argument(help="JSON lines file, or - for standard input")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSON lines file (or - for standard input); with --warc, WARC files or http(s) URLs",
+            show_default=False,
+            metavar="FILE...",
+        ),
+    ],
+    warc: Annotated[
+        bool, typer.Option("--warc", help="the inputs are WARC files or URLs (.warc or .warc.gz)")
+    ] = False,
+    hosts: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="--warc: keep every HTML page of these hosts (comma-separated, repeatable)",
+            metavar="HOST,...",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Ingest articles from JSON lines through the same parse -> dedup -> store path as crawled pages.
@@ -34,7 +51,20 @@ def import_cmd(
     Each line: {"url", "html" | "text", "title"?, "published"?, "outlet"?, "lang"?}. A malformed line
     is reported with its number and skipped; the exit status is 0 only if every line was imported. With
     a broker, the first line it does not take stops the import (the lines after it are not sent).
+
+    With --warc: each WARC file or URL is streamed; its HTML responses from a --hosts host, or that
+    pass the family prefilter, are archived and parsed like crawled pages (one parser task a file).
     """
+    if warc:
+        from services.cli.warc import import_warcs
+
+        import_warcs(files, hosts or [])
+        return
+    if hosts:
+        raise CliError("--hosts goes with --warc")
+    if len(files) != 1:
+        raise CliError(f"give one JSON lines file (got {len(files)}); WARC files need --warc")
+    file = files[0]
     settings = load_settings()
     lines = open_lines(file)
     if settings.embedded:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from celery import shared_task
@@ -15,12 +16,15 @@ from services.bus.celery_app import publish
 from services.bus.messages import (
     ArticleParsed,
     ArticlesParsed,
+    ImportWarc,
+    PageHints,
     PageRejected,
     PagesRejected,
     ParsePage,
     ParsePages,
 )
 from services.bus.routing import (
+    IMPORT_WARC,
     INGEST_ARTICLE,
     INGEST_ARTICLES,
     PARSE_PAGE,
@@ -28,7 +32,9 @@ from services.bus.routing import (
     RECORD_REJECTION,
     RECORD_REJECTIONS,
 )
+from services.bus.streams import open_stream
 from services.parser.pipeline import parse_page
+from services.parser.warc import WarcPage, host_set, html_pages
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +81,55 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
     for name, outgoing, _ in apart(PARSE_PAGE, alone, PARSE_PAGES, ParsePages(pages=left) if left else None):
         publish(app, name, outgoing)
     return {"articles": len(articles), "rejected": len(rejected)}
+
+
+# A WARC of CC-NEWS (1 GB) takes minutes; the task gets an hour before its soft limit, after which the
+# file's rest goes back on the queue as a task of its own. (The broker's visibility timeout must exceed
+# the hard limit, or a long file is handed to a second worker meanwhile: see deploy/README.md.)
+WARC_SOFT_LIMIT_S = 3600
+WARC_LIMIT_S = 3660
+
+
+@shared_task(name=IMPORT_WARC, acks_late=True, soft_time_limit=WARC_SOFT_LIMIT_S, time_limit=WARC_LIMIT_S)
+def import_warc_task(payload: dict[str, Any]) -> Any:
+    """One WARC file: each kept page archived, then parsed in batches like the crawl's fetched pages. Cut
+    short by its time limit, it sends the batch in hand and queues the rest of the file as a new task."""
+    command = ImportWarc.model_validate(payload)
+    app, settings = runtime.app(), runtime.settings()
+    archive = FileArchive(settings.archive_dir)
+    counts: Counter[str] = Counter()
+    batch: list[ParsePage] = []
+    done = command.skip
+
+    def send() -> None:
+        if batch:
+            publish(app, PARSE_PAGES, ParsePages(pages=tuple(batch)))
+            counts["batches"] += 1
+            batch.clear()
+
+    try:
+        with open_stream(command.location) as stream:
+            for page in html_pages(stream, host_set(command.hosts), counts, skip=command.skip):
+                batch.append(_parse_command(page, archive))
+                done = counts["responses"]
+                if len(batch) >= settings.batch_size:
+                    send()
+            done = max(done, counts["responses"])
+    except SoftTimeLimitExceeded:
+        send()
+        publish(app, IMPORT_WARC, command.model_copy(update={"skip": done}))
+        counts["resumed_at"] = done
+        return dict(counts)
+    send()
+    return dict(counts)
+
+
+def _parse_command(page: WarcPage, archive: FileArchive) -> ParsePage:
+    return ParsePage(
+        url=page.url,
+        archive_key=archive.put(page.body),
+        content_kind="html",
+        hints=PageHints(),
+        fetched_at=page.fetched_at,
+        screen=not page.host_listed,  # a listed outlet's page is kept as an article, as an import keeps it
+    )
