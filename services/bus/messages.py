@@ -230,6 +230,7 @@ class DiscoverSource(Message):
 
     source: SourceSpec
     run_id: int | None = None
+    since: date | None = None  # a backfill: walk the source's history back to this day
 
 
 class DiscoveredUrl(BaseModel):

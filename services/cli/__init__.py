@@ -21,6 +21,10 @@ COMMANDS = {
     "recrawl": Lazy(
         "services.cli.crawl", "Start a crawl run now (an operator's run): everything, one source, or one URL."
     ),
+    "backfill": Lazy(
+        "services.cli.backfill",
+        "Walk each source's history (sitemaps by lastmod, paged feeds, listings' next pages) back to a date.",
+    ),
     "demo": Lazy(
         "services.cli.demo",
         "Serve the local fixture news site on loopback and crawl it: no internet needed.",

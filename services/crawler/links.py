@@ -15,6 +15,7 @@ class Link:
     url: str  # absolute, resolved against the document's URL, otherwise as written
     title: str | None = None
     published: str | None = None  # ISO date or datetime
+    modified: str | None = None  # a sitemap's <lastmod>, as written: what a backfill dates a link by
 
 
 def absolute(base_url: str, href: str) -> str | None:

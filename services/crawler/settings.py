@@ -39,6 +39,10 @@ class CrawlerSettings(BaseSettings):
     sources_file: Path | None = Field(default=None, description="defaults to the packaged data/sources.yaml")
     max_urls_per_source: int = Field(default=5000, ge=1)
     max_sitemaps_per_source: int = Field(default=20, ge=1, description="nested sitemaps read per discovery")
+    max_history_pages: int = Field(
+        default=500, ge=1, description="backfill: sitemaps, feed pages or listing pages read per source"
+    )
+    max_history_urls: int = Field(default=20000, ge=1, description="backfill: article URLs kept per source")
     retry_base_s: float = Field(default=30.0, gt=0)
     retry_max_s: float = Field(default=3600.0, gt=0)
 

@@ -16,6 +16,7 @@ from services.crawler.links import DiscoveryError, Link, absolute, clean_text, r
 class Sitemap:
     links: tuple[Link, ...] = ()
     nested: tuple[str, ...] = ()  # a sitemap index's children, newest first
+    nested_lastmod: tuple[str | None, ...] = ()  # each child's <lastmod> as written, in the same order
 
 
 def safe_parser() -> etree.XMLParser:
@@ -47,13 +48,15 @@ def read_sitemap(body: bytes, base_url: str) -> Sitemap:
     root = parse_xml(body)
     name = _local(root)
     if name == "sitemapindex":
-        return Sitemap(nested=_nested(root, base_url))
+        children = _nested(root, base_url)
+        return Sitemap(nested=tuple(children), nested_lastmod=tuple(children.values()))
     if name != "urlset":
         raise DiscoveryError("bad_sitemap", f"root element is <{name}>, not <urlset> or <sitemapindex>")
     return Sitemap(links=tuple(link for url in root if (link := _page(url, base_url)) is not None))
 
 
-def _nested(root: etree._Element, base_url: str) -> tuple[str, ...]:
+def _nested(root: etree._Element, base_url: str) -> dict[str, str | None]:
+    """Each child sitemap and its <lastmod>, newest first."""
     found = []
     for child in root:
         loc = _child_text(child, "loc")
@@ -62,7 +65,10 @@ def _nested(root: etree._Element, base_url: str) -> tuple[str, ...]:
             found.append((_child_text(child, "lastmod") or "", url))
     # ISO dates sort as text; the newest sitemaps are read first when only some can be.
     found.sort(key=lambda pair: pair[0], reverse=True)
-    return tuple(dict.fromkeys(url for _, url in found))
+    out: dict[str, str | None] = {}
+    for lastmod, url in found:
+        out.setdefault(url, lastmod or None)
+    return out
 
 
 def _page(element: etree._Element, base_url: str) -> Link | None:
@@ -77,7 +83,7 @@ def _page(element: etree._Element, base_url: str) -> Link | None:
     if news is not None:
         title = clean_text(_child_text(news, "title"))
         published = _child_text(news, "publication_date")
-    return Link(url=url, title=title, published=published)
+    return Link(url=url, title=title, published=published, modified=_child_text(element, "lastmod"))
 
 
 def _child_text(element: etree._Element, name: str) -> str | None:

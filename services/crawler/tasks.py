@@ -15,6 +15,7 @@ from services.bus import runtime
 from services.bus.batches import apart
 from services.bus.celery_app import publish
 from services.bus.messages import (
+    DiscoveredUrl,
     DiscoverSource,
     FetchFailed,
     FetchPage,
@@ -33,7 +34,7 @@ from services.bus.routing import (
     RECORD_FETCHES,
     RECORD_URLS,
 )
-from services.crawler import bootstrap, handlers
+from services.crawler import bootstrap, handlers, history
 from services.crawler.errors import Retryable
 
 
@@ -50,15 +51,23 @@ def _retry_or_give_up(task: Task, exc: Retryable) -> None:
 def discover_source_task(self: Task, payload: dict[str, Any]) -> Any:
     command = DiscoverSource.model_validate(payload)
     deps = bootstrap.deps()
+    found: list[DiscoveredUrl] = []  # a backfill's links so far, kept if its time runs out
     try:
-        event = handlers.discover(command.source, deps, run_id=command.run_id)
+        if command.since is None:
+            event = handlers.discover(command.source, deps, run_id=command.run_id)
+        else:
+            event = history.backfill(command.source, deps, command.since, command.run_id, found)
     except Retryable as exc:
         _retry_or_give_up(self, exc)
         event = UrlsDiscovered(
             source=command.source.name, run_id=command.run_id, error=f"retries_exhausted: {exc}"
         )
     except SoftTimeLimitExceeded:
-        event = UrlsDiscovered(source=command.source.name, run_id=command.run_id, error="time_limit")
+        name, run_id = command.source.name, command.run_id
+        if command.since is not None and found:  # the history read before the limit is kept
+            event = UrlsDiscovered(source=name, run_id=run_id, urls=tuple(found))
+        else:
+            event = UrlsDiscovered(source=name, run_id=run_id, error="time_limit")
     finally:
         deps.limiter.settle()  # the host slots let go of and not given back yet (see politeness)
     return publish(runtime.app(), RECORD_URLS, event)

@@ -5,14 +5,14 @@ Each function runs in one transaction and returns (task name, message) pairs to 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.bus.messages import DiscoverSource, FetchFailed, FetchPage, Message, UrlsDiscovered
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE, PARSE_PAGE
 from services.store.crawl.fetches import parse_command, record_fetches
 from services.store.crawl.sources import spec_of
-from services.store.crawl.urls import RefetchPolicy, fetch_command, queue_url, record_urls
+from services.store.crawl.urls import BACKFILL, RefetchPolicy, fetch_command, queue_url, record_urls
 from services.store.db.models import Page, Source, utcnow
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -60,19 +60,48 @@ def start_recrawl(
     return run_id, out
 
 
+def start_backfill(uow: UnitOfWork, since: date, source: str | None = None) -> tuple[int, Outgoing]:
+    """A run that walks each source's history back to `since` (every enabled source, or one)."""
+    if source is not None:
+        found = uow.sources.get(source)
+        if found is None:
+            raise ScopeError(f"no source named {source!r}")
+        sources = [found]
+    else:
+        sources = uow.sources.list_all(enabled_only=True)
+        if not sources:
+            raise ScopeError("no enabled source to backfill")
+    scope = {"since": since.isoformat(), "sources": [s.name for s in sources]}
+    return _discover(uow, sources, BACKFILL, scope, force=False, since=since)
+
+
+def backfill_since(scope: dict[str, Any]) -> date | None:
+    """The date a backfill run walks back to (None for any other run)."""
+    return date.fromisoformat(scope["since"]) if isinstance(scope.get("since"), str) else None
+
+
 def _discover(
-    uow: UnitOfWork, sources: list[Source], trigger: str, scope: dict[str, Any], force: bool
+    uow: UnitOfWork,
+    sources: list[Source],
+    trigger: str,
+    scope: dict[str, Any],
+    force: bool,
+    since: date | None = None,
 ) -> tuple[int, Outgoing]:
     run = uow.runs.start(trigger, scope, force)
     assert run.id is not None
     now = utcnow()
     for source in sources:
+        if since is not None:
+            continue  # a backfill is no turn of the schedule's
         source.last_run_at = now  # so the schedule does not start it again while this run reads it
         uow.session.add(source)
     uow.count(run.id, "sources_queued", len(sources))
     for source in sources:  # so the sweeper can tell which discovery of the run never came back
         uow.count(run.id, f"source_queued:{source.name}")
-    return run.id, [(DISCOVER_SOURCE, DiscoverSource(source=spec_of(s), run_id=run.id)) for s in sources]
+    return run.id, [
+        (DISCOVER_SOURCE, DiscoverSource(source=spec_of(s), run_id=run.id, since=since)) for s in sources
+    ]
 
 
 NOT_SENT = "not_sent"
@@ -124,7 +153,9 @@ def _lost_discoveries(uow: UnitOfWork, before: datetime) -> Outgoing:
             source = uow.sources.get(name)
             if source is not None and not counts.get(f"source_done:{name}"):
                 uow.count(run.id, "sources_reissued")
-                out.append((DISCOVER_SOURCE, DiscoverSource(source=spec_of(source), run_id=run.id)))
+                since = backfill_since(run.scope) if run.trigger == BACKFILL else None
+                command = DiscoverSource(source=spec_of(source), run_id=run.id, since=since)
+                out.append((DISCOVER_SOURCE, command))
     return out
 
 

@@ -44,12 +44,21 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
+BACKFILL = "backfill"  # the trigger of `fm6ss backfill`'s runs
+# A backfill fetches only the pages never fetched: a second run, or one after an interrupted one, fetches
+# none of what an earlier one got, and the known pages are the schedule's to refresh.
+BACKFILL_POLICY = RefetchPolicy(window=timedelta(0))
+
+
 def record_urls(uow: UnitOfWork, event: UrlsDiscovered, policy: RefetchPolicy) -> list[FetchPage]:
     now = utcnow()
     run = uow.runs.get(event.run_id) if event.run_id else None
     force = bool(run and run.force)
+    backfill = run is not None and run.trigger == BACKFILL
+    if backfill:
+        policy = BACKFILL_POLICY
     source = uow.sources.get(event.source)
-    if source is not None:
+    if source is not None and not backfill:  # a source's last run and error are its schedule's
         source.last_run_at = now
         source.last_error = event.error
         uow.session.add(source)

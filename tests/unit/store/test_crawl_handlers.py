@@ -3,7 +3,7 @@ outcome does to its page, what a rejection records, what a recrawl or the sweepe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from services.bus.messages import (
 )
 from services.bus.routing import DISCOVER_SOURCE, FETCH_PAGE
 from services.store.crawl.fetches import record_fetches, record_rejections
-from services.store.crawl.scheduling import ScopeError, schedule_due, start_recrawl, sweep
+from services.store.crawl.scheduling import ScopeError, schedule_due, start_backfill, start_recrawl, sweep
 from services.store.crawl.sources import UnknownSource, save_sources, set_enabled
 from services.store.crawl.urls import RefetchPolicy, record_urls
 from services.store.db.models import utcnow
@@ -151,3 +151,33 @@ def test_sources_keep_an_operators_choice_unless_replaced():
     assert uow.sources.get("news").enabled is True
     with pytest.raises(UnknownSource, match="no source named 'radio'"):
         set_enabled(uow, "radio", True)
+
+
+def test_a_backfill_is_a_run_of_its_own_that_fetches_only_pages_never_fetched():
+    uow = FakeUnitOfWork()
+    save_sources(uow, [spec("news"), spec("wire", enabled=False)])
+    with pytest.raises(ScopeError, match="no source named 'radio'"):
+        start_backfill(uow, date(2023, 1, 1), source="radio")
+    run_id, outgoing = start_backfill(uow, date(2023, 1, 1))
+    run = uow.runs.get(run_id)
+    assert run is not None and run.trigger == "backfill"
+    assert run.scope == {"since": "2023-01-01", "sources": ["news"]}
+    assert [(n, m.source.name, m.since) for n, m in outgoing] == [(DISCOVER_SOURCE, "news", date(2023, 1, 1))]
+    assert uow.sources.get("news").last_run_at is None  # the schedule's turn is its own
+    # a page fetched long ago (a crawl would fetch it again while young) and a new one
+    record_urls(uow, UrlsDiscovered(source="news", urls=(found(A),)), RefetchPolicy())
+    page = uow.pages.by_key[A]
+    page.state, page.fetched_at = "done", utcnow() - timedelta(days=2)
+    event = UrlsDiscovered(source="news", run_id=run_id, urls=(found(A), found(B)))
+    assert [c.url for c in record_urls(uow, event, RefetchPolicy())] == [B]
+
+
+def test_the_sweeper_reissues_a_lost_backfill_discovery_with_its_date():
+    uow = FakeUnitOfWork()
+    save_sources(uow, [spec("news")])
+    run_id, _ = start_backfill(uow, date(2023, 1, 1))
+    uow.runs.get(run_id).started_at = utcnow() - timedelta(hours=2)  # type: ignore[union-attr]
+    reissued = sweep(uow, timedelta(hours=1))
+    assert [(n, m.source.name, m.since, m.run_id) for n, m in reissued] == [
+        (DISCOVER_SOURCE, "news", date(2023, 1, 1), run_id)
+    ]
