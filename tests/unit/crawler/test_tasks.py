@@ -232,3 +232,31 @@ def test_at_the_soft_time_limit_the_slow_page_is_recorded_and_the_rest_queued_ag
     assert recorded == RECORD_FETCHES and [e.url for e in event.fetched] == ["https://news.example/a"]
     assert [(e.url, e.reason) for e in event.failed] == [("https://news.example/b", "time_limit")]
     assert again == FETCH_PAGES and [p.url for p in batch.pages] == ["https://news.example/c"]
+
+
+def test_a_backfill_cut_short_by_its_time_limit_reports_the_links_found_so_far(published, monkeypatch):
+    from datetime import date
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from services.bus.messages import DiscoveredUrl
+    from services.crawler import history
+
+    bootstrap.configure(make_deps(routes({})))
+    source = SourceSpec(name="news", kind="rss", url="https://news.example/feed")
+    one = DiscoveredUrl(url="https://news.example/2024/01/a", found_as="https://news.example/2024/01/a")
+
+    def walk(source, deps, since, run_id, found):  # the time runs out after one link
+        found.append(one)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(history, "backfill", walk)
+    command = DiscoverSource(source=source, run_id=7, since=date(2023, 1, 1))
+    tasks.discover_source_task.apply(args=(command.model_dump(mode="json"),))
+    ((name, event),) = published
+    assert name == RECORD_URLS and event == UrlsDiscovered(source="news", run_id=7, urls=(one,))
+    published.clear()
+    monkeypatch.setattr(history, "backfill", lambda *args: (_ for _ in ()).throw(SoftTimeLimitExceeded()))
+    tasks.discover_source_task.apply(args=(command.model_dump(mode="json"),))
+    ((name, event),) = published
+    assert event.error == "time_limit" and not event.urls  # nothing found: the run says so

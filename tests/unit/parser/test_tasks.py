@@ -71,3 +71,43 @@ def test_at_the_soft_time_limit_the_slow_page_goes_alone_and_the_rest_as_a_batch
         "https://a.example/1",
         "https://a.example/2",
     ]
+
+
+def test_a_warc_goes_to_the_parser_in_batches_and_resumes_after_its_time_limit(env, monkeypatch, tmp_path):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from services.bus.messages import ImportWarc
+    from services.bus.routing import IMPORT_WARC, PARSE_PAGES
+    from tests.fixtures.warc_pages import LISTED_HOST, OFF_TOPIC_LISTED, SIGNINGS, write_warc
+
+    env.setenv("FM6SS_BATCH_SIZE", "2")
+    runtime.configure(Settings())
+    sent: list[tuple[str, object]] = []
+    monkeypatch.setattr(tasks, "publish", lambda app, name, message, **kw: sent.append((name, message)))
+    command = ImportWarc(location=str(write_warc(tmp_path / "a.warc.gz")), hosts=(LISTED_HOST,))
+    wanted = [SIGNINGS[0].url, SIGNINGS[1].url, SIGNINGS[2].url, OFF_TOPIC_LISTED.url]
+
+    counts = tasks.import_warc_task.apply(args=(command.model_dump(mode="json"),)).get()
+    assert counts["responses"] == 9 and counts["batches"] == 2
+    batches = [m for name, m in sent if name == PARSE_PAGES]
+    assert [[p.url for p in b.pages] for b in batches] == [wanted[:2], wanted[2:]]  # type: ignore[attr-defined]
+    assert [p.screen for b in batches for p in b.pages] == [False, True, True, False]  # type: ignore[attr-defined]
+
+    sent.clear()
+    real = tasks._parse_command
+    calls = iter(range(100))
+
+    def slow(page, archive):  # the third page kept (the 4th response) is where the time runs out
+        if next(calls) == 2:
+            raise SoftTimeLimitExceeded()
+        return real(page, archive)
+
+    monkeypatch.setattr(tasks, "_parse_command", slow)
+    counts = tasks.import_warc_task.apply(args=(command.model_dump(mode="json"),)).get()
+    assert counts["resumed_at"] == 3
+    (first, rest) = sent
+    assert first[0] == PARSE_PAGES and [p.url for p in first[1].pages] == wanted[:2]  # type: ignore[attr-defined]
+    assert rest == (IMPORT_WARC, command.model_copy(update={"skip": 3}))
+    sent.clear()
+    tasks.import_warc_task.apply(args=(rest[1].model_dump(mode="json"),)).get()
+    assert [[p.url for p in m.pages] for _, m in sent] == [wanted[2:]]  # type: ignore[attr-defined]
