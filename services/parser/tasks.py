@@ -121,6 +121,9 @@ def import_warc_task(payload: dict[str, Any]) -> Any:
         publish(app, IMPORT_WARC, command.model_copy(update={"skip": done}))
         counts["resumed_at"] = done
         return dict(counts)
+    except Exception:  # a file cut short, say: the whole pages before the fault are parsed all the same
+        send()
+        raise
     send()
     return dict(counts)
 

@@ -33,7 +33,7 @@ _URL: TypeAdapter[str] = TypeAdapter(WebUrl)
 
 
 class NotWarc(ValueError):
-    """The stream is not a WARC file: says where it stopped making sense."""
+    """The stream is not a WARC file, or one cut short: says where it stopped making sense."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ def _page(record: Any, hosts: frozenset[str], counts: Counter[str]) -> WarcPage 
     if len(body) > MAX_PAGE_BYTES:
         counts["skipped_too_large"] += 1
         return None
+    if getattr(record.raw_stream, "limit", 0) > 0:  # bytes its header announced that never came
+        raise NotWarc(f"the file ends inside the record of {url}: cut short (a download that broke off?)")
     host = url.split("://", 1)[1].split("/", 1)[0].split("@")[-1].split(":", 1)[0]
     when = _date(record.rec_headers.get_header("WARC-Date"))
     if listed(host, hosts):

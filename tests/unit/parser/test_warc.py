@@ -66,3 +66,15 @@ def test_a_listed_host_covers_its_subdomains_and_www():
     assert listed("fr.hespress.com", hosts) and listed("www.le360.ma", hosts) and listed("le360.ma", hosts)
     assert not listed("hespress.com.evil.test", hosts) and not listed("com", hosts)
     assert not listed("notle360.ma", hosts)
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_a_file_cut_short_is_an_error_after_its_whole_pages(tmp_path: Path, gzipped: bool):
+    whole = write_warc(tmp_path / ("a.warc.gz" if gzipped else "a.warc"), gzipped=gzipped).read_bytes()
+    path = tmp_path / "cut.warc"
+    path.write_bytes(whole[: len(whole) // 2])
+    counts: Counter[str] = Counter()
+    pages = []
+    with path.open("rb") as stream, pytest.raises(NotWarc, match="the file ends inside the record of"):
+        pages.extend(page.url for page in html_pages(stream, frozenset(), counts))
+    assert pages and pages == [p.url for p in SIGNINGS][: len(pages)]
