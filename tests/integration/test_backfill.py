@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from services.cli import cli
+from services.crawler import bootstrap
 from tests.fixtures.site import FixtureSite, serve
 from tests.fixtures.site import history as archive
 
@@ -22,6 +23,7 @@ runner = CliRunner()
 def site() -> Iterator[FixtureSite]:
     with serve(slow_delay=4) as running:
         yield running
+    bootstrap.configure(None)  # the crawler's HTTP client the commands opened in this process
 
 
 @pytest.fixture
