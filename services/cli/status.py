@@ -79,7 +79,9 @@ def scope_text(run: RunOut) -> str:
     if "sources" in scope:
         names = list(scope["sources"])
         more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-        return f"the due source(s) {', '.join(map(str, names[:5]))}{more}"
+        which = "source(s)" if "since" in scope else "the due source(s)"
+        said = f"{which} {', '.join(map(str, names[:5]))}{more}"
+        return f"history back to {scope['since']} of {said}" if "since" in scope else said
     return ", ".join(f"{key} {value}" for key, value in scope.items()) or "nothing"
 
 

@@ -66,6 +66,8 @@ def test_backfill_finds_the_old_articles_and_a_second_run_fetches_nothing(source
     again = backfill(sources)
     assert "pages       0 fetched" in again
     assert articles_requested(site) == set()
+    status = runner.invoke(cli, ["status"])
+    assert "history back to 2023-01-01 of source(s) archives-listing, archives-search" in status.output
 
 
 def test_backfill_of_one_source_and_its_mistakes(sources: Path, site: FixtureSite):
