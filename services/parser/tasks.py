@@ -83,7 +83,7 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
     return {"articles": len(articles), "rejected": len(rejected)}
 
 
-# A WARC of CC-NEWS (1 GB) takes minutes (bench/RESULTS.md: about 5 at 3.5 MB/s), past the 300 s every
+# A WARC of CC-NEWS (1 GB) takes minutes (bench/RESULTS.md: about 6 at 3 MB/s), past the 300 s every
 # other task gets; after its soft limit, the file's rest goes back on the queue as a task of its own. The
 # hard limit stays under the broker's default visibility timeout (3,600 s), or a file still being read
 # would be handed to a second worker meanwhile (deploy/README.md).
@@ -115,7 +115,6 @@ def import_warc_task(payload: dict[str, Any]) -> Any:
                 done = counts["responses"]
                 if len(batch) >= settings.batch_size:
                     send()
-            done = max(done, counts["responses"])
     except SoftTimeLimitExceeded:
         send()
         publish(app, IMPORT_WARC, command.model_copy(update={"skip": done}))
