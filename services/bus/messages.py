@@ -239,6 +239,15 @@ class DiscoveredUrl(BaseModel):
     hints: PageHints = PageHints()
 
 
+class Unresolved(BaseModel):
+    """A news-search item whose publisher's URL could not be found: recorded once with its reason, never
+    fetched (the aggregator's page is not the article)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    url: str  # the item's link, as the aggregator wrote it
+    reason: str
+
+
 class UrlsDiscovered(Message):
     """Event from the crawler to the store: the URLs a source lists now (or why it could not be read)."""
 
@@ -246,6 +255,8 @@ class UrlsDiscovered(Message):
     run_id: int | None = None
     urls: tuple[DiscoveredUrl, ...] = ()
     error: str | None = None
+    unresolved: tuple[Unresolved, ...] = ()
+    set_aside: int = 0  # news-search items left now: title off the family, or the aggregator throttling
 
 
 class FetchPage(Message):

@@ -39,6 +39,11 @@ class CrawlerSettings(BaseSettings):
     sources_file: Path | None = Field(default=None, description="defaults to the packaged data/sources.yaml")
     max_urls_per_source: int = Field(default=5000, ge=1)
     max_sitemaps_per_source: int = Field(default=20, ge=1, description="nested sitemaps read per discovery")
+    google_news_url: str = Field(
+        default="https://news.google.com", description="where Google News decoding requests go (tests: local)"
+    )
+    news_retries: int = Field(default=3, ge=0, le=10, description="tries again on HTTP 429 from news search")
+    news_backoff_s: float = Field(default=5.0, gt=0, description="first wait after a 429; doubles each try")
     retry_base_s: float = Field(default=30.0, gt=0)
     retry_max_s: float = Field(default=3600.0, gt=0)
 
