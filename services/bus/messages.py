@@ -187,7 +187,7 @@ class PageRejected(Message):
 
 
 # -- crawling -------------------------------------------------------------------------------------------
-SourceKind = Literal["rss", "atom", "sitemap", "news_sitemap", "listing"]
+SourceKind = Literal["rss", "atom", "sitemap", "news_sitemap", "listing", "gdelt"]
 
 
 class SourceSpec(BaseModel):
@@ -222,6 +222,8 @@ class SourceInput(SourceSpec):
     def _listing_has_pattern(self) -> SourceInput:
         if self.kind == "listing" and not self.link_pattern:
             raise ValueError("a listing source needs a link_pattern for its article links")
+        if self.kind == "gdelt" and "query=" not in self.url.split("?", 1)[-1]:
+            raise ValueError("a gdelt source's URL needs a query= (the GDELT DOC API search)")
         return self
 
 

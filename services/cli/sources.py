@@ -128,7 +128,7 @@ def sources_sync(
 def sources_add(
     name: str,
     url: str,
-    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap or listing")] = "rss",
+    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap, listing or gdelt")] = "rss",
     interval_minutes: Annotated[int, typer.Option(min=1)] = 60,
     link_pattern: Annotated[str | None, typer.Option(help="listing pages: regex of article URLs")] = None,
     outlet: str | None = None,

@@ -18,7 +18,7 @@ from services.bus.messages import SourceKind, SourceSpec
 from services.crawler.bodies import BadEncoding, TooLarge, gunzip_capped
 from services.crawler.discovery import discover_links, select
 from services.crawler.errors import FetchError, Retryable
-from services.crawler.handlers import Deps, get
+from services.crawler.handlers import Deps, source_document
 from services.crawler.links import DiscoveryError, Link
 from services.crawler.sitemaps import parse_xml
 
@@ -29,6 +29,7 @@ READABLE: dict[str, frozenset[str]] = {
     "sitemap": frozenset({"sitemap", "sitemap_index", "news_sitemap"}),
     "news_sitemap": frozenset({"sitemap", "sitemap_index", "news_sitemap"}),
     "listing": frozenset({"html"}),
+    "gdelt": frozenset({"gdelt"}),
 }
 # The kind to configure for a document found to be of this kind.
 KIND_FOR: dict[str, SourceKind] = {
@@ -38,6 +39,7 @@ KIND_FOR: dict[str, SourceKind] = {
     "sitemap_index": "sitemap",
     "news_sitemap": "news_sitemap",
     "html": "listing",
+    "gdelt": "gdelt",
 }
 _NEWS_NS = b"google.com/schemas/sitemap-news"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml")
@@ -47,7 +49,7 @@ ELSEWHERE = "reach the outlet through a news-search source (Google News, Bing Ne
 def check_source(
     source: SourceSpec, deps: Deps, now: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> SourceCheck:
-    """One source, one polite GET; never raises for what the source does."""
+    """One source, one polite GET (a gdelt source: one query); never raises for what the source does."""
     checked_at = now()
 
     def result(ok: bool, **fields: Any) -> SourceCheck:
@@ -56,7 +58,9 @@ def check_source(
         return SourceCheck(name=source.name, checked_at=checked_at, ok=ok, **fields)
 
     try:
-        response = get(deps, source.url, "probe", delay_s=source.delay_s, concurrency=source.max_concurrency)
+        response = source_document(source, source.url, deps, kind="probe")
+    except DiscoveryError as exc:  # a gdelt source without a query
+        return result(False, problem="unreadable", advice=str(exc))
     except FetchError as exc:
         problem, advice = _refused(exc, deps.settings.bot_name)
         return result(False, status=exc.status, problem=problem, advice=advice)
@@ -70,7 +74,7 @@ def check_source(
         body = gunzip_capped(response.body or b"", deps.settings.max_feed_bytes)
     except (TooLarge, BadEncoding) as exc:
         return result(False, status=status, problem="unreadable", advice=f"the body cannot be read: {exc}")
-    found = sniff(body, response.content_type)
+    found = "gdelt" if source.kind == "gdelt" else sniff(body, response.content_type)
     if found not in READABLE[source.kind]:
         problem, advice = _mismatch(source, found, body, response.final_url)
         return result(False, status=status, found_kind=found, problem=problem, advice=advice)
@@ -186,6 +190,8 @@ def alternate_feeds(body: bytes, url: str) -> list[str]:
 
 
 def _empty_advice(source: SourceSpec) -> str:
+    if source.kind == "gdelt":
+        return "GDELT lists no article for this query in its window: widen the query or its filters"
     if source.link_pattern:
         return "no link matches the source's link_pattern: check the pattern against the page's links"
     if "feed=rss2" in source.url or "?s=" in source.url:

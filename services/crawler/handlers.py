@@ -26,6 +26,7 @@ from services.bus.messages import (
 from services.crawler.discovery import discover_links, select
 from services.crawler.errors import FetchError, Retryable
 from services.crawler.fetcher import Fetcher, Kind, Response
+from services.crawler.gdelt import request_url
 from services.crawler.links import DiscoveryError
 from services.crawler.newssearch import Resolved, resolve_links
 from services.crawler.politeness import HostLimiter, host_delay, polite_slot
@@ -181,9 +182,19 @@ class _Read:
     set_aside: int
 
 
+def source_document(source: SourceSpec, url: str, deps: Deps, kind: Kind | None = None) -> Response:
+    """One document of a source, fetched politely; a gdelt source's is its query on the GDELT endpoint,
+    never more often than `gdelt_interval_s` (the shared per-host limit), one request at a time."""
+    s = deps.settings
+    if source.kind == "gdelt":
+        delay = max(source.delay_s or 0.0, s.gdelt_interval_s)
+        return get(deps, request_url(url, s.gdelt_url), "probe", delay_s=delay, concurrency=1)
+    kind = kind or ("page" if source.kind == "listing" else "feed")
+    return get(deps, url, kind, delay_s=source.delay_s, concurrency=source.max_concurrency)
+
+
 def _read(source: SourceSpec, url: str, deps: Deps, seen: set[str], cap: int) -> _Read:
-    kind: Kind = "page" if source.kind == "listing" else "feed"
-    response = get(deps, url, kind, delay_s=source.delay_s, concurrency=source.max_concurrency)
+    response = source_document(source, url, deps)
     links, nested = discover_links(
         source.kind,
         response.body or b"",

@@ -44,6 +44,10 @@ class CrawlerSettings(BaseSettings):
     )
     news_retries: int = Field(default=3, ge=0, le=10, description="tries again on HTTP 429 from news search")
     news_backoff_s: float = Field(default=5.0, gt=0, description="first wait after a 429; doubles each try")
+    gdelt_url: str = Field(
+        default="https://api.gdeltproject.org/api/v2/doc/doc", description="the GDELT DOC 2.0 API endpoint"
+    )
+    gdelt_interval_s: float = Field(default=5.0, ge=5.0, description="between two GDELT requests, shared")
     retry_base_s: float = Field(default=30.0, gt=0)
     retry_max_s: float = Field(default=3600.0, gt=0)
 

@@ -1,0 +1,119 @@
+"""A `gdelt` source crawled end to end (embedded) against a local server answering in the GDELT DOC 2.0
+API's JSON: the articles it lists are queued and fetched like a feed's; `fm6ss sources check` reads it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from services.bus import runtime
+from services.bus.settings import Settings
+from services.cli import cli
+from services.crawler import bootstrap
+from services.crawler.settings import CrawlerSettings
+from services.store.api.main import create_api
+from services.store.db.engine import migrate
+from tests.conftest import engine
+from tests.fixtures.site import MANIFEST, FixtureSite, serve
+
+TOKEN = "operator-token-for-tests-0123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+QUERY = '("Fondation Mohammed VI des Sciences et de la Santé" OR FM6SS OR UM6SS) sourcecountry:MO'
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    with serve(slow_delay=2) as running:
+        yield running
+
+
+@pytest.fixture
+def gdelt(site) -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
+    """The DOC API on loopback: its artlist of two fixture-site articles; the queries it was asked."""
+    asked: list[dict[str, list[str]]] = []
+    articles = [
+        {
+            "url": site.url(article_id),
+            "url_mobile": "",
+            "title": MANIFEST[article_id].title,
+            "seendate": "20261203T110000Z",
+            "socialimage": "",
+            "domain": "127.0.0.1",
+            "language": "French",
+            "sourcecountry": "Morocco",
+        }
+        for article_id in ("qr-gsk", "qr-sothema")
+    ]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            if parts.path != "/api/v2/doc/doc":
+                body, status, kind = b"", 404, "text/plain"
+            else:
+                asked.append(parse_qs(parts.query))
+                body, status, kind = json.dumps({"articles": articles}).encode(), 200, "application/json"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/v2/doc/doc", asked
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def api(env, site, gdelt) -> Iterator[TestClient]:
+    env.setenv("FM6SS_API_TOKEN", TOKEN)
+    env.setenv("FM6SS_CRAWLER_ALLOW_HOSTS", "127.0.0.1")
+    env.setenv("FM6SS_CRAWLER_DEFAULT_DELAY_S", "0")
+    env.setenv("FM6SS_CRAWLER_GDELT_URL", gdelt[0])
+    settings = Settings()
+    runtime.configure(settings)
+    migrate(settings.sqlalchemy_url)
+    bootstrap.configure(bootstrap.build(CrawlerSettings(), settings))
+    client = TestClient(create_api(settings, engine(settings.sqlalchemy_url)))
+    url = f"https://api.gdeltproject.org/api/v2/doc/doc?query={quote(QUERY)}&timespan=1w"
+    body = {"name": "gdelt-fm6ss", "kind": "gdelt", "url": url, "lang": "fr"}
+    assert client.put("/sources/gdelt-fm6ss", json=body, headers=AUTH).status_code == 200
+    yield client
+    bootstrap.configure(None)
+
+
+def test_a_gdelt_source_queues_the_articles_it_lists(api, site, gdelt):
+    run = api.post("/recrawls", json={"source": "gdelt-fm6ss"}, headers=AUTH).json()
+    counts = api.get(f"/crawl-runs/{run['run_id']}").json()["counts"]
+    assert counts["urls_discovered"] == 2 and counts["pages_fetched"] == 2, counts
+    assert site.was_requested(MANIFEST["qr-gsk"].path) and site.was_requested(MANIFEST["qr-sothema"].path)
+    (params,) = gdelt[1]
+    assert params == {
+        "query": [QUERY],
+        "mode": ["artlist"],
+        "format": ["json"],
+        "maxrecords": ["250"],
+        "timespan": ["1w"],
+        "sort": ["datedesc"],
+    }
+
+
+def test_sources_check_reads_a_gdelt_source(api, gdelt):
+    result = CliRunner().invoke(cli, ["sources", "check", "gdelt-fm6ss", "--json"])
+    assert result.exit_code == 0, result.output
+    (check,) = json.loads(result.stdout)
+    assert (check["ok"], check["found_kind"], check["items"]) == (True, "gdelt", 2)
+    assert check["newest"].startswith("2026-12-03T11:00:00")
