@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
@@ -117,3 +118,38 @@ def test_sources_check_reads_a_gdelt_source(api, gdelt):
     (check,) = json.loads(result.stdout)
     assert (check["ok"], check["found_kind"], check["items"]) == (True, "gdelt", 2)
     assert check["newest"].startswith("2026-12-03T11:00:00")
+
+
+@pytest.mark.integration
+def test_two_workers_share_gdelts_five_seconds_through_redis():
+    """Two crawler processes' deps on one Redis: the second GDELT request waits out the first's window."""
+    import httpx
+
+    from services.bus.messages import SourceSpec
+    from services.crawler.errors import Retryable
+    from services.crawler.handlers import discover
+    from services.crawler.politeness import make_limiter
+    from tests.servers import REDIS_SERVER
+    from tests.unit.crawler.fakes import make_deps, respond
+
+    endpoint = f"https://{uuid.uuid4().hex}.gdelt.test/api/v2/doc/doc"
+    answer = json.dumps({"articles": [{"url": "https://news.example/a/1", "title": "FM6SS"}]}).encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return respond(404)
+        return respond(200, {"content-type": "application/json"}, answer)
+
+    workers = []
+    for _ in range(2):
+        deps = make_deps(handler, gdelt_url=endpoint, max_inline_wait_s=12)
+        deps.limiter = make_limiter(f"{REDIS_SERVER}/15", lease_s=60)
+        waits: list[float] = []
+        deps.sleep = waits.append
+        workers.append((deps, waits))
+    source = SourceSpec(name="gdelt-fm6ss", kind="gdelt", url=f"{endpoint}?query=FM6SS")
+    assert len(discover(source, workers[0][0]).urls) == 1
+    workers[0][0].limiter.settle()  # as the discovery task does when it ends
+    with pytest.raises(Retryable, match="host_busy"):
+        discover(source, workers[1][0])
+    assert 4.0 < workers[1][1][0] <= 5.0
