@@ -1,13 +1,12 @@
 """A `gdelt` source crawled end to end (embedded) against a local server answering in the GDELT DOC 2.0
-API's JSON: the articles it lists are queued and fetched like a feed's; `fm6ss sources check` reads it."""
+API's JSON (tests/fixtures/aggregators.py): the articles it lists are queued and fetched like a feed's;
+`fm6ss sources check` reads it."""
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -22,6 +21,8 @@ from services.crawler.settings import CrawlerSettings
 from services.store.api.main import create_api
 from services.store.db.engine import migrate
 from tests.conftest import engine
+from tests.fixtures.aggregators import Aggregator, gdelt_article
+from tests.fixtures.aggregators import serve as serve_aggregator
 from tests.fixtures.site import MANIFEST, FixtureSite, serve
 
 TOKEN = "operator-token-for-tests-0123"
@@ -36,46 +37,11 @@ def site() -> Iterator[FixtureSite]:
 
 
 @pytest.fixture
-def gdelt(site) -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
-    """The DOC API on loopback: its artlist of two fixture-site articles; the queries it was asked."""
-    asked: list[dict[str, list[str]]] = []
-    articles = [
-        {
-            "url": site.url(article_id),
-            "url_mobile": "",
-            "title": MANIFEST[article_id].title,
-            "seendate": "20261203T110000Z",
-            "socialimage": "",
-            "domain": "127.0.0.1",
-            "language": "French",
-            "sourcecountry": "Morocco",
-        }
-        for article_id in ("qr-gsk", "qr-sothema")
-    ]
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            if parts.path != "/api/v2/doc/doc":
-                body, status, kind = b"", 404, "text/plain"
-            else:
-                asked.append(parse_qs(parts.query))
-                body, status, kind = json.dumps({"articles": articles}).encode(), 200, "application/json"
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v2/doc/doc", asked
-    server.shutdown()
-    server.server_close()
+def gdelt(site) -> Iterator[Aggregator]:
+    """The DOC API on loopback, listing two fixture-site articles."""
+    listed = [gdelt_article(site.url(a), MANIFEST[a].title) for a in ("qr-gsk", "qr-sothema")]
+    with serve_aggregator(Aggregator([], [], listed)) as running:
+        yield running
 
 
 @pytest.fixture
@@ -83,7 +49,7 @@ def api(env, site, gdelt) -> Iterator[TestClient]:
     env.setenv("FM6SS_API_TOKEN", TOKEN)
     env.setenv("FM6SS_CRAWLER_ALLOW_HOSTS", "127.0.0.1")
     env.setenv("FM6SS_CRAWLER_DEFAULT_DELAY_S", "0")
-    env.setenv("FM6SS_CRAWLER_GDELT_URL", gdelt[0])
+    env.setenv("FM6SS_CRAWLER_GDELT_URL", gdelt.gdelt_url())
     settings = Settings()
     runtime.configure(settings)
     migrate(settings.sqlalchemy_url)
@@ -101,8 +67,8 @@ def test_a_gdelt_source_queues_the_articles_it_lists(api, site, gdelt):
     counts = api.get(f"/crawl-runs/{run['run_id']}").json()["counts"]
     assert counts["urls_discovered"] == 2 and counts["pages_fetched"] == 2, counts
     assert site.was_requested(MANIFEST["qr-gsk"].path) and site.was_requested(MANIFEST["qr-sothema"].path)
-    (params,) = gdelt[1]
-    assert params == {
+    (asked,) = gdelt.requested("/api/v2/doc/doc")
+    assert parse_qs(urlsplit(asked).query) == {
         "query": [QUERY],
         "mode": ["artlist"],
         "format": ["json"],
