@@ -5,8 +5,10 @@ article.
 - Google News: an item's link (`news.google.com/rss/articles/CBMi…`) is an opaque token whose page is a
   script interstitial. The maintained `googlenewsdecoder` turns it into the publisher's URL (one GET of
   the item's page for a signature, then one `batchexecute` POST for a batch). That costs requests Google
-  throttles, so only items whose title (`Title - Publisher`) passes the family prefilter are decoded, and
-  each answer (a URL, or why there is none) is remembered (`Deps.resolved`) so an item is decoded once.
+  throttles, so only items whose title (`Title - Publisher`) passes the family prefilter are decoded, at
+  most `news_max_decodes` a discovery (the rest at the next: a discovery ends within the task's time
+  limit at the host's pace), and each answer (a URL, or why there is none) is remembered
+  (`Deps.resolved`) so an item is decoded once.
   The library's requests go through `PoliteTransport`: the crawler's guard and User-Agent, the shared
   per-host limits, and on HTTP 429 a back-off for the host and a retry after a growing wait.
 - Bing News: an item's link carries the publisher's URL in its `url=` parameter.
@@ -108,6 +110,9 @@ def resolve_links(links: Sequence[Link], deps: Deps) -> Resolved:
             elif not known.startswith(_REFUSED):
                 out.append(replace(link, url=known, title=without_publisher(link.title)))
             # an item remembered as unresolvable was recorded when it was first tried
+    if len(pending) > deps.settings.news_max_decodes:  # the rest wait: a discovery stays within its time
+        set_aside += len(pending) - deps.settings.news_max_decodes
+        pending = pending[: deps.settings.news_max_decodes]
     if pending:
         decoded, refused, deferred = _decode_google(pending, deps)
         out.extend(decoded)

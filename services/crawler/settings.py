@@ -43,6 +43,7 @@ class CrawlerSettings(BaseSettings):
         default="https://news.google.com", description="where Google News decoding requests go (tests: local)"
     )
     news_retries: int = Field(default=3, ge=0, le=10, description="tries again on HTTP 429 from news search")
+    news_max_decodes: int = Field(default=40, ge=1, description="Google News items decoded a discovery")
     news_backoff_s: float = Field(default=5.0, gt=0, description="first wait after a 429; doubles each try")
     gdelt_url: str = Field(
         default="https://api.gdeltproject.org/api/v2/doc/doc", description="the GDELT DOC 2.0 API endpoint"

@@ -68,3 +68,19 @@ def test_a_throttling_or_unreachable_google_news_leaves_its_items_for_the_next_d
         assert (found.unresolved, found.set_aside) == ([], 1)
         assert len(calls) == tries
         assert deps.resolved._items == {}  # nothing remembered: tried again at the next discovery
+
+
+def test_at_most_news_max_decodes_items_are_decoded_a_discovery():
+    asked: list[str] = []
+
+    def google(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return respond(200, {"content-type": "text/html"}, b"<html><body>no signature</body></html>")
+
+    deps = make_deps(lambda request: respond(404), news_max_decodes=2)
+    deps.news_transport = httpx.MockTransport(google)
+    links = [Link(url=f"{GNEWS[:-5]}{i}", title=f"FM6SS : convention {i} - Le Matin") for i in range(5)]
+    found = resolve_links(links, deps)
+    assert (len(found.unresolved), found.set_aside, len(asked)) == (2, 3, 2)
+    again = resolve_links(links, deps)  # the two refused are remembered; two of the three others now
+    assert (len(again.unresolved), again.set_aside, len(asked)) == (2, 1, 4)
