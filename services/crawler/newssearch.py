@@ -52,6 +52,8 @@ class Resolved:
 
 def aggregator(url: str) -> Aggregator | None:
     """Which news search an item link comes from (None: a link to an article itself)."""
+    if GOOGLE_HOST not in url and "bing.com" not in url.lower():  # most links: not parsed (a feed of
+        return None  # 50,000 items: 1.5 s parsed, 0.06 s looked at)
     try:
         parts = urlsplit(url)
     except ValueError:
