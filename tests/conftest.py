@@ -25,6 +25,7 @@ TABLES = (
     "crawl_run",
     "page",
     "source",
+    "source_check",
     "field_evidence",
     "agreement_person",
     "agreement_source",

@@ -187,7 +187,7 @@ class PageRejected(Message):
 
 
 # -- crawling -------------------------------------------------------------------------------------------
-SourceKind = Literal["rss", "atom", "sitemap", "news_sitemap", "listing"]
+SourceKind = Literal["rss", "atom", "sitemap", "news_sitemap", "listing", "gdelt"]
 
 
 class SourceSpec(BaseModel):
@@ -222,6 +222,8 @@ class SourceInput(SourceSpec):
     def _listing_has_pattern(self) -> SourceInput:
         if self.kind == "listing" and not self.link_pattern:
             raise ValueError("a listing source needs a link_pattern for its article links")
+        if self.kind == "gdelt" and "query=" not in self.url.split("?", 1)[-1]:
+            raise ValueError("a gdelt source's URL needs a query= (the GDELT DOC API search)")
         return self
 
 
@@ -240,6 +242,15 @@ class DiscoveredUrl(BaseModel):
     hints: PageHints = PageHints()
 
 
+class Unresolved(BaseModel):
+    """A news-search item whose publisher's URL could not be found: recorded once with its reason, never
+    fetched (the aggregator's page is not the article)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    url: str  # the item's link, as the aggregator wrote it
+    reason: str
+
+
 class UrlsDiscovered(Message):
     """Event from the crawler to the store: the URLs a source lists now (or why it could not be read)."""
 
@@ -247,6 +258,8 @@ class UrlsDiscovered(Message):
     run_id: int | None = None
     urls: tuple[DiscoveredUrl, ...] = ()
     error: str | None = None
+    unresolved: tuple[Unresolved, ...] = ()
+    set_aside: int = 0  # news-search items left now: title off the family, or the aggregator throttling
 
 
 class FetchPage(Message):

@@ -1,4 +1,5 @@
-"""`fm6ss sources list|sync|add|remove|enable|disable`: the sources the schedule reads, kept in the store.
+"""`fm6ss sources list|sync|add|remove|enable|disable|check`: the sources the schedule reads, kept in the
+store; `check` fetches each once and keeps what it found.
 
 `sync_sources` copies a YAML list into the store; `fm6ss run` and `demo` call it before crawling;
 `seed_from_file` gives an empty store the YAML's sources (`fm6ss migrate`, a deployment's first start).
@@ -6,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from services.bus.checks import SourceCheck
 from services.bus.messages import SourceInput, SourceSpec
 from services.cli.common import CliError, handled, load_settings, say, setting_error
 from services.cli.database import ready_engine
@@ -22,9 +25,11 @@ from services.crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from services.store.crawl.sources import (
     Synced,
     UnknownSource,
+    record_checks,
     remove_source,
     seed_sources,
     set_enabled,
+    spec_of,
     sync,
 )
 from services.store.db import engine as db
@@ -123,7 +128,7 @@ def sources_sync(
 def sources_add(
     name: str,
     url: str,
-    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap or listing")] = "rss",
+    kind: Annotated[str, typer.Option(help="rss, atom, sitemap, news_sitemap, listing or gdelt")] = "rss",
     interval_minutes: Annotated[int, typer.Option(min=1)] = 60,
     link_pattern: Annotated[str | None, typer.Option(help="listing pages: regex of article URLs")] = None,
     outlet: str | None = None,
@@ -188,3 +193,55 @@ def sources_disable(name: str) -> None:
 def sources_enable(name: str) -> None:
     """Crawl a disabled source again."""
     _set_enabled(name, True)
+
+
+@sources_cli.command("check")
+@handled
+def sources_check(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="sources to check (default: every enabled one)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON list, for scripts")] = False,
+) -> None:
+    """Fetch each source once, politely, and say what it really is, what it lists and what to change;
+    the findings are kept (`fm6ss status`, `GET /sources`). Exit status 1 when a source fails."""
+    from services.crawler import bootstrap
+    from services.crawler.check import check_source
+
+    settings = load_settings()
+    engine = ready_engine(settings)
+    with db.transaction(engine) as session:
+        stored = {s.name: spec_of(s) for s in UnitOfWork(session).sources.list_all()}
+    unknown = [n for n in names or [] if n not in stored]
+    if unknown:
+        raise CliError(f"no source named {', '.join(unknown)}: `fm6ss sources list` names them")
+    specs = [stored[n] for n in names] if names else [s for s in stored.values() if s.enabled]
+    if not specs:
+        raise CliError("no enabled source to check: `fm6ss sources sync` loads the configured list")
+    deps = bootstrap.deps()
+    found = []
+    try:
+        for spec in specs:
+            found.append(check_source(spec, deps))
+            if not as_json:
+                typer.echo(check_line(found[-1]))
+    finally:
+        deps.limiter.settle()
+    with db.transaction(engine) as session:
+        record_checks(UnitOfWork(session), found)
+    if as_json:
+        typer.echo(json.dumps([c.model_dump(mode="json") for c in found], ensure_ascii=False, indent=2))
+    failing = [c.name for c in found if not c.ok]
+    if failing:
+        raise CliError(f"{len(failing)} of {len(found)} source(s) failing: {', '.join(failing)}")
+    say(f"{len(found)} source(s) checked, all working")
+
+
+def check_line(check: SourceCheck) -> str:
+    """One source's check on one line: its name, working or why not, what it is and lists, what to do."""
+    state = "ok" if check.ok else (check.problem or "failing")
+    status = str(check.status) if check.status is not None else "-"
+    newest = f" newest {check.newest:%Y-%m-%d}" if check.newest else ""
+    kind = check.found_kind or "-"
+    line = f"{check.name:28} {state:18} {status:>3} {kind:13} {check.items:>5} item(s){newest}"
+    return f"{line}  {check.advice}" if check.advice else line

@@ -20,7 +20,7 @@ from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.crawl.runs import RunOut, summary_lines
 from services.store.db.unit_of_work import UnitOfWork
-from services.store.operations.status import StoreStatus, relay_lines, store_status
+from services.store.operations.status import StoreStatus, check_lines, relay_lines, store_status
 
 app = typer.Typer(**PLAIN)
 
@@ -60,6 +60,9 @@ def _lines(status: StoreStatus, depths: dict[str, int] | None, embedded: bool) -
         lines.append(f"scope       {scope_text(out)}{forced}")
     for line in relay_lines(status.relays):
         lines += ["", line]
+    checked = list(check_lines(status.checks))
+    if checked:
+        lines += ["", *checked]
     lines.append("")
     for queue in QUEUES:
         depth = "n/a (embedded)" if embedded else "unknown" if depths is None else str(depths.get(queue, 0))
@@ -101,6 +104,7 @@ def _as_json(status: StoreStatus, depths: dict[str, int] | None, embedded: bool)
             }
             for c in status.relays
         ],
+        "source_checks": [c.model_dump(mode="json") for c in status.checks.values()],
         "mode": "embedded" if embedded else "broker",
         "queues": None if depths is None else {q: depths.get(q, 0) for q in QUEUES},
     }

@@ -25,8 +25,10 @@ _built: tuple[int, Deps] | None = None
 
 def build(settings: CrawlerSettings, bus: Settings, transport: httpx.BaseTransport | None = None) -> Deps:
     """Redis (robots cache, rate limits) when the bus has a Redis URL; in-process otherwise."""
-    robots_cache: RobotsCache = (
-        RedisRobotsCache(redis.Redis.from_url(bus.redis)) if bus.redis else MemoryRobotsCache()
+    client = redis.Redis.from_url(bus.redis) if bus.redis else None
+    robots_cache: RobotsCache = RedisRobotsCache(client) if client else MemoryRobotsCache()
+    resolved: RobotsCache = (
+        RedisRobotsCache(client, prefix="fm6ss:crawler:resolved:") if client else MemoryRobotsCache()
     )
     guard = Guard(settings.allow_list)
     return Deps(
@@ -35,6 +37,7 @@ def build(settings: CrawlerSettings, bus: Settings, transport: httpx.BaseTranspo
         archive=FileArchive(bus.archive_dir),
         robots_cache=robots_cache,
         limiter=make_limiter(bus.redis, lease_s=bus.task_time_limit_s),
+        resolved=resolved,
     )
 
 

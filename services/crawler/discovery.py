@@ -14,6 +14,7 @@ from services.bus.messages import DiscoveredUrl, PageHints, SourceKind
 from services.bus.urls import canonical_url
 from services.crawler.bodies import BadEncoding, TooLarge, gunzip_capped
 from services.crawler.feeds import read_feed
+from services.crawler.gdelt import read_gdelt
 from services.crawler.links import DiscoveryError, Link, without_controls
 from services.crawler.listings import read_listing
 from services.crawler.sitemaps import read_sitemap
@@ -46,6 +47,8 @@ def discover_links(
         raise DiscoveryError("bad_gzip", str(exc)) from None
     if kind in ("rss", "atom"):
         return read_feed(body, base_url), ()
+    if kind == "gdelt":
+        return read_gdelt(body), ()
     if kind in ("sitemap", "news_sitemap"):
         sitemap = read_sitemap(body, base_url)
         return list(sitemap.links), sitemap.nested

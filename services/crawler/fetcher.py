@@ -21,7 +21,7 @@ from services.crawler.guard import Guard
 from services.crawler.settings import CrawlerSettings
 from services.crawler.transport import guarded_transport, read_deadline
 
-Kind = Literal["page", "feed", "robots"]
+Kind = Literal["page", "feed", "robots", "probe"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 CREDENTIALS = ("authorization", "proxy-authorization", "cookie")
@@ -39,11 +39,13 @@ ACCEPTED: dict[Kind, tuple[str, ...]] = {
         "text/plain",
     ),
     "robots": (),  # anything: robots.txt is often served with a wrong type
+    "probe": (),  # anything: `fm6ss sources check` wants to see what a source really answers
 }
 ACCEPT: dict[Kind, str] = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
     "robots": "text/plain,*/*;q=0.1",
+    "probe": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
 }
 
 
@@ -184,6 +186,7 @@ class Fetcher:
             "page": self.settings.max_page_bytes,
             "feed": self.settings.max_feed_bytes,
             "robots": self.settings.max_robots_bytes,
+            "probe": self.settings.max_feed_bytes,
         }[kind]
         deadline = self.clock() + self.settings.total_timeout_s
         try:

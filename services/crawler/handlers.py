@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpx
+
 from services.bus.archive import Archive
 from services.bus.messages import (
     DiscoveredUrl,
@@ -18,14 +20,17 @@ from services.bus.messages import (
     FetchPage,
     PageFetched,
     SourceSpec,
+    Unresolved,
     UrlsDiscovered,
 )
 from services.crawler.discovery import discover_links, select
 from services.crawler.errors import FetchError, Retryable
 from services.crawler.fetcher import Fetcher, Kind, Response
+from services.crawler.gdelt import request_url
 from services.crawler.links import DiscoveryError
+from services.crawler.newssearch import Resolved, resolve_links
 from services.crawler.politeness import HostLimiter, host_delay, polite_slot
-from services.crawler.robots import Robots, RobotsCache, RulesMemo
+from services.crawler.robots import MemoryRobotsCache, Robots, RobotsCache, RulesMemo
 from services.crawler.settings import CrawlerSettings
 
 
@@ -40,6 +45,9 @@ class Deps:
     limiter: HostLimiter
     sleep: Callable[[float], None] = field(default=time.sleep)
     robots_memo: RulesMemo = field(default_factory=RulesMemo)  # this process's copy, before robots_cache
+    # news-search items' publisher URLs (or why none), shared like robots.txt answers (newssearch.py)
+    resolved: RobotsCache = field(default_factory=MemoryRobotsCache)
+    news_transport: httpx.BaseTransport | None = None  # a test's transport for the decoder; else guarded
 
     def close(self) -> None:
         """Give back the host slots still held; close the HTTP client's pooled connections."""
@@ -136,13 +144,15 @@ def discover(source: SourceSpec, deps: Deps, run_id: int | None = None) -> UrlsD
     s = deps.settings
     queue, done, seen = [source.url], set[str](), set[str]()
     found: list[DiscoveredUrl] = []
+    unresolved: dict[str, Unresolved] = {}
+    set_aside = 0
     while queue and len(done) <= s.max_sitemaps_per_source and len(found) < s.max_urls_per_source:
         url = queue.pop(0)
         if url in done:
             continue
         done.add(url)
         try:
-            urls, nested = _read(source, url, deps, seen, s.max_urls_per_source - len(found))
+            read = _read(source, url, deps, seen, s.max_urls_per_source - len(found))
         except (FetchError, DiscoveryError) as exc:
             if url == source.url:
                 return UrlsDiscovered(source=source.name, run_id=run_id, error=_error(exc))
@@ -151,16 +161,40 @@ def discover(source: SourceSpec, deps: Deps, run_id: int | None = None) -> UrlsD
             if url == source.url:
                 raise
             continue
-        found.extend(urls)
-        queue.extend(nested)
-    return UrlsDiscovered(source=source.name, run_id=run_id, urls=tuple(found))
+        found.extend(read.urls)
+        queue.extend(read.nested)
+        unresolved.update((link, Unresolved(url=link, reason=why)) for link, why in read.unresolved)
+        set_aside += read.set_aside
+    return UrlsDiscovered(
+        source=source.name,
+        run_id=run_id,
+        urls=tuple(found),
+        unresolved=tuple(unresolved.values()),
+        set_aside=set_aside,
+    )
 
 
-def _read(
-    source: SourceSpec, url: str, deps: Deps, seen: set[str], cap: int
-) -> tuple[tuple[DiscoveredUrl, ...], tuple[str, ...]]:
-    kind: Kind = "page" if source.kind == "listing" else "feed"
-    response = get(deps, url, kind, delay_s=source.delay_s, concurrency=source.max_concurrency)
+@dataclass(frozen=True)
+class _Read:
+    urls: tuple[DiscoveredUrl, ...]
+    nested: tuple[str, ...]
+    unresolved: list[tuple[str, str]]
+    set_aside: int
+
+
+def source_document(source: SourceSpec, url: str, deps: Deps, kind: Kind | None = None) -> Response:
+    """One document of a source, fetched politely; a gdelt source's is its query on the GDELT endpoint,
+    never more often than `gdelt_interval_s` (the shared per-host limit), one request at a time."""
+    s = deps.settings
+    if source.kind == "gdelt":
+        delay = max(source.delay_s or 0.0, s.gdelt_interval_s)
+        return get(deps, request_url(url, s.gdelt_url), "probe", delay_s=delay, concurrency=1)
+    kind = kind or ("page" if source.kind == "listing" else "feed")
+    return get(deps, url, kind, delay_s=source.delay_s, concurrency=source.max_concurrency)
+
+
+def _read(source: SourceSpec, url: str, deps: Deps, seen: set[str], cap: int) -> _Read:
+    response = source_document(source, url, deps)
     links, nested = discover_links(
         source.kind,
         response.body or b"",
@@ -168,10 +202,11 @@ def _read(
         pattern=source.link_pattern,
         max_bytes=deps.settings.max_feed_bytes,
     )
+    news = resolve_links(links, deps) if source.kind in ("rss", "atom") else Resolved(links, [])
     urls = select(
-        links, pattern=source.link_pattern, outlet=source.outlet, lang=source.lang, cap=cap, seen=seen
+        news.links, pattern=source.link_pattern, outlet=source.outlet, lang=source.lang, cap=cap, seen=seen
     )
-    return urls, nested
+    return _Read(urls, nested, news.unresolved, news.set_aside)
 
 
 def _error(exc: FetchError | DiscoveryError) -> str:

@@ -43,6 +43,16 @@ class CrawlerSettings(BaseSettings):
         default=500, ge=1, description="backfill: sitemaps, feed pages or listing pages read per source"
     )
     max_history_urls: int = Field(default=20000, ge=1, description="backfill: article URLs kept per source")
+    google_news_url: str = Field(
+        default="https://news.google.com", description="where Google News decoding requests go (tests: local)"
+    )
+    news_retries: int = Field(default=3, ge=0, le=10, description="tries again on HTTP 429 from news search")
+    news_max_decodes: int = Field(default=40, ge=1, description="Google News items decoded a discovery")
+    news_backoff_s: float = Field(default=5.0, gt=0, description="first wait after a 429; doubles each try")
+    gdelt_url: str = Field(
+        default="https://api.gdeltproject.org/api/v2/doc/doc", description="the GDELT DOC 2.0 API endpoint"
+    )
+    gdelt_interval_s: float = Field(default=5.0, ge=5.0, description="between two GDELT requests, shared")
     retry_base_s: float = Field(default=30.0, gt=0)
     retry_max_s: float = Field(default=3600.0, gt=0)
 

@@ -1,6 +1,7 @@
 """Organization knowledge for agreement extraction (step 5): the curated file, loaded once per process.
 
-`data/organizations.yaml` names the known organizations; this module turns it into `Org` values and the
+`services/bus/data/organizations.yaml` names the known organizations (in the bus: the crawler's
+prefilter reads the family's names from it too); this module turns it into `Org` values and the
 folded alias table the matcher (`matcher.py`) searches.
 """
 
@@ -9,12 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from services.bus.messages import OrgRef
+from services.bus.prefilter import caps_only, organizations_document, spelling_variants
 from services.parser.orgnames import acronym_in, org_key
 from services.parser.text import fold
 
@@ -74,27 +73,10 @@ def _org(entry: dict[str, Any]) -> Org:
     )
 
 
-def spelling_variants(folded: str) -> set[str]:
-    """The usual transliteration and spacing variants of one folded alias."""
-    out = {folded}
-    for a, b in (("mohammed", "mohamed"), ("mohammed", "muhammad"), ("mohammed", "mohammad")):
-        out |= {v.replace(a, b) for v in out}
-    out |= {re.sub(r"\bvi\b", "6", v) for v in out}
-    out |= {v.replace(" و ", " و") for v in out} | {re.sub(r" و(?=\S)", " و ", v) for v in out}
-    out |= {"لل" + v[2:] for v in out if v.startswith("ال")}  # "للوكالة": the article's alef drops after "ل"
-    return out
-
-
-def _caps_only(alias: str) -> bool:
-    letters = [c for c in alias if c.isalpha()]
-    return len(alias) <= 6 and bool(letters) and all(c.isupper() for c in letters)
-
-
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
     """The packaged organizations file; read on first use, then kept for the process."""
-    raw = resources.files("services.parser").joinpath("data/organizations.yaml").read_text("utf-8")
-    data = yaml.safe_load(raw)
+    data = organizations_document()
     orgs: dict[str, Org] = {}
     aliases: dict[str, Alias] = {}
     parallel = []
@@ -105,7 +87,7 @@ def catalog() -> Catalog:
         org = _org(entry)
         orgs[org.key] = org
         for name in (org.name, *org.aliases, *([org.acronym] if org.acronym else [])):
-            caps = _caps_only(name)
+            caps = caps_only(name)
             for variant in spelling_variants(fold(name)):
                 if len(variant) >= 2:
                     aliases.setdefault(variant, Alias(variant, org, caps))

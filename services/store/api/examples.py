@@ -109,6 +109,18 @@ SOURCE_SPEC = {
     "delay_s": None,
     "max_concurrency": None,
 }
+SOURCE_CHECK = {
+    "name": "actu-sante",
+    "checked_at": LATER,
+    "ok": False,
+    "status": 200,
+    "found_kind": "html",
+    "items": 0,
+    "newest": None,
+    "problem": "html_not_feed",
+    "advice": "the URL answers a web page, not a feed or sitemap: the page names its feed "
+    "https://actu.example.ma/sante/rss.xml: set url to it",
+}
 EXPLANATION = {
     "url": SOURCE["url"],
     "title": SOURCE["title"],
@@ -233,6 +245,7 @@ RESPONSES: dict[str, Any] = {
     "RunOut": RUN,
     "RunPage": {"items": [RUN], "next_cursor": None},
     "SourceSpec": SOURCE_SPEC,
+    "ListedSource": {**SOURCE_SPEC, "check": SOURCE_CHECK},
     "SplitResult": {"id": 58},
     "HTTPValidationError": {
         "detail": [

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from services.bus.checks import SourceCheck
 from services.bus.messages import SourceSpec
 from services.store.db.models import Source
+from services.store.db.models import SourceCheck as CheckRow
 from services.store.db.unit_of_work import UnitOfWork
 
 
@@ -104,3 +106,19 @@ def remove_source(uow: UnitOfWork, name: str) -> None:
     if source is None:
         raise UnknownSource(f"no source named {name!r}")
     uow.sources.delete(source)
+    uow.sources.forget_check(name)
+
+
+def record_checks(uow: UnitOfWork, checks: Sequence[SourceCheck]) -> None:
+    """`fm6ss sources check`'s findings, each in place of the source's previous check."""
+    for check in checks:
+        uow.sources.save_check(check.model_dump())
+
+
+def check_of(row: CheckRow) -> SourceCheck:
+    return SourceCheck.model_validate(row, from_attributes=True)
+
+
+def checks(uow: UnitOfWork) -> dict[str, SourceCheck]:
+    """The latest check of each source, by name."""
+    return {name: check_of(row) for name, row in uow.sources.checks().items()}

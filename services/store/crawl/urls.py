@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from services.bus.limits import URL_CHARS
 from services.bus.messages import (
     FetchPage,
     FetchPages,
@@ -72,6 +73,12 @@ def record_urls(uow: UnitOfWork, event: UrlsDiscovered, policy: RefetchPolicy) -
         uow.count(event.run_id, f"sources_failed:{event.error.split(':', 1)[0][:60]}")
         return []
     uow.count(event.run_id, "urls_discovered", len(event.urls))
+    if event.unresolved:  # news-search items without a publisher's URL: recorded once, never fetched
+        rows = [(u.url[:URL_CHARS], u.reason[:500], None, event.run_id) for u in event.unresolved]
+        uow.pages.add_rejections(rows)
+        uow.count(event.run_id, "news_items_unresolved", len(rows))
+    if event.set_aside:
+        uow.count(event.run_id, "news_items_set_aside", event.set_aside)
     uow.pages.preload([found.url for found in event.urls], for_update=True)
     commands, new = [], {}
     for found in event.urls:

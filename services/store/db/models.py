@@ -199,6 +199,22 @@ class Source(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class SourceCheck(SQLModel, table=True):
+    """The last `fm6ss sources check` of a source (services/bus/checks.py): kept by the source's name, so
+    `fm6ss status` and `/sources` say which sources work and what to change in the others."""
+
+    __tablename__ = "source_check"
+    name: str = Field(max_length=80, primary_key=True)
+    checked_at: datetime = Field(default_factory=utcnow)
+    ok: bool = False
+    status: int | None = None
+    found_kind: str | None = Field(default=None, max_length=20)
+    items: int = 0
+    newest: datetime | None = None
+    problem: str | None = Field(default=None, max_length=40)
+    advice: str | None = Field(default=None, max_length=500)
+
+
 class Page(SQLModel, table=True):
     """A URL the crawler knows: what was fetched, its validators, and what happened last."""
 

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from services.bus.urls import InvalidUrl, canonical_url
 from services.store.db import statements as sql
 from services.store.db.listing import paged, starting
-from services.store.db.models import CrawlRun, Page, Rejection, RunCount, Source, utcnow
+from services.store.db.models import CrawlRun, Page, Rejection, RunCount, Source, SourceCheck, utcnow
 from services.store.db.repository import Repository
 from services.store.db.statements import FETCH_COLUMNS
 
@@ -239,3 +239,23 @@ class Sources(Repository):
         if enabled_only:
             stmt = stmt.where(col(Source.enabled).is_(True))
         return list(self.session.exec(stmt))
+
+    def save_check(self, values: dict[str, Any]) -> SourceCheck:
+        """A source's latest check, in place of the one before."""
+        row = self.session.get(SourceCheck, values["name"])
+        if row is None:
+            row = SourceCheck(**values)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        self.session.add(row)
+        return row
+
+    def checks(self) -> dict[str, SourceCheck]:
+        """Every source's latest check, by name."""
+        return {row.name: row for row in self.session.exec(select(SourceCheck))}
+
+    def forget_check(self, name: str) -> None:
+        row = self.session.get(SourceCheck, name)
+        if row is not None:
+            self.session.delete(row)

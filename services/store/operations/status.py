@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from services.bus.checks import SourceCheck
 from services.bus.redact import masked_text
 from services.store.crawl.runs import RunOut, run_out
+from services.store.crawl.sources import checks
 from services.store.db.models import RelayCursor
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -17,6 +19,7 @@ class StoreStatus:
     counts: dict[str, int]
     runs: list[RunOut]  # newest first
     relays: list[RelayCursor]
+    checks: dict[str, SourceCheck]  # the last `fm6ss sources check` of each source checked
 
 
 def store_status(uow: UnitOfWork, runs: int) -> StoreStatus:
@@ -24,7 +27,22 @@ def store_status(uow: UnitOfWork, runs: int) -> StoreStatus:
         counts=uow.feed.counts(),
         runs=[run_out(uow, run) for run in uow.runs.latest(runs)],
         relays=uow.feed.relay_cursors(),
+        checks=checks(uow),
     )
+
+
+def check_lines(found: dict[str, SourceCheck]) -> Iterator[str]:
+    """How many sources worked at their last check, then each failing one with what to change."""
+    if not found:
+        return
+    failing = [c for c in found.values() if not c.ok]
+    last = max(c.checked_at for c in found.values())
+    yield (
+        f"sources checked {len(found)}: {len(found) - len(failing)} working, {len(failing)} failing"
+        f" (last check {last:%Y-%m-%d %H:%M} UTC)"
+    )
+    for c in sorted(failing, key=lambda c: c.name):
+        yield f"  {c.name}: {c.problem}: {c.advice}"
 
 
 def relay_lines(cursors: list[RelayCursor]) -> Iterator[str]:

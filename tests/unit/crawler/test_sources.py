@@ -43,3 +43,20 @@ def test_duplicate_names_and_bad_documents(tmp_path):
         load_sources(path)
     with pytest.raises(SourcesError, match="cannot read"):
         load_sources(tmp_path / "missing.yaml")
+
+
+def test_every_packaged_source_says_what_is_known_of_it_and_blocked_ones_are_disabled():
+    lines = [line for line in DEFAULT_FILE.read_text().splitlines() if line.startswith("  - ")]
+    sources = {s.name: s for s in load_sources()}
+    assert len(lines) == len(sources)
+    for line in lines:
+        assert "  # " in line, line
+        evidence = line.split("  # ", 1)[1]
+        assert evidence.split(":")[0].split(";")[0] in ("confirmed", "blocked", "guessed"), line
+        name = line.split("name: ", 1)[1].split(",")[0].split()[0]
+        assert sources[name].enabled is not evidence.startswith("blocked"), line
+    assert all(not s.url.endswith("lematin.ma/rss") for s in sources.values())
+    assert {s.url for s in sources.values() if s.kind == "news_sitemap"} >= {
+        "https://www.hespress.com/sitemap-news.xml",
+        "https://fr.le360.ma/arc/outboundfeeds/sitemap-news/?outputType=xml",
+    }

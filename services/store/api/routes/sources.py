@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import ConfigDict
 
+from services.bus.checks import SourceCheck
 from services.bus.messages import SourceInput, SourceSpec
 from services.store.api.deps import (
     BODY_PROBLEMS,
@@ -19,6 +20,7 @@ from services.store.api.deps import (
 )
 from services.store.crawl.sources import (
     UnknownSource,
+    checks,
     public_spec,
     remove_source,
     save_sources,
@@ -45,10 +47,20 @@ class SourceBody(SourceInput, RequestBody):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
-@router.get("/sources", response_model=list[SourceSpec])
+class ListedSource(SourceSpec):
+    """A source with what its last `fm6ss sources check` found (none before its first check)."""
+
+    check: SourceCheck | None = None
+
+
+@router.get("/sources", response_model=list[ListedSource])
 def list_sources(uow: Repo) -> Any:
-    """Every source; a login in a source's URL (`user:password@`) is shown as `***@`."""
-    return [public_spec(s) for s in uow.sources.list_all()]
+    """Every source with its last check (does it answer, what it really is, what to change); a login
+    in a source's URL (`user:password@`) is shown as `***@`."""
+    found = checks(uow)
+    return [
+        ListedSource(**public_spec(s).model_dump(), check=found.get(s.name)) for s in uow.sources.list_all()
+    ]
 
 
 @operators.put("/sources/{name}", response_model=SourceSpec, responses=BODY_PROBLEMS)
