@@ -1,0 +1,167 @@
+"""The console's two pictures, as geometry its templates draw in SVG on the server: no script runs in
+the browser, so the pages keep a policy that allows none.
+
+The timeline is a bar per month; the partner network is laid out by networkx's force-directed layout
+(Fruchterman-Reingold), seeded, so the same data draws the same picture.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+
+from services.store.db.overview import Network
+
+WIDTH, HEIGHT = 720, 200
+PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 12, 170, 36
+
+
+@dataclass(frozen=True)
+class Bar:
+    month: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+    first_day: str
+    last_day: str
+    label: str | None  # a year under its first bar
+
+
+@dataclass(frozen=True)
+class Timeline:
+    bars: list[Bar]
+    peak: int
+    undated: int
+    ticks: list[tuple[float, int]]  # (y, value) of the horizontal guides
+
+
+def _months(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def timeline(counts: list[tuple[str, int]], undated: int) -> Timeline:
+    """A bar for every month from the first signing to the last, empty months included."""
+    if not counts:
+        return Timeline([], 0, undated, [])
+    by_month = dict(counts)
+    months = _months(counts[0][0], counts[-1][0])
+    peak = max(by_month.values())
+    step = (WIDTH - PLOT_LEFT) / len(months)
+    scale = (PLOT_BOTTOM - PLOT_TOP) / peak
+    bars = []
+    for i, month in enumerate(months):
+        n = by_month.get(month, 0)
+        year, mon = int(month[:4]), int(month[5:])
+        bars.append(
+            Bar(
+                month=month,
+                count=n,
+                x=round(PLOT_LEFT + i * step + step * 0.1, 2),
+                y=round(PLOT_BOTTOM - n * scale, 2),
+                width=round(max(step * 0.8, 0.5), 2),
+                height=round(n * scale, 2),
+                first_day=f"{month}-01",
+                last_day=f"{month}-{calendar.monthrange(year, mon)[1]:02d}",
+                label=str(year) if (mon == 1 or i == 0) and _room(i, months, step) else None,
+            )
+        )
+    guides = sorted({peak, math.ceil(peak / 2)} - {0})
+    return Timeline(bars, peak, undated, [(round(PLOT_BOTTOM - v * scale, 2), v) for v in guides])
+
+
+def _room(i: int, months: list[str], step: float) -> bool:
+    """A year label needs about 32 px: over long spans, only every few years get one."""
+    years_apart = max(1, math.ceil(32 / (step * 12)))
+    return i == 0 or int(months[i][:4]) % years_apart == 0
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    label: str
+    name: str
+    family: bool
+    agreements: int
+    x: float
+    y: float
+    r: float
+
+
+@dataclass(frozen=True)
+class Link:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+    agreements: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    nodes: list[Node]
+    links: list[Link]
+    width: int
+    height: int
+
+
+def network(data: Network, width: int = 720, height: int = 400) -> Picture:
+    """Nodes sized by agreements (area), links by agreements signed together."""
+    graph = nx.Graph()
+    for edge in data.edges:
+        graph.add_edge(edge.family_id, edge.partner_id, weight=edge.agreements)
+    if not graph:
+        return Picture([], [], width, height)
+    pos = nx.spring_layout(graph, seed=7, weight="weight", k=1.6 / math.sqrt(len(graph)), iterations=60)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    margin = 48
+
+    def place(v: float, low: float, high: float, size: int) -> float:
+        span = (high - low) or 1.0
+        return round(margin + (v - low) / span * (size - 2 * margin), 1)
+
+    top = max(data.agreements.values(), default=1)
+    nodes = {}
+    for org_id, (x, y) in pos.items():
+        org = data.organizations[org_id]
+        count = data.agreements.get(org_id, 0)
+        label = org.acronym or org.name
+        nodes[org_id] = Node(
+            id=org_id,
+            label=label if len(label) <= 22 else label[:21] + "…",
+            name=org.name,
+            family=org.family,
+            agreements=count,
+            x=place(x, min(xs), max(xs), width),
+            y=place(y, min(ys), max(ys), height),
+            r=round(6 + 18 * math.sqrt(count / top), 1),
+        )
+    strongest = max(e.agreements for e in data.edges)
+    links = [
+        Link(
+            a.x,
+            a.y,
+            b.x,
+            b.y,
+            round(1 + 4 * e.agreements / strongest, 1),
+            e.agreements,
+            f"{a.name} – {b.name}: {e.agreements}",
+        )
+        for e in data.edges
+        for a, b in [(nodes[e.family_id], nodes[e.partner_id])]
+    ]
+    # Family entities drawn last, so the hubs sit on top of their partners' links.
+    ordered = sorted(nodes.values(), key=lambda n: (n.family, n.agreements))
+    return Picture(ordered, links, width, height)
