@@ -49,13 +49,13 @@ def home(request: Request) -> Response:
 def agreements(request: Request, uow: Uow, cursor: str | None = None, limit: int | None = None) -> Response:
     filters, shown = read_filters(request)
     page = window(cursor, limit)
-    rows = uow.agreements.listed(filters, page.after, page.limit, page.newest)
+    rows = uow.agreements.listed(filters, page.after, page.limit + 1, page.newest)
     months, undated = uow.overview.signings_by_month(filters)
     return render(
         request,
         "agreements.html",
         title="Agreements",
-        records=[agreement_out(uow, a) for a in rows],
+        records=[agreement_out(uow, a) for a in rows[: page.limit]],
         filters=shown,
         filtered=any(v is not None for v in filters.values()),
         next=next_link(request.url.path, shown, rows, page),

@@ -41,13 +41,13 @@ def articles(
         "relevant": DECISIONS[relevant or ""],
     }
     page = window(cursor, limit)
-    rows = uow.articles.listed(filters, page.after, page.limit, page.newest)
+    rows = uow.articles.listed(filters, page.after, page.limit + 1, page.newest)
     shown = {"q": q or "", "outlet": outlet or "", "lang": lang or "", "relevant": relevant or ""}
     return render(
         request,
         "articles.html",
         title="Articles",
-        articles=[article_out(uow, a) for a in rows],
+        articles=[article_out(uow, a) for a in rows[: page.limit]],
         filters=shown,
         next=next_link(request.url.path, shown, rows, page),
         first=first_link(request.url.path, shown) if cursor else None,

@@ -24,12 +24,12 @@ def _prefixed(counts: dict[str, int], prefix: str) -> dict[str, int]:
 @router.get("/runs")
 def runs(request: Request, uow: Uow, cursor: str | None = None, limit: int | None = None) -> Response:
     page = window(cursor, limit, 20)
-    rows = uow.runs.after(page.after, page.limit, page.newest)
+    rows = uow.runs.after(page.after, page.limit + 1, page.newest)
     return render(
         request,
         "runs.html",
         title="Crawl runs",
-        runs=[run_out(uow, r, failures=0) for r in rows],
+        runs=[run_out(uow, r, failures=0) for r in rows[: page.limit]],
         prefixed=_prefixed,
         next=next_link(request.url.path, {}, rows, page),
         first=first_link(request.url.path, {}) if cursor else None,

@@ -19,13 +19,13 @@ def organizations(
 ) -> Response:
     q = text_param(q, "q")
     page = window(cursor, limit, 50)
-    rows = uow.organizations.listed(q, page.after, page.limit, page.newest)
+    rows = uow.organizations.listed(q, page.after, page.limit + 1, page.newest)
     shown = {"q": q or ""}
     return render(
         request,
         "organizations.html",
         title="Organizations",
-        organizations=[organization_out(o) for o in rows],
+        organizations=[organization_out(o) for o in rows[: page.limit]],
         filters=shown,
         next=next_link(request.url.path, shown, rows, page),
         first=first_link(request.url.path, shown) if cursor else None,
@@ -41,7 +41,7 @@ def organization(
         raise HTTPException(404, f"There is no organization {organization_id}.")
     filters = {"organization": organization_id}
     page = window(cursor, limit)
-    rows = uow.agreements.listed(filters, page.after, page.limit, page.newest)
+    rows = uow.agreements.listed(filters, page.after, page.limit + 1, page.newest)
     months, undated = uow.overview.signings_by_month(filters)
     org = organization_out(found[0])
     return render(
@@ -49,7 +49,7 @@ def organization(
         "organization.html",
         title=org.name,
         org=org,
-        records=[agreement_out(uow, a) for a in rows],
+        records=[agreement_out(uow, a) for a in rows[: page.limit]],
         timeline=charts.timeline(months, undated),
         next=next_link(request.url.path, {}, rows, page),
         first=request.url.path if cursor else None,

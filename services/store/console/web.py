@@ -64,13 +64,15 @@ def window(cursor: str | None, limit: int | None = None, size: int = PAGE_SIZE) 
 
 
 def next_link(path: str, params: Mapping[str, Any], rows: list[Any], page: Window) -> str | None:
-    """The next page's URL: the same filters and the cursor after the last row shown."""
-    if len(rows) < page.limit:
+    """The next page's URL (the same filters, the cursor after the last row shown), when there is one:
+    the lists read one row past the page to know, so a last full page offers no empty one after it."""
+    if len(rows) <= page.limit:
         return None
     kept = {k: v for k, v in params.items() if v not in (None, "") and k != "cursor"}
     if page.limit != PAGE_SIZE:
         kept["limit"] = page.limit
-    return f"{path}?{urlencode({**kept, 'cursor': encode_cursor(rows[-1].id, page.newest)})}"
+    last = rows[page.limit - 1].id
+    return f"{path}?{urlencode({**kept, 'cursor': encode_cursor(last, page.newest)})}"
 
 
 def first_link(path: str, params: Mapping[str, Any]) -> str:
