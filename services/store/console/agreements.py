@@ -20,7 +20,7 @@ from services.store.console.web import (
     window,
 )
 from services.store.db.models import Change
-from services.store.records.presenters import agreement_detail, agreement_out, merged_into
+from services.store.records.presenters import agreement_detail, agreement_lines, merged_into
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,18 +50,24 @@ def agreements(request: Request, uow: Uow, cursor: str | None = None, limit: int
     filters, shown = read_filters(request)
     page = window(cursor, limit)
     rows = uow.agreements.listed(filters, page.after, page.limit + 1, page.newest)
-    months, undated = uow.overview.signings_by_month(filters)
+    pictures, head, key = request.app.state.pictures, uow.feed.last_seq(), tuple(sorted(filters.items()))
+    timeline = pictures.get(
+        head, ("timeline", key), lambda: charts.timeline(*uow.overview.signings_by_month(filters))
+    )
+    network = pictures.get(
+        head, ("network", key), lambda: charts.network(uow.overview.network(filters, NETWORK_PARTNERS))
+    )
     return render(
         request,
         "agreements.html",
         title="Agreements",
-        records=[agreement_out(uow, a) for a in rows[: page.limit]],
+        records=agreement_lines(uow, rows[: page.limit]),
         filters=shown,
         filtered=any(v is not None for v in filters.values()),
         next=next_link(request.url.path, shown, rows, page),
         first=first_link(request.url.path, shown) if cursor else None,
-        timeline=charts.timeline(months, undated),
-        network=charts.network(uow.overview.network(filters, NETWORK_PARTNERS)),
+        timeline=timeline,
+        network=network,
     )
 
 

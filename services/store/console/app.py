@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
 from services.store.console import agreements, articles, crawling, organizations, security
+from services.store.console.charts import Pictures
 from services.store.console.web import HERE, render
 
 PREFIX = "/ui"
@@ -35,6 +36,7 @@ def create_console(api: FastAPI) -> FastAPI:
     ui.state.engine = api.state.engine
     ui.state.store_settings = api.state.store_settings
     ui.state.explainer = api.state.explainer
+    ui.state.pictures = Pictures()
     ui.add_middleware(security.SecurityHeaders)
     ui.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     ui.include_router(security.router)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import calendar
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from services.store.db.overview import Network
 
+T = TypeVar("T")
 WIDTH, HEIGHT = 720, 200
 PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 12, 170, 36
 
@@ -165,3 +170,31 @@ def network(data: Network, width: int = 720, height: int = 400) -> Picture:
     # Family entities drawn last, so the hubs sit on top of their partners' links.
     ordered = sorted(nodes.values(), key=lambda n: (n.family, n.agreements))
     return Picture(ordered, links, width, height)
+
+
+class Pictures:
+    """Pictures already drawn, kept while the change feed stays where it was: every change to an
+    agreement writes a change row, so a new last row means the store moved and they are drawn again.
+    Counting and laying out ten thousand agreements is most of a page's time; reading the feed's head is
+    one index lookup."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size, self.head, self.items = size, -1, OrderedDict[Hashable, Any]()
+        self.lock = threading.Lock()
+
+    def get(self, head: int, key: Hashable, draw: Callable[[], T]) -> T:
+        with self.lock:
+            if head != self.head:
+                self.items.clear()
+                self.head = head
+            if key in self.items:
+                self.items.move_to_end(key)
+                found: T = self.items[key]
+                return found
+        picture = draw()
+        with self.lock:
+            if head == self.head:
+                self.items[key] = picture
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+        return picture

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from services.store.console import charts
 from services.store.console.web import Uow, first_link, next_link, render, text_param, window
-from services.store.records.presenters import agreement_out, organization_out
+from services.store.records.presenters import agreement_lines, organization_out
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,15 +42,27 @@ def organization(
     filters = {"organization": organization_id}
     page = window(cursor, limit)
     rows = uow.agreements.listed(filters, page.after, page.limit + 1, page.newest)
-    months, undated = uow.overview.signings_by_month(filters)
+    timeline = request.app.state.pictures.get(
+        uow.feed.last_seq(),
+        ("timeline", organization_id),
+        lambda: charts.timeline(*uow.overview.signings_by_month(filters)),
+    )
     org = organization_out(found[0])
     return render(
         request,
         "organization.html",
         title=org.name,
         org=org,
-        records=[agreement_out(uow, a) for a in rows[: page.limit]],
-        timeline=charts.timeline(months, undated),
+        names=_by_script(org.aliases),
+        records=agreement_lines(uow, rows[: page.limit]),
+        timeline=timeline,
         next=next_link(request.url.path, {}, rows, page),
         first=request.url.path if cursor else None,
     )
+
+
+def _by_script(names: list[str]) -> list[tuple[str, list[str]]]:
+    """Aliases in Arabic script apart from those in Latin script: the press writes both."""
+    arabic = [n for n in names if any("\u0600" <= c <= "\u06ff" for c in n)]
+    latin = [n for n in names if n not in arabic]
+    return [(label, group) for label, group in (("Latin script", latin), ("Arabic script", arabic)) if group]

@@ -158,6 +158,18 @@ class Agreements(Repository):
         """The agreement's parties, by id, in one query."""
         return list(self.session.exec(sql.PARTIES, params={"id": agreement_id}))
 
+    def parties_of(self, agreement_ids: Sequence[int]) -> dict[int, list[Organization]]:
+        """The parties of many agreements, in one query (a list's page)."""
+        stmt = (
+            select(AgreementParty.agreement_id, Organization)
+            .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+            .where(col(AgreementParty.agreement_id).in_(list(agreement_ids)))
+        )
+        out: dict[int, list[Organization]] = {i: [] for i in agreement_ids}
+        for agreement_id, org in self.session.exec(stmt):
+            out[agreement_id].append(org)
+        return out
+
     def add_parties(self, agreement_id: int, organization_ids: Iterable[int]) -> None:
         missing = set(organization_ids) - set(self.party_ids(agreement_id))
         if missing:
