@@ -8,7 +8,8 @@ half day from 2012 on, themes, places, outlets in three languages, a signatory, 
 field, and one agreement in ten reported twice. Then `fm6ss api` serves it (SQLite under a temporary data
 directory, the embedded default, or the given PostgreSQL database), and each page is asked for
 `--requests` times in a row over loopback after two warm-up requests. Prints one JSON line per page:
-median, p95 and max milliseconds, and the bytes of the answer.
+median, p95 and max milliseconds, and the bytes of the answer. The pictures are kept between requests
+while the store does not change, so the last lines give what drawing them costs after a change.
 """
 
 from __future__ import annotations
@@ -171,6 +172,36 @@ def time_pages(base: str, requests: int, agreements: int) -> list[dict[str, Any]
     return out
 
 
+def drawing(url: str, requests: int) -> list[dict[str, Any]]:
+    """What the pictures cost when the store has just changed (nothing kept): their queries and layout,
+    in this process, on the same store."""
+    from services.store.console import charts
+
+    engine = make_engine(url)
+    out = []
+    with transaction(engine) as session:
+        uow = UnitOfWork(session)
+        family = next(o for o in uow.organizations.listed("FM6SS", 0, 50) if o.acronym == "FM6SS")
+        cases = {
+            "timeline, every agreement": lambda: charts.timeline(*uow.overview.signings_by_month({})),
+            "timeline, FM6SS's": lambda: charts.timeline(
+                *uow.overview.signings_by_month({"organization": family.id})
+            ),
+            "network query, every agreement": lambda: uow.overview.network({}, 40),
+            "network layout (networkx)": lambda: charts.network(uow.overview.network({}, 40)),
+        }
+        for name, draw in cases.items():
+            draw()
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                draw()
+                times.append((time.perf_counter() - started) * 1000)
+            out.append({"drawing": name, "median_ms": round(statistics.median(times), 1)})
+    engine.dispose()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agreements", type=int, default=10_000)
@@ -192,6 +223,8 @@ def main() -> None:
         with serve_api(data, data / "api.log", **env) as base:
             for row in time_pages(base, args.requests, args.agreements):
                 print(json.dumps(row), flush=True)
+        for row in drawing(url, args.requests):
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def network(data: Network, width: int = 720, height: int = 400) -> Picture:
         graph.add_edge(edge.family_id, edge.partner_id, weight=edge.agreements)
     if not graph:
         return Picture([], [], width, height)
-    pos = nx.spring_layout(graph, seed=7, weight="weight", k=1.6 / math.sqrt(len(graph)), iterations=60)
+    pos = nx.spring_layout(graph, seed=7, weight="weight", k=1.6 / math.sqrt(len(graph)), iterations=35)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     margin = 48
