@@ -25,7 +25,7 @@ from services.store.records.presenters import agreement_detail, agreement_lines,
 router = APIRouter(include_in_schema=False)
 
 FILTERS = ("party", "theme", "kind", "place", "lang", "outlet", "q")
-NETWORK_PARTNERS = 40
+NETWORK_PARTNERS = 30
 
 
 def read_filters(request: Request) -> tuple[dict[str, Any], dict[str, str]]:

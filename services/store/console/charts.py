@@ -8,6 +8,7 @@ The timeline is a bar per month; the partner network is laid out by networkx's f
 from __future__ import annotations
 
 import calendar
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -90,6 +91,9 @@ def _room(i: int, months: list[str], step: float) -> bool:
     return i == 0 or int(months[i][:4]) % years_apart == 0
 
 
+LABELLED = 18  # partners named under their circle; the others say who they are on hover
+
+
 @dataclass(frozen=True)
 class Node:
     id: int
@@ -128,7 +132,12 @@ def network(data: Network, width: int = 720, height: int = 400) -> Picture:
         graph.add_edge(edge.family_id, edge.partner_id, weight=edge.agreements)
     if not graph:
         return Picture([], [], width, height)
-    pos = nx.spring_layout(graph, seed=7, weight="weight", k=1.6 / math.sqrt(len(graph)), iterations=35)
+    # The family is one signer: its entities are tied together for the layout alone, so partners that
+    # signed with different entities still share one picture instead of drifting apart.
+    family = sorted({e.family_id for e in data.edges})
+    for a, b in itertools.pairwise(family):
+        graph.add_edge(a, b, weight=max(e.agreements for e in data.edges))
+    pos = nx.spring_layout(graph, seed=7, weight="weight", k=2.4 / math.sqrt(len(graph)), iterations=35)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     margin = 48
@@ -138,6 +147,7 @@ def network(data: Network, width: int = 720, height: int = 400) -> Picture:
         return round(margin + (v - low) / span * (size - 2 * margin), 1)
 
     top = max(data.agreements.values(), default=1)
+    named = set(sorted(data.agreements, key=lambda i: -data.agreements[i])[:LABELLED])
     nodes = {}
     for org_id, (x, y) in pos.items():
         org = data.organizations[org_id]
@@ -145,7 +155,7 @@ def network(data: Network, width: int = 720, height: int = 400) -> Picture:
         label = org.acronym or org.name
         nodes[org_id] = Node(
             id=org_id,
-            label=label if len(label) <= 22 else label[:21] + "…",
+            label=(label if len(label) <= 22 else label[:21] + "…") if org.family or org_id in named else "",
             name=org.name,
             family=org.family,
             agreements=count,
