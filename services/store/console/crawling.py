@@ -45,11 +45,19 @@ def run(request: Request, run_id: int, uow: Uow) -> Response:
     grouped: dict[str, list[FailedPage]] = defaultdict(list)
     for failure in out.failures:
         grouped[failure.reason or "unknown"].append(failure)
+    totals = {k: v for k, v in out.counts.items() if ":" not in k}
+    detailed: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, value in out.counts.items():
+        if ":" in name:
+            head, _, tail = name.partition(":")
+            detailed[head][tail] = value
     return render(
         request,
         "run.html",
         title=f"Crawl run {run_id}",
         run=out,
+        totals=totals,
+        detailed=sorted(detailed.items()),
         prefixed=_prefixed,
         failures=sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0])),
         shown_max=FAILURES_SHOWN,
