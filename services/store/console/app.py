@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
@@ -50,7 +50,12 @@ def create_console(api: FastAPI) -> FastAPI:
 
 
 def mount_console(api: FastAPI) -> FastAPI:
-    """`api` with the console under /ui."""
+    """`api` with the console under /ui (and /ui itself sent to its first page, with the same headers)."""
+
+    @api.get(PREFIX, include_in_schema=False)
+    def _enter() -> Response:
+        return RedirectResponse(f"{PREFIX}/agreements", status_code=303, headers=security.HEADERS)
+
     api.mount(PREFIX, create_console(api))
     return api
 
