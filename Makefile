@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install run demo example test lint bench-extraction bench-dedup bench-crawl bench-ingest bench-footprint clean
+.PHONY: install run demo example screenshots test lint bench-console bench-extraction bench-dedup bench-crawl bench-ingest bench-footprint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,6 +31,10 @@ example: install
 	$(RUN) fm6ss import examples/articles.jsonl
 	$(RUN) fm6ss export agreements --format jsonl
 
+## The README's pictures of the console (the demo's data in headless Chromium): docs/console-*.png.
+screenshots: install
+	$(RUN) python -m tests.console_screenshots
+
 ## Lint, types, import contract, then every test (unit, integration on SQLite and PostgreSQL, e2e).
 test: install lint
 	$(RUN) pytest
@@ -52,6 +56,9 @@ bench-crawl: install
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest
+
+bench-console: install
+	$(RUN) python -m bench.console
 
 bench-footprint: install
 	$(RUN) python -m bench.footprint

@@ -44,7 +44,9 @@ COMMANDS = {
         "services.cli.explain",
         "Why an article is relevant or not, the signings it reports, and the record each joins or starts.",
     ),
-    "api": Lazy("services.cli.api", "Serve the HTTP API (OpenAPI at /docs and /openapi.json)."),
+    "api": Lazy(
+        "services.cli.api", "Serve the HTTP API (OpenAPI at /docs and /openapi.json) and the console at /ui."
+    ),
     "worker": Lazy(
         "services.cli.serve", "Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."
     ),

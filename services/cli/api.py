@@ -18,6 +18,7 @@ from services.cli.common import handled, load_settings, setting_error
 from services.cli.database import ready_engine
 from services.cli.group import PLAIN
 from services.store.api.main import create_api
+from services.store.console.app import mount_console
 from services.store.settings import StoreSettings
 
 app = typer.Typer(**PLAIN)
@@ -29,7 +30,7 @@ def api_cmd(
     host: Annotated[str | None, typer.Option(help="default FM6SS_API_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default FM6SS_API_PORT")] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json) and the console at /ui."""
     settings = load_settings()
     try:  # judged again with the address it binds: production refuses a public one without a read token
         store = StoreSettings(api_host=host) if host else StoreSettings()
@@ -39,7 +40,7 @@ def api_cmd(
     runtime.configure(settings)
     engine = ready_engine(settings)
     uvicorn.run(
-        create_api(settings, engine, store, explainer(settings)),
+        mount_console(create_api(settings, engine, store, explainer(settings))),
         host=store.api_host,
         port=port or store.api_port,
         log_level=settings.log_level.lower(),

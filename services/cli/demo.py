@@ -7,16 +7,19 @@ included, so a site on a new port would be a second copy of every article and ev
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from services.bus import runtime
-from services.cli.common import CliError, handled, load_settings
+from services.bus.settings import Settings
+from services.cli.common import CliError, handled, load_settings, setting_error
 from services.cli.console import err
 from services.cli.crawl import crawl_once, fail_if_read_nothing, print_summary
 from services.cli.database import ready_engine
@@ -24,6 +27,7 @@ from services.cli.group import PLAIN
 from services.cli.sources import sync_sources
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
+from services.store.settings import StoreSettings
 
 if TYPE_CHECKING:
     from tests.fixtures.site import FixtureSite
@@ -40,10 +44,17 @@ PORT_FILE = "site-port"  # in the demo's data directory: the port its stored URL
 def demo_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="default: FM6SS_DATA_DIR/demo")] = None,
     serve_after: Annotated[bool, typer.Option(help="keep the fixture site up afterwards")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="then serve the API and its console (/ui) on the demo's data")
+    ] = False,
+    port: Annotated[
+        int | None, typer.Option(help="the API's port with --serve; default FM6SS_API_PORT")
+    ] = None,
 ) -> None:
     """Serve the local fixture news site on loopback and crawl it: no internet needed.
 
-    Run again on the same data directory, it serves the site on the same port and changes nothing."""
+    Run again on the same data directory, it serves the site on the same port and changes nothing. It
+    ends by naming the command that opens the console on its data; `--serve` serves it right away."""
     if not (REPO_ROOT / "tests" / "fixtures" / "site").is_dir():
         raise CliError(
             f"the fixture site is not here ({REPO_ROOT / 'tests/fixtures/site'}): run from a clone"
@@ -71,10 +82,47 @@ def demo_cmd(
         print_summary(run)
         _print_agreements(engine)
         fail_if_read_nothing(run)
+        if serve:
+            _serve_console(settings, engine, port)
+            return
+        _say_console(settings)
         if serve_after:
             err.print(f"serving {site.base_url} until interrupted", highlight=False)
             while True:
                 time.sleep(3600)
+
+
+def _say_console(settings: Settings) -> None:
+    """The demo's store is its own (embedded, under its data directory): `fm6ss api` alone would serve
+    the default store, so the command names this one."""
+    try:
+        store = StoreSettings()
+    except ValidationError:
+        store = StoreSettings.model_construct()  # the defaults; `fm6ss api` will name what is wrong
+    data = shlex.quote(str(settings.data_dir.resolve()))
+    err.print(
+        f"console on this data: FM6SS_DATA_DIR={data} FM6SS_DATABASE_URL= fm6ss api, then open "
+        f"http://{store.api_host}:{store.api_port}/ui (or run `fm6ss demo --serve`)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _serve_console(settings: Settings, engine: Engine, port: int | None) -> None:
+    import uvicorn
+
+    from services.cli.api import explainer
+    from services.store.api.main import create_api
+    from services.store.console.app import mount_console
+
+    try:
+        store = StoreSettings()
+    except ValidationError as exc:
+        raise setting_error(exc) from None
+    app = mount_console(create_api(settings, engine, store, explainer(settings)))
+    port = port or store.api_port
+    err.print(f"console at http://{store.api_host}:{port}/ui until interrupted", highlight=False)
+    uvicorn.run(app, host=store.api_host, port=port, log_level="warning", log_config=None)
 
 
 def _site(data_dir: Path) -> FixtureSite:

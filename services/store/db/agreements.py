@@ -68,12 +68,17 @@ class StoredSigning(NamedTuple):
     signing: dict[str, Any] | None
 
 
-def _conditions(filters: dict[str, Any]) -> Iterator[ColumnElement[bool]]:
+def conditions(filters: dict[str, Any]) -> Iterator[ColumnElement[bool]]:
     """The WHERE conditions of `listed`'s filters: text is matched as written (no LIKE wildcards)."""
     if filters.get("party"):
         named = select(Organization.id).where(naming(Organization.search_names, filters["party"]))
         parties = select(AgreementParty.agreement_id).where(col(AgreementParty.organization_id).in_(named))
         yield col(Agreement.id).in_(parties)
+    if filters.get("organization"):  # an organization's id: its own page lists its agreements
+        of_org = select(AgreementParty.agreement_id).where(
+            AgreementParty.organization_id == filters["organization"]
+        )
+        yield col(Agreement.id).in_(of_org)
     if filters.get("signed_from"):
         yield col(Agreement.signed_on) >= filters["signed_from"]
     if filters.get("signed_to"):
@@ -153,6 +158,18 @@ class Agreements(Repository):
         """The agreement's parties, by id, in one query."""
         return list(self.session.exec(sql.PARTIES, params={"id": agreement_id}))
 
+    def parties_of(self, agreement_ids: Sequence[int]) -> dict[int, list[Organization]]:
+        """The parties of many agreements, in one query (a list's page)."""
+        stmt = (
+            select(AgreementParty.agreement_id, Organization)
+            .join(Organization, col(Organization.id) == AgreementParty.organization_id)
+            .where(col(AgreementParty.agreement_id).in_(list(agreement_ids)))
+        )
+        out: dict[int, list[Organization]] = {i: [] for i in agreement_ids}
+        for agreement_id, org in self.session.exec(stmt):
+            out[agreement_id].append(org)
+        return out
+
     def add_parties(self, agreement_id: int, organization_ids: Iterable[int]) -> None:
         missing = set(organization_ids) - set(self.party_ids(agreement_id))
         if missing:
@@ -166,7 +183,7 @@ class Agreements(Repository):
     ) -> list[Agreement]:
         """A page of agreements matching every filter given (see the API's `GET /agreements`)."""
         stmt = select(Agreement)
-        for condition in _conditions(filters):
+        for condition in conditions(filters):
             stmt = stmt.where(condition)
         return list(self.session.exec(paged(stmt, col(Agreement.id), after, limit, newest)))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, update
+from sqlalchemy import and_, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -28,6 +28,15 @@ class Evidence(Repository):
 
     def sources(self, agreement_id: int) -> list[AgreementSource]:
         return list(self.session.exec(sql.SOURCES, params={"id": agreement_id}))
+
+    def source_counts(self, agreement_ids: Sequence[int]) -> dict[int, int]:
+        """How many articles report each of these agreements, in one query (a list's page)."""
+        stmt = (
+            select(AgreementSource.agreement_id, func.count())
+            .where(col(AgreementSource.agreement_id).in_(list(agreement_ids)))
+            .group_by(col(AgreementSource.agreement_id))
+        )
+        return {int(i): int(n) for i, n in self.session.exec(stmt)}
 
     def agreements_of(self, article_id: int) -> list[int]:
         stmt = select(AgreementSource.agreement_id).where(AgreementSource.article_id == article_id)

@@ -160,6 +160,11 @@ class FieldEvidence(SQLModel, table=True):
 class Change(SQLModel, table=True):
     """The outbox: one row per change, written in the same transaction as the change itself."""
 
+    __table_args__ = (
+        Index("ix_change_entity_entity_id", "entity", "entity_id"),  # a record's history
+        Index("ix_change_action_entity", "action", "entity"),  # deletions: merges
+    )
+
     seq: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=20)
     entity_id: int

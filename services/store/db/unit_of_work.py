@@ -21,6 +21,7 @@ from services.store.db.evidence import Evidence
 from services.store.db.feed import Feed
 from services.store.db.models import Agreement, CrawlRun, Page, utcnow
 from services.store.db.organizations import Organizations
+from services.store.db.overview import Overview
 from services.store.db.pages import Pages, Runs, Sources
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.evidence = Evidence(self)
         self.organizations = Organizations(self)
         self.feed = Feed(self)
+        self.overview = Overview(self)
         event.listen(session, "before_commit", self._before_commit)
         event.listen(session, "after_transaction_end", self._after_transaction)
 

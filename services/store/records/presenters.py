@@ -9,6 +9,7 @@ from services.store.db.unit_of_work import UnitOfWork
 from services.store.records.schemas import (
     AgreementDetail,
     AgreementItem,
+    AgreementLine,
     AgreementOut,
     ArticleDetail,
     ArticleOut,
@@ -43,6 +44,29 @@ def agreement_item(record: AgreementOut) -> AgreementItem:
     """The record as lists show it: its parties without their aliases."""
     parties = [PartyRef(**p.model_dump(exclude={"aliases"})) for p in record.parties]
     return AgreementItem.model_validate({**dict(record), "parties": parties})
+
+
+def agreement_lines(uow: UnitOfWork, agreements: Sequence[Agreement]) -> list[AgreementLine]:
+    """A page of agreements as table lines: parties and report counts read for all at once."""
+    ids = [a.id for a in agreements if a.id is not None]
+    parties, reports = uow.agreements.parties_of(ids), uow.evidence.source_counts(ids)
+    return [
+        AgreementLine(
+            id=a.id,
+            parties=[
+                PartyRef(**party_out(o).model_dump(exclude={"aliases"}))
+                for o in sorted(parties[a.id], key=lambda o: (not o.family, o.name))
+            ],
+            kind=a.kind,
+            signed_on=format_signed_on(a),
+            signed_on_precision=a.signed_on_precision,
+            place=a.place,
+            themes=a.themes,
+            reports=reports.get(a.id, 0),
+        )
+        for a in agreements
+        if a.id is not None
+    ]
 
 
 def format_signed_on(agreement: Agreement) -> str | None:

@@ -84,6 +84,20 @@ class AgreementItem(Public):
     updated_at: datetime
 
 
+class AgreementLine(Public):
+    """An agreement as one line of the console's tables: its own fields and how many articles report
+    it, read for a whole page in a few queries."""
+
+    id: int
+    parties: Sequence[PartyRef]
+    kind: str | None
+    signed_on: str | None
+    signed_on_precision: str | None
+    place: str | None
+    themes: list[str]
+    reports: int
+
+
 class AgreementOut(AgreementItem):
     """An agreement with its parties in full: as `fm6ss export` writes it and the change feed carries it."""
 

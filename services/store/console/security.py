@@ -1,0 +1,133 @@
+"""The console's guards: the headers every /ui answer carries, and the read token as a cookie.
+
+The pages follow the API's read token: when FM6SS_API_READ_TOKEN is set, a login form takes it (or the
+operator token) and sets a cookie, HttpOnly and SameSite=Strict, holding a keyed hash of the token rather
+than the token itself. The pages run no script at all, so the policy allows none, and styles only from
+the console's own stylesheet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.store.api.tokens import bearer_token, token_matches
+from services.store.console.web import render
+from services.store.settings import StoreSettings
+
+COOKIE = "fm6ss_console"
+POLICY = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+OPEN = ("/login", "/logout", "/static/")  # reachable without the cookie
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers above on every answer of the console, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    if name == "Cache-Control" and "/static/" in scope["path"]:
+                        continue  # the stylesheet may be cached
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def cookie_value(token: str) -> str:
+    """What the cookie holds for a token: a keyed hash, so a leaked cookie is not the API token."""
+    return hmac.new(token.encode(), b"fm6ss console session", hashlib.sha256).hexdigest()
+
+
+def _tokens(settings: StoreSettings) -> list[str]:
+    return [t for t in (settings.api_read_token, settings.api_token) if t]
+
+
+def allowed(request: Request, settings: StoreSettings) -> bool:
+    """Open when no read token is set; else the cookie of the read or operator token, or the token itself
+    as a bearer (for scripts that read pages)."""
+    if not settings.api_read_token:
+        return True
+    given = request.cookies.get(COOKIE)
+    bearer = bearer_token(request.headers.get("authorization"))
+    return any(token_matches(given, cookie_value(t)) or token_matches(bearer, t) for t in _tokens(settings))
+
+
+def _local(target: str | None) -> str:
+    """Only a path of this console: never another site, nor `//host`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_local(next), problem=None)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    settings: StoreSettings = request.app.state.store_settings
+    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+    token = (form.get("token") or [""])[0]
+    target = _local((form.get("next") or ["/"])[0])
+    match = next((t for t in _tokens(settings) if token_matches(token, t)), None)
+    if settings.api_read_token and match is None:
+        return render(request, "login.html", status=401, next=target, problem="That token is not valid.")
+    root = request.scope.get("root_path", "")
+    response = RedirectResponse(f"{root}{target}", status_code=303)
+    if match is not None:
+        response.set_cookie(
+            COOKIE,
+            cookie_value(match),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path=root or "/",
+        )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    root = request.scope.get("root_path", "")
+    response = RedirectResponse(f"{root}/login", status_code=303)
+    response.delete_cookie(COOKIE, path=root or "/", httponly=True, samesite="strict")
+    return response
+
+
+def login_redirect(request: Request) -> Response:
+    root = request.scope.get("root_path", "")
+    here = request.url.path.removeprefix(root) or "/"
+    if request.url.query:
+        here += "?" + request.url.query
+    return RedirectResponse(f"{root}/login?next={quote(here, safe='')}", status_code=303)
