@@ -213,15 +213,20 @@ def table_counts(db_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def worker_set(workers: int, per_queue: bool) -> dict[str, tuple[str, int]]:
-    """Each worker's name, its queues and its concurrency."""
+def worker_set(workers: int, per_queue: bool, store_pool: str = "prefork") -> dict[str, tuple[str, int, str]]:
+    """Each worker's name, its queues, its concurrency and its pool."""
     if per_queue:
-        return {q: (q, 2) for q in QUEUES}
-    return {f"worker{i}": (",".join(QUEUES), 1) for i in range(workers)}
+        return {q: (q, 2, store_pool if q == "store" else "prefork") for q in QUEUES}
+    return {f"worker{i}": (",".join(QUEUES), 1, "prefork") for i in range(workers)}
 
 
 def pipeline(
-    site: Site, workers: int, work: Path, store_free: bool = False, per_queue: bool = False
+    site: Site,
+    workers: int,
+    work: Path,
+    store_free: bool = False,
+    per_queue: bool = False,
+    store_pool: str = "prefork",
 ) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
@@ -238,7 +243,7 @@ def pipeline(
             name: subprocess.Popen(
                 [
                     *([sys.executable, "-m", "bench.store_free"] if store_free else [FM6SS]),
-                    *("worker", "--queues", queues, "--concurrency", str(concurrency)),
+                    *("worker", "--queues", queues, "--concurrency", str(concurrency), "--pool", pool),
                 ],
                 env=env,
                 cwd=ROOT,  # where `bench` is importable
@@ -246,7 +251,7 @@ def pipeline(
                 stderr=open(work / f"{name}.log", "wb"),  # noqa: SIM115 (closed with the process)
                 start_new_session=True,
             )
-            for name, (queues, concurrency) in worker_set(workers, per_queue).items()
+            for name, (queues, concurrency, pool) in worker_set(workers, per_queue, store_pool).items()
         }
         procs = list(named.values())
         try:
@@ -362,6 +367,7 @@ def main() -> None:
     parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--store-free", action="store_true", help="workers whose ingest stores nothing")
     parser.add_argument("--per-queue", action="store_true", help="one worker a queue, at concurrency 2")
+    parser.add_argument("--store-pool", default="prefork", help="the store worker's pool with --per-queue")
     args = parser.parse_args()
     for mix in args.mixes.split(","):
         corpus = Corpus(args.pages, args.hosts, mix)
@@ -375,12 +381,15 @@ def main() -> None:
                     "hosts": args.hosts,
                     "agreement_pages": corpus.agreements(),
                     "workers": "one a queue, concurrency 2" if args.per_queue else args.workers,
+                    "store_pool": args.store_pool if args.per_queue else "prefork",
                     "store_free": args.store_free,
                     "mean_page_kib": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
                 }
                 readings = [extraction_alone(pages, args.workers)]
                 result["extraction_alone_1_process_pages_per_s"] = round(extraction_alone(pages, 1), 1)
-                result["pipeline"] = pipeline(site, args.workers, work, args.store_free, args.per_queue)
+                result["pipeline"] = pipeline(
+                    site, args.workers, work, args.store_free, args.per_queue, args.store_pool
+                )
                 readings.append(extraction_alone(pages, args.workers))
                 cpu_ms = extraction_cpu_ms_per_page(pages)
                 del pages

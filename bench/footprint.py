@@ -41,17 +41,19 @@ def _env(broker: str, db_url: str | None, data_dir: Path) -> dict[str, str]:
 
 
 def _ready(proc: subprocess.Popen[bytes], broker: str, queue: str, concurrency: int, timeout: float) -> None:
-    """The worker answers Celery's ping, and its pool has all its processes."""
+    """The worker answers Celery's ping, and its pool has all its processes (a thread pool: one)."""
     from services.bus.celery_app import create_app
+    from services.bus.runtime import pool_for
     from services.bus.settings import Settings
 
+    processes = 1 if pool_for(queue.split(","), "auto") == "threads" else 1 + concurrency
     app = create_app(Settings(broker_url=broker))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the {queue} worker exited with {proc.returncode}")
         replies = app.control.ping(timeout=1.0) or []
-        if replies and len(tree(proc.pid)) >= 1 + concurrency:
+        if replies and len(tree(proc.pid)) >= processes:
             return
         time.sleep(0.5)
     raise TimeoutError(f"the {queue} worker was not ready in {timeout}s")

@@ -51,10 +51,31 @@ def _create_app(settings: Settings, queues: Iterable[str]) -> Celery:
     return create_app(settings, queues)
 
 
+POOLS = ("prefork", "threads")
+
+
+def pool_for(queues: list[str], asked: str) -> str:
+    """The pool a worker of `queues` runs: `asked`, or for "auto" threads when it consumes the store's
+    queue alone. A store task spends most of its time waiting on the database, and one process with two
+    threads holds about 95 MiB where a prefork tree of two children holds 165-185 (each child copies the
+    pages of the parent's objects it touches); the parser and the crawler keep processes (CPU, and
+    the hard time limit that ends a fetch stuck in a C call)."""
+    if asked == "auto":
+        return "threads" if list(queues) == ["store"] else "prefork"
+    if asked not in POOLS:
+        raise ValueError(f"unknown pool {asked!r} (expected auto, {', '.join(POOLS)})")
+    return asked
+
+
 def run_worker(
-    app: Celery, queues: list[str], concurrency: int, log_level: str, liveness_file: Path | None = None
+    app: Celery,
+    queues: list[str],
+    concurrency: int,
+    log_level: str,
+    liveness_file: Path | None = None,
+    pool: str = "prefork",
 ) -> int:
-    """Consume `queues` in a prefork worker until it is stopped; returns its exit code. With
+    """Consume `queues` in a worker of `pool` until it is stopped; returns its exit code. With
     `liveness_file`, the worker touches it while its queues make progress (`liveness.py`).
 
     Built directly rather than through `worker_main`, which loads Celery's whole command line (click,
@@ -68,6 +89,7 @@ def run_worker(
         hostname=host_format(default_nodename(f"{'-'.join(queues)}@%h")),
         queues=queues,
         concurrency=concurrency,
+        pool_cls=pool,
         loglevel=log_level,
         liveness_file=liveness_file,
         liveness_queues=queues,

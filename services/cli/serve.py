@@ -27,22 +27,33 @@ app = typer.Typer(**PLAIN)
 @handled
 def worker_cmd(
     queues: Annotated[str, typer.Option(help=f"comma-separated, of {','.join(QUEUES)}")] = ",".join(QUEUES),
-    concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    concurrency: Annotated[int, typer.Option(min=1, help="tasks at once (processes or threads)")] = 1,
     liveness_file: Annotated[
         Path | None, typer.Option(help="touched every 30 s while the queues make progress (health checks)")
     ] = None,
+    pool: Annotated[
+        str,
+        typer.Option(
+            help="prefork (a process a task), threads (one process), or auto: threads for a worker of the"
+            " store queue alone, prefork otherwise"
+        ),
+    ] = "auto",
 ) -> None:
     """Consume one or more queues in a Celery worker (needs FM6SS_BROKER_URL)."""
     settings = load_settings()
     try:
         wanted = queue_list(queues)
+        pool = runtime.pool_for(wanted, pool)
     except ValueError as exc:
-        raise CliError(f"--queues: {exc}") from None
+        raise CliError(f"--queues or --pool: {exc}") from None
     if settings.embedded:
         raise CliError("a worker needs a broker: set FM6SS_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     configure_logging(settings.log_level)
     celery_app = runtime.configure(settings, queues=wanted)
     if "store" in wanted:
+        from services.store.bootstrap import limit_statements
+
+        limit_statements(settings.task_time_limit_s)  # what kills a stuck task when a thread runs it
         ready_engine(settings, migrate_embedded=False)
     check_broker(celery_app)
     # Only a parser worker loads the parser: once here, before the pool forks, not in each child.
@@ -50,7 +61,9 @@ def worker_cmd(
         from services.parser.pipeline import warm
 
         warm()
-    raise typer.Exit(runtime.run_worker(celery_app, wanted, concurrency, settings.log_level, liveness_file))
+    raise typer.Exit(
+        runtime.run_worker(celery_app, wanted, concurrency, settings.log_level, liveness_file, pool)
+    )
 
 
 @app.command("beat")

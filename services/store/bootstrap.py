@@ -4,6 +4,7 @@ stream and the relay flag, and the push sinks of the change feed."""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -20,15 +21,25 @@ if TYPE_CHECKING:  # the CLI reads only engines here: the clients are imported w
     from services.store.operations.sinks import Sink
 
 _engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()  # a store worker's threads share this process's engines
+_statement_timeout_s: int | None = None
 # A push consumer this process is the first to relay to starts after the changes written before this moment:
 # it gets everything from this process's start on, and none of the history (`fm6ss relay rewind` sends it).
 STARTED_AT = utcnow()
 
 
 def engine_for(url: str) -> Engine:
-    if url not in _engines:
-        _engines[url] = make_engine(url)
-    return _engines[url]
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = make_engine(url, _statement_timeout_s)
+        return _engines[url]
+
+
+def limit_statements(seconds: int) -> None:
+    """A worker's engines (built after this call) have PostgreSQL cancel any statement that runs longer
+    than `seconds`: a stuck statement ends in an error the task retries, whatever the pool."""
+    global _statement_timeout_s
+    _statement_timeout_s = seconds
 
 
 def engine() -> Engine:

@@ -22,7 +22,9 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or is not migrated; the message says which and how to fix it."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, statement_timeout_s: int | None = None) -> Engine:
+    """The engine for `url`. With `statement_timeout_s` (a worker's), PostgreSQL cancels a statement that
+    runs longer: a worker whose pool cannot kill a stuck task (threads) still gets its slot back."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -33,19 +35,23 @@ def make_engine(url: str) -> Engine:
         return engine
     # hide_parameters: an error's text (logs, dead letters) never carries the values, an article's text
     engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, hide_parameters=True)
-    event.listen(engine, "connect", _postgres_custom_plans)
+    settings = ["SET plan_cache_mode = force_custom_plan"]
+    if statement_timeout_s:
+        settings.append(f"SET statement_timeout = {int(statement_timeout_s) * 1000}")
+    event.listen(engine, "connect", lambda dbapi_conn, _record: _postgres_session(dbapi_conn, settings))
     return engine
 
 
-def _postgres_custom_plans(dbapi_conn: Any, _record: Any) -> None:
-    # psycopg prepares a statement run five times; PostgreSQL then settles on one generic plan for it and
-    # keeps it until the table is analyzed again. The store's tables start empty and grow fast (a crawl
-    # of a new site, a backfill), so a plan chosen on a near-empty table (a sequential scan) outlived its
-    # table's growth: the article lookup by URL or text hash took 3 ms at 4,000 articles, where autovacuum
-    # had not run. Each execution is planned for the table as it is (tens of microseconds), and still
-    # parsed only once.
+def _postgres_session(dbapi_conn: Any, settings: list[str]) -> None:
+    # Each new connection's session settings (and a worker's statement timeout). The plans: psycopg
+    # prepares a statement run five times; PostgreSQL then settles on one generic plan for it and keeps it
+    # until the table is analyzed again. The store's tables start empty and grow fast (a crawl of a new
+    # site, a backfill), so a plan chosen on a near-empty table (a sequential scan) outlived its table's
+    # growth: the article lookup by URL or text hash took 3 ms at 4,000 articles, where autovacuum had not
+    # run. Each execution is planned for the table as it is (tens of microseconds), and still parsed once.
     with dbapi_conn.cursor() as cur:
-        cur.execute("SET plan_cache_mode = force_custom_plan")
+        for statement in settings:
+            cur.execute(statement)
     dbapi_conn.commit()
 
 

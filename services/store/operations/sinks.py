@@ -9,13 +9,15 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import redis
 from standardwebhooks import Webhook as Signer
 
 from services.bus.redact import masked_text, origin
+
+if TYPE_CHECKING:
+    import httpx  # only a webhook sink uses it: a store worker with none never loads httpx (nor rich)
 
 USER_AGENT = "FM6SS-Watch-webhooks/1"
 
@@ -81,6 +83,8 @@ class WebhookSink:
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": self.signer.sign(delivery_id, now, body),
         }
+        import httpx
+
         try:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -90,6 +94,8 @@ class WebhookSink:
 
     def _scrub(self, text: str) -> str:
         """A text without the URL: its path and query may be the secret."""
+        import httpx
+
         for form in (self.url, str(httpx.URL(self.url))):
             text = text.replace(form, f"{self.target}/… ({self.name})")
         path = httpx.URL(self.url).path
