@@ -1,7 +1,7 @@
 """Crawl throughput: the generated site (bench/crawl_site.py) crawled by real worker processes.
 
     python -m bench.crawl [--pages 5000] [--hosts 20] [--mixes a,b] [--workers 2] [--no-embedded]
-                          [--store-free] [--per-queue]
+                          [--store-free] [--per-queue] [--archive file|s3]
 
 For each mix, on a fresh PostgreSQL schema and a private redis-server, with `--workers` processes each
 consuming every queue (concurrency 1) and politeness off, it measures in the same run:
@@ -22,6 +22,10 @@ consuming every queue (concurrency 1) and politeness off, it measures in the sam
 With `--store-free` the workers' ingest stores nothing (bench/store_free.py; no embedded run): the
 pipeline's pages a second are then the ceiling that fetch, parse, the bus and the page bookkeeping leave
 to any store.
+
+With `--archive s3`, the pipeline runs twice in the same run, on the file archive and then on an S3
+archive (a SeaweedFS `weed server` the bench starts on loopback, tests/seaweed.py): `pipeline` and
+`pipeline_s3`, and `s3_over_file` the ratio of their articles (pages) a second.
 
 With `--per-queue`, one worker a queue instead (`fm6ss worker --queues crawler|parser|store --concurrency
 2`, as a compose deployment runs them): memory and PSS after the run are then printed by queue.
@@ -221,7 +225,12 @@ def worker_set(workers: int, per_queue: bool) -> dict[str, tuple[str, int]]:
 
 
 def pipeline(
-    site: Site, workers: int, work: Path, store_free: bool = False, per_queue: bool = False
+    site: Site,
+    workers: int,
+    work: Path,
+    store_free: bool = False,
+    per_queue: bool = False,
+    archive_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
@@ -229,7 +238,7 @@ def pipeline(
     pg_admin = sa.create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1))
     with private_redis() as (broker, redis_pid), pg_schema() as db_url:
         data = work / "data"
-        env = _env(f"{db_url}&application_name={application}", broker, data)
+        env = _env(f"{db_url}&application_name={application}", broker, data) | (archive_env or {})
         subprocess.run([FM6SS, "migrate", "--no-sources"], env=env, check=True, capture_output=True)
         subprocess.run(
             [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
@@ -307,6 +316,29 @@ def pipeline(
     }
 
 
+def s3_pipeline(site: Site, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The same pipeline with the page archive in a bucket of a SeaweedFS started here."""
+    from tests.seaweed import Seaweed
+
+    work.mkdir(parents=True)
+    server = Seaweed(work / "seaweed")
+    server.start()
+    try:
+        server.create_bucket("fm6ss-bench")
+        result = pipeline(
+            site, args.workers, work, args.store_free, args.per_queue, server.env("fm6ss-bench", "archive")
+        )
+        assert server.proc is not None
+        result["seaweedfs_rss_mib_after"] = round(
+            int(Path(f"/proc/{server.proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024, 1
+        )
+        local = [p for p in (work / "data").rglob("*.gz")]
+        result["bodies_on_local_disk"] = len(local)
+        return result
+    finally:
+        server.stop()
+
+
 def task_seconds(client: redis.Redis) -> dict[str, dict[str, float]]:
     """Where the workers' time went: count and total seconds of each task (the workers' own metrics)."""
     out: dict[str, dict[str, float]] = {}
@@ -362,6 +394,9 @@ def main() -> None:
     parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--store-free", action="store_true", help="workers whose ingest stores nothing")
     parser.add_argument("--per-queue", action="store_true", help="one worker a queue, at concurrency 2")
+    parser.add_argument(
+        "--archive", choices=("file", "s3"), default="file", help="s3: the pipeline on both archives"
+    )
     args = parser.parse_args()
     for mix in args.mixes.split(","):
         corpus = Corpus(args.pages, args.hosts, mix)
@@ -381,6 +416,12 @@ def main() -> None:
                 readings = [extraction_alone(pages, args.workers)]
                 result["extraction_alone_1_process_pages_per_s"] = round(extraction_alone(pages, 1), 1)
                 result["pipeline"] = pipeline(site, args.workers, work, args.store_free, args.per_queue)
+                if args.archive == "s3":
+                    result["pipeline_s3"] = s3_pipeline(site, args, work / "s3")
+                    result["s3_over_file"] = {
+                        unit: round(result["pipeline_s3"][unit] / max(result["pipeline"][unit], 0.1), 2)
+                        for unit in ("articles_per_s", "pages_per_s")
+                    }
                 readings.append(extraction_alone(pages, args.workers))
                 cpu_ms = extraction_cpu_ms_per_page(pages)
                 del pages
