@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from services.bus.archive import Archive, ArchiveError, archive_at, check_archive, open_archive, verified
+from services.bus.archive import (
+    Archive,
+    ArchiveError,
+    FileArchive,
+    archive_at,
+    check_archive,
+    open_archive,
+    verified,
+)
 from services.bus.settings import Settings
 from services.cli.common import CliError, handled, load_settings
 from services.cli.console import err, progress_bar
@@ -47,6 +55,8 @@ def copy_cmd(
     key. Bodies already there are skipped, so an interrupted copy is resumed by running it again."""
     settings = load_settings()
     origin, target = _at(source, settings, "--from"), _at(to, settings, "--to")
+    if isinstance(origin, FileArchive) and not origin.root.is_dir():
+        raise CliError(f"--from: no archive folder at {origin.root}")
     if origin.describe() == target.describe():
         raise CliError(f"--from and --to are the same archive: {origin.describe()}")
     err.print(f"listing {origin.describe()}", highlight=False, soft_wrap=True)

@@ -108,6 +108,11 @@ def test_copy_and_check_refuse_bad_archives(base_env: dict[str, str], s3_env: di
     env = base_env | s3_env
     same = run(env, "archive", "copy", "--to", env["FM6SS_ARCHIVE_URL"])
     assert same.returncode == 1 and "Error: --from and --to are the same archive" in same.stderr
+    nothing = run(env, "archive", "copy", "--from", "file:///nonexistent/archive", "--to", "file:///tmp/x")
+    assert (
+        nothing.returncode == 1
+        and "Error: --from: no archive folder at /nonexistent/archive" in nothing.stderr
+    )
     bad = run(env, "archive", "copy", "--to", "ftp://elsewhere/x")
     assert bad.returncode == 1
     assert "Error: --to: an archive URL is file:///PATH or s3://BUCKET/PREFIX" in bad.stderr
