@@ -167,7 +167,8 @@ class S3Archive:
             raise ArchiveUnavailable(f"cannot list {self.describe()}: {_said(exc)}") from None
 
     def check(self) -> None:
-        """Can this process read and write the bucket? One line saying what is wrong if not."""
+        """Can this process list the bucket (it exists, the keys are accepted, the server answers)? One
+        line saying which is wrong if not. Writing is not tried: a worker start leaves nothing behind."""
         import obstore
 
         try:
@@ -217,13 +218,16 @@ def _said(exc: BaseException) -> str:
 def check_apart(timeout_s: float = 60.0) -> None:
     """The start-up check of this process's archive, run in a child interpreter of its own, so that the
     caller (a worker about to fork its pool) never starts the client's runtime, which a fork breaks."""
-    done = subprocess.run(
-        [sys.executable, "-m", "services.bus.s3archive"],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "services.bus.s3archive"],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ArchiveSetupError(f"the archive's server did not answer within {timeout_s:.0f} s") from None
     if done.returncode:
         lines = done.stderr.strip().splitlines()
         raise ArchiveSetupError(lines[-1] if lines else f"the archive check failed ({done.returncode})")
