@@ -32,7 +32,7 @@ def test_crawl_with_nothing_local_in_common(pg_url: str, s3_env: dict[str, str],
         running_stack(pg_url, REDIS_URL, tmp_path, s3_env, apart=True) as stack,
     ):
         crawl_and_check(stack, site)
-        export = subprocess.run(
+        checked = subprocess.run(
             [FM6SS, "archive", "check", "--verify", "--no-progress"],
             env=stack.env | {"FM6SS_DATA_DIR": str(tmp_path / "data-check")},
             capture_output=True,
@@ -40,8 +40,8 @@ def test_crawl_with_nothing_local_in_common(pg_url: str, s3_env: dict[str, str],
             timeout=120,
             check=False,
         )
-        assert export.returncode == 0, export.stdout + export.stderr
-        assert " 0 missing from s3://" in export.stderr and "; 0 damaged" in export.stderr
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert " 0 missing from s3://" in checked.stderr and "; 0 damaged" in checked.stderr
     client.flushdb()
     client.close()
     bodies = list(
@@ -52,7 +52,7 @@ def test_crawl_with_nothing_local_in_common(pg_url: str, s3_env: dict[str, str],
                 s3_access_key_id=s3_env["AWS_ACCESS_KEY_ID"],
                 s3_secret_access_key=s3_env["AWS_SECRET_ACCESS_KEY"],
                 s3_region=s3_env["AWS_REGION"],
-            ).model_copy(),
+            ),
         ).keys()
     )
     assert len(bodies) > 20
