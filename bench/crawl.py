@@ -1,7 +1,7 @@
 """Crawl throughput: the generated site (bench/crawl_site.py) crawled by real worker processes.
 
     python -m bench.crawl [--pages 5000] [--hosts 20] [--mixes a,b] [--workers 2] [--no-embedded]
-                          [--store-free] [--per-queue]
+                          [--store-free] [--per-queue] [--archive file|s3] [--s3-first]
 
 For each mix, on a fresh PostgreSQL schema and a private redis-server, with `--workers` processes each
 consuming every queue (concurrency 1) and politeness off, it measures in the same run:
@@ -22,6 +22,11 @@ consuming every queue (concurrency 1) and politeness off, it measures in the sam
 With `--store-free` the workers' ingest stores nothing (bench/store_free.py; no embedded run): the
 pipeline's pages a second are then the ceiling that fetch, parse, the bus and the page bookkeeping leave
 to any store.
+
+With `--archive s3`, the pipeline runs twice in the same run, on the file archive and then on an S3
+archive (a SeaweedFS `weed server` the bench starts on loopback, tests/seaweed.py): `pipeline` and
+`pipeline_s3`, and `s3_over_file` the ratio of their articles (pages) a second; `--s3-first` runs the
+S3 pipeline first (alternate the order between runs: the machine's speed drifts).
 
 With `--per-queue`, one worker a queue instead (`fm6ss worker --queues crawler|parser|store --concurrency
 2`, as a compose deployment runs them): memory and PSS after the run are then printed by queue.
@@ -213,11 +218,11 @@ def table_counts(db_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def worker_set(workers: int, per_queue: bool, store_pool: str = "prefork") -> dict[str, tuple[str, int, str]]:
-    """Each worker's name, its queues, its concurrency and its pool."""
+def worker_set(workers: int, per_queue: bool, store_pool: str = "auto") -> dict[str, tuple[str, int, str]]:
+    """Each worker's name, its queues, its concurrency and its pool (`fm6ss worker --pool`)."""
     if per_queue:
-        return {q: (q, 2, store_pool if q == "store" else "prefork") for q in QUEUES}
-    return {f"worker{i}": (",".join(QUEUES), 1, "prefork") for i in range(workers)}
+        return {q: (q, 2, store_pool if q == "store" else "auto") for q in QUEUES}
+    return {f"worker{i}": (",".join(QUEUES), 1, "auto") for i in range(workers)}
 
 
 def pipeline(
@@ -226,7 +231,8 @@ def pipeline(
     work: Path,
     store_free: bool = False,
     per_queue: bool = False,
-    store_pool: str = "prefork",
+    store_pool: str = "auto",
+    archive_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     sources = work / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}))
@@ -234,7 +240,7 @@ def pipeline(
     pg_admin = sa.create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1))
     with private_redis() as (broker, redis_pid), pg_schema() as db_url:
         data = work / "data"
-        env = _env(f"{db_url}&application_name={application}", broker, data)
+        env = _env(f"{db_url}&application_name={application}", broker, data) | (archive_env or {})
         subprocess.run([FM6SS, "migrate", "--no-sources"], env=env, check=True, capture_output=True)
         subprocess.run(
             [FM6SS, "sources", "sync", "--file", str(sources)], env=env, check=True, capture_output=True
@@ -312,6 +318,35 @@ def pipeline(
     }
 
 
+def s3_pipeline(site: Site, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The same pipeline with the page archive in a bucket of a SeaweedFS started here."""
+    from tests.seaweed import Seaweed
+
+    work.mkdir(parents=True)
+    server = Seaweed(work / "seaweed")
+    server.start()
+    try:
+        server.create_bucket("fm6ss-bench")
+        result = pipeline(
+            site,
+            args.workers,
+            work,
+            args.store_free,
+            args.per_queue,
+            args.store_pool,
+            server.env("fm6ss-bench", "archive"),
+        )
+        assert server.proc is not None
+        result["seaweedfs_rss_mib_after"] = round(
+            int(Path(f"/proc/{server.proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024, 1
+        )
+        local = [p for p in (work / "data").rglob("*.gz")]
+        result["bodies_on_local_disk"] = len(local)
+        return result
+    finally:
+        server.stop()
+
+
 def task_seconds(client: redis.Redis) -> dict[str, dict[str, float]]:
     """Where the workers' time went: count and total seconds of each task (the workers' own metrics)."""
     out: dict[str, dict[str, float]] = {}
@@ -367,7 +402,13 @@ def main() -> None:
     parser.add_argument("--embedded", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--store-free", action="store_true", help="workers whose ingest stores nothing")
     parser.add_argument("--per-queue", action="store_true", help="one worker a queue, at concurrency 2")
-    parser.add_argument("--store-pool", default="prefork", help="the store worker's pool with --per-queue")
+    parser.add_argument(
+        "--store-pool", default="auto", help="the store worker's pool with --per-queue (auto: threads)"
+    )
+    parser.add_argument(
+        "--archive", choices=("file", "s3"), default="file", help="s3: the pipeline on both archives"
+    )
+    parser.add_argument("--s3-first", action="store_true", help="with --archive s3: the S3 pipeline first")
     args = parser.parse_args()
     for mix in args.mixes.split(","):
         corpus = Corpus(args.pages, args.hosts, mix)
@@ -381,15 +422,24 @@ def main() -> None:
                     "hosts": args.hosts,
                     "agreement_pages": corpus.agreements(),
                     "workers": "one a queue, concurrency 2" if args.per_queue else args.workers,
-                    "store_pool": args.store_pool if args.per_queue else "prefork",
+                    "store_pool": args.store_pool if args.per_queue else "auto",
                     "store_free": args.store_free,
                     "mean_page_kib": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
                 }
                 readings = [extraction_alone(pages, args.workers)]
                 result["extraction_alone_1_process_pages_per_s"] = round(extraction_alone(pages, 1), 1)
+                if args.archive == "s3" and args.s3_first:  # the machine's drift then favours the file run
+                    result["pipeline_s3"] = s3_pipeline(site, args, work / "s3")
                 result["pipeline"] = pipeline(
                     site, args.workers, work, args.store_free, args.per_queue, args.store_pool
                 )
+                if args.archive == "s3" and not args.s3_first:
+                    result["pipeline_s3"] = s3_pipeline(site, args, work / "s3")
+                if args.archive == "s3":
+                    result["s3_over_file"] = {
+                        unit: round(result["pipeline_s3"][unit] / max(result["pipeline"][unit], 0.1), 2)
+                        for unit in ("articles_per_s", "pages_per_s")
+                    }
                 readings.append(extraction_alone(pages, args.workers))
                 cpu_ms = extraction_cpu_ms_per_page(pages)
                 del pages

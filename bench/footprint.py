@@ -1,10 +1,11 @@
 """Worker footprint: the memory each queue's worker holds when idle, as a small server would run them.
 
     python -m bench.footprint [--queues crawler,parser,store] [--concurrency 2] [--redis-db 11]
-                              [--settle 5] [--timeout 120]
+                              [--settle 5] [--timeout 120] [--redis redis://HOST:PORT] [--archive file|s3]
 
 For each queue, starts a real worker (`fm6ss worker --queues Q --concurrency N`) on Redis at
-127.0.0.1:6379 (a database number no test uses; emptied at the end) and, for the store, a fresh
+127.0.0.1:6379 or `--redis` (a database number no test uses; emptied at the end), with `--archive s3`
+its page archive in a SeaweedFS started here, and, for the store, a fresh
 PostgreSQL schema; waits until the worker answers a ping and its pool is up, lets it settle, then sums
 the proportional set size (PSS, from /proc/PID/smaps_rollup: shared pages counted once across the tree)
 of the worker's process tree. Prints a table a queue, and one JSON object with the figures.
@@ -13,6 +14,7 @@ of the worker's process tree. Prints a table a queue, and one JSON object with t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -59,12 +61,19 @@ def _ready(proc: subprocess.Popen[bytes], broker: str, queue: str, concurrency: 
     raise TimeoutError(f"the {queue} worker was not ready in {timeout}s")
 
 
-def measure(queue: str, concurrency: int, broker: str, settle: float, timeout: float) -> dict[str, Any]:
+def measure(
+    queue: str,
+    concurrency: int,
+    broker: str,
+    settle: float,
+    timeout: float,
+    archive_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     from bench.crawl import pg_schema
 
     database = pg_schema() if queue == "store" else nullcontext(None)
     with tempfile.TemporaryDirectory(prefix=f"fm6ss-footprint-{queue}-") as work, database as db_url:
-        env = _env(broker, db_url, Path(work))
+        env = _env(broker, db_url, Path(work)) | (archive_env or {})
         if db_url:
             subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
         started = time.monotonic()
@@ -124,17 +133,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--queues", default="crawler,parser,store")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="the Redis server to use")
     parser.add_argument("--redis-db", type=int, default=11, help="a Redis database no test uses")
+    parser.add_argument(
+        "--archive", choices=("file", "s3"), default="file", help="s3: a SeaweedFS started here"
+    )
     parser.add_argument("--settle", type=float, default=5.0, help="seconds idle before reading")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for a worker to be ready")
     args = parser.parse_args()
-    broker = f"redis://127.0.0.1:6379/{args.redis_db}"
+    broker = f"{args.redis.rstrip('/')}/{args.redis_db}"
     rows = []
-    try:
-        for queue in args.queues.split(","):
-            rows.append(measure(queue.strip(), args.concurrency, broker, args.settle, args.timeout))
-    finally:
-        redis.Redis.from_url(broker).flushdb()
+    with contextlib.ExitStack() as stack:
+        archive_env = None
+        if args.archive == "s3":
+            from tests.seaweed import Seaweed
+
+            server = Seaweed(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="footprint-s3-"))))
+            stack.callback(server.stop)
+            server.start()
+            server.create_bucket("fm6ss-footprint")
+            archive_env = server.env("fm6ss-footprint", "archive")
+        try:
+            for queue in args.queues.split(","):
+                rows.append(
+                    measure(queue.strip(), args.concurrency, broker, args.settle, args.timeout, archive_env)
+                )
+        finally:
+            redis.Redis.from_url(broker).flushdb()
     print(table(rows))
     print(json.dumps(rows))
 

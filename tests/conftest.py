@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.store.db.engine import make_engine, migrate
+from tests.seaweed import Seaweed
 from tests.servers import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,10 +100,34 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     """A clean FM6SS_* environment with the data folder under the test's tmp_path."""
     for key in list(os.environ):
-        if key.startswith("FM6SS_") and key != "FM6SS_SHARED_DIR":
+        if (key.startswith("FM6SS_") and key != "FM6SS_SHARED_DIR") or key.startswith("AWS_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("FM6SS_DATA_DIR", str(tmp_path / "data"))
     return monkeypatch
+
+
+S3_BUCKET = "fm6ss-tests"
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
+    """A real S3 server (SeaweedFS) for the whole session, with the bucket `S3_BUCKET`; stopped by its
+    own pid at the end. Its binary comes with the dev dependencies: without it the tests fail."""
+    server = Seaweed(tmp_path_factory.mktemp("seaweed"))
+    try:
+        server.start()
+        server.create_bucket(S3_BUCKET)
+    except (RuntimeError, OSError) as exc:
+        server.stop()
+        pytest.fail(f"SeaweedFS is required for the S3 archive tests: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(seaweed: Seaweed) -> dict[str, str]:
+    """The variables of an S3 archive under a prefix of this test's own, in the session's bucket."""
+    return seaweed.env(S3_BUCKET, f"t-{uuid.uuid4().hex[:10]}")
 
 
 _ENGINES: dict[str, sa.engine.Engine] = {}

@@ -62,6 +62,9 @@ COMMANDS = {
     "agreements": Lazy("services.cli.manual", "Operators' corrections: merge, split, set fields."),
     "sources": Lazy("services.cli.sources", "List, add, remove, enable and disable sources."),
     "dead-letters": Lazy("services.cli.dead_letters", "Messages whose task failed for good."),
+    "archive": Lazy(
+        "services.cli.archive", "The page archive: copy it to another backend, check it against the store."
+    ),
     "relay": Lazy("services.cli.relay", "Push consumers of the change feed: rewind one, make a secret."),
 }
 

@@ -9,7 +9,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from services.bus import runtime
-from services.bus.archive import FileArchive
+from services.bus.archive import open_archive
 from services.bus.explanation import PageExplainer, RelevanceTrace
 from services.bus.logs import configure_logging
 from services.bus.messages import ArticleParsed, PageRejected, ParsePage
@@ -50,7 +50,7 @@ def api_cmd(
 
 def explainer(settings: Settings) -> PageExplainer:
     """The parser, for /articles/{id}/explain: loaded at the first such request, not at start."""
-    archive = FileArchive(settings.archive_dir)
+    archive = open_archive(settings)
 
     def read(command: ParsePage) -> tuple[ArticleParsed | PageRejected, RelevanceTrace]:
         from services.parser.reasons import explain_page

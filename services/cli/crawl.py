@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from services.bus import runtime
+from services.bus.archive import check_archive
 from services.bus.celery_app import publish
 from services.bus.urls import InvalidUrl, canonical_url
 from services.cli.broker import is_broker_failure, sending_app
@@ -127,6 +128,8 @@ def run_cmd(
     settings = load_settings()
     engine = ready_engine(settings)
     sending_app(settings)
+    if settings.embedded:  # fetched and parsed here: this process writes and reads the archive
+        check_archive(settings)
     sync_sources(engine, load_specs(sources_file))
     run = crawl_once(engine, source=source, force=force)
     print_summary(run)
@@ -152,6 +155,8 @@ def recrawl_cmd(
     settings = load_settings()
     engine = ready_engine(settings)
     sending_app(settings)
+    if settings.embedded:  # fetched and parsed here: this process writes and reads the archive
+        check_archive(settings)
     run = crawl_once(engine, source=source, url=url, force=force, trigger="operator")
     print_summary(run)
     fail_if_read_nothing(run)

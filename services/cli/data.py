@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from services.bus.archive import FileArchive
+from services.bus.archive import check_archive, open_archive
 from services.bus.celery_app import publish
 from services.bus.routing import PARSE_PAGE
 from services.cli.broker import is_broker_failure, sending_app
@@ -72,7 +72,8 @@ def import_cmd(
     celery_app = sending_app(settings)
     outcomes: Counter[str] = Counter()
     failed = 0
-    archive = FileArchive(settings.archive_dir)
+    check_archive(settings)
+    archive = open_archive(settings)
     with progress_bar(progress, len(lines)) as bar:
         task = bar.add_task("importing", total=len(lines))
         for number, item in read_lines(lines):
@@ -111,6 +112,8 @@ def reparse_cmd(
     settings = load_settings()
     engine = ready_engine(settings)
     celery_app = sending_app(settings)
+    if settings.embedded:  # parsed here: the archive is read by this process
+        check_archive(settings)
     outcomes: Counter[str] = Counter()
     total = count_articles(engine, since)
     with progress_bar(progress, total) as bar:

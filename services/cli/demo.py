@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from services.bus import runtime
+from services.bus.archive import check_archive
 from services.bus.settings import Settings
 from services.cli.common import CliError, handled, load_settings, setting_error
 from services.cli.console import err
@@ -68,6 +69,7 @@ def demo_cmd(
     embedded = {"database_url": None, "broker_url": None, "redis_url": None, "result_backend": None}
     settings = base.model_copy(update={"data_dir": data_dir or base.data_dir / "demo", **embedded})
     runtime.configure(settings)
+    check_archive(settings)
     engine = ready_engine(settings)
     # Loopback is refused by the SSRF guard unless allowed; short timeouts so the slow page fails fast.
     crawler = CrawlerSettings(allow_hosts="127.0.0.1", default_delay_s=0, read_timeout_s=3, total_timeout_s=6)

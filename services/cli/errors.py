@@ -71,6 +71,7 @@ def _known() -> list[tuple[tuple[type[BaseException], ...], Callable[[BaseExcept
         (_types("services.cli.common", "CliError"), _said),
         (_types("services.store.db.engine", "DatabaseUnavailable"), _said),
         (_types("services.bus.urls", "InvalidUrl"), _said),
+        (_types("services.bus.archive", "ArchiveSetupError", "ArchiveUnavailable"), _said),
         (_types("kombu.exceptions", "OperationalError"), broker_down),
         (_types("redis.exceptions", "ConnectionError", "TimeoutError"), _redis_down),
         (_types("sqlalchemy.exc", "OperationalError"), _database_failed),

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.bus.archive import ArchiveError, FileArchive, MemoryArchive
+from services.bus.archive import ArchiveError, MemoryArchive, open_archive
 from services.bus.urls import InvalidUrl, canonical_url
 from services.cli.common import CliError, handled, load_settings, open_lines, say
 from services.cli.database import ready_engine
@@ -57,7 +57,7 @@ def _stored(engine: Engine, ref: str) -> ArticleExplanation:
         if article is None:
             raise CliError(f"no stored article {ref}")
         try:
-            parsed, trace = explain_page(command_of(article), FileArchive(settings.archive_dir))
+            parsed, trace = explain_page(command_of(article), open_archive(settings))
         except ArchiveError as exc:
             raise CliError(f"the archived body of {article.url} is missing: {exc}") from exc
         try:

@@ -9,6 +9,7 @@ import redis
 import typer
 
 from services.bus import runtime
+from services.bus.archive import check_archive
 from services.bus.liveness import live_scheduler
 from services.bus.logs import configure_logging
 from services.bus.messages import RelayChanges, ScheduleSources, SweepStalled
@@ -56,6 +57,8 @@ def worker_cmd(
         limit_statements(settings.task_time_limit_s)  # what kills a stuck task when a thread runs it
         ready_engine(settings, migrate_embedded=False)
     check_broker(celery_app)
+    if "crawler" in wanted or "parser" in wanted:  # the queues that write or read page bodies
+        check_archive(settings, apart=True)
     # Only a parser worker loads the parser: once here, before the pool forks, not in each child.
     if "parser" in wanted:
         from services.parser.pipeline import warm

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from services.bus.archive import check_archive
 from services.bus.celery_app import publish
 from services.bus.messages import ImportWarc
 from services.bus.routing import IMPORT_WARC
@@ -47,8 +48,9 @@ def host_list(hosts: list[str]) -> tuple[str, ...]:
 def import_warcs(given: list[str], hosts: list[str]) -> None:
     settings = load_settings()
     files = locations(given)
-    if settings.embedded:
+    if settings.embedded:  # the pages are archived by this process: an S3 archive is checked first
         ready_engine(settings)
+        check_archive(settings)
     celery_app = sending_app(settings)
     listed = host_list(hosts)
     totals: Counter[str] = Counter()

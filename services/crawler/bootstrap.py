@@ -11,7 +11,7 @@ import httpx
 import redis
 
 from services.bus import runtime
-from services.bus.archive import FileArchive
+from services.bus.archive import open_archive
 from services.bus.settings import Settings
 from services.crawler.fetcher import Fetcher, make_client
 from services.crawler.guard import Guard
@@ -34,7 +34,7 @@ def build(settings: CrawlerSettings, bus: Settings, transport: httpx.BaseTranspo
     return Deps(
         settings=settings,
         fetcher=Fetcher(make_client(settings, guard, transport), guard, settings),
-        archive=FileArchive(bus.archive_dir),
+        archive=open_archive(bus),
         robots_cache=robots_cache,
         limiter=make_limiter(bus.redis, lease_s=bus.task_time_limit_s),
         resolved=resolved,

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from services.bus.archive import Archive
+from services.bus.archive import Archive, ArchiveUnavailable
 from services.bus.messages import (
     DiscoveredUrl,
     FetchFailed,
@@ -106,7 +106,10 @@ def fetch(command: FetchPage, deps: Deps) -> PageFetched | FetchFailed:
         response = get(deps, command.url, "page", etag=command.etag, last_modified=command.last_modified)
     except FetchError as exc:
         return failure(command, exc.reason, exc.detail, exc.status)
-    key = deps.archive.put(response.body) if response.body is not None else None
+    try:  # the body is stored before the event that names it is sent
+        key = deps.archive.put(response.body) if response.body is not None else None
+    except ArchiveUnavailable as exc:  # the page is fetched again on the retry: nothing is recorded missing
+        raise Retryable("archive_unavailable", detail=str(exc)) from exc
     return PageFetched(
         url=command.url,
         final_url=response.final_url,

@@ -36,11 +36,14 @@ class Stack:
     api_url: str = ""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
+    # Variables of one process only, by its name (a worker with a data folder of its own, say).
+    own_env: dict[str, dict[str, str]] = field(default_factory=dict)
+
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("ab") as log:  # the child keeps its own copy of the fd
             proc = subprocess.Popen(
                 [FM6SS, *args],
-                env=self.env,
+                env=self.env | self.own_env.get(name, {}),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,

@@ -21,6 +21,7 @@ import yaml
 from tests.compose import app_services, load
 from tests.e2e.conftest import FM6SS, REDIS_URL, ROOT, TOKEN, Stack, free_port, wait_until
 from tests.fixtures.site import serve, source_specs
+from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed
 from tests.servers import POSTGRES_URL
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +31,8 @@ SECRETS = {
     "REDIS_PASSWORD": "motdepasseredis2025",
     "FM6SS_API_TOKEN": TOKEN,
     "FM6SS_CRAWLER_CONTACT_URL": "https://veille.example/contact",
+    "S3_ACCESS_KEY": ACCESS_KEY,
+    "S3_SECRET_KEY": SECRET_KEY,
 }
 ENABLED = ("atlas-health-atom", "assabah-test-rss")
 DISABLED = "quotidien-rabat-rss"
@@ -91,7 +94,9 @@ def scheduled_run(api: httpx.Client) -> dict[str, Any] | None:
     return next((r for r in runs if r["trigger"] == "schedule"), None)
 
 
-def test_a_compose_deployment_schedules_the_sources_file_without_a_sync(empty_database: str, tmp_path: Path):
+def test_a_compose_deployment_schedules_the_sources_file_without_a_sync(
+    empty_database: str, tmp_path: Path, seaweed: Seaweed, s3_env: dict[str, str]
+):
     services = app_services(load(SECRETS))
     broker = redis.Redis.from_url(REDIS_URL)
     broker.flushdb()
@@ -103,6 +108,12 @@ def test_a_compose_deployment_schedules_the_sources_file_without_a_sync(empty_da
         sources = tmp_path / "sources.yaml"
         sources.write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True))
         stack.env = environment(services["migrate"]["environment"], empty_database, tmp_path, sources)
+        # compose's archive, on this machine's SeaweedFS: the same keys, its address and a bucket of ours
+        assert stack.env["FM6SS_S3_ACCESS_KEY_ID"] == ACCESS_KEY and "FM6SS_ARCHIVE_URL" in stack.env
+        stack.env |= {
+            "FM6SS_ARCHIVE_URL": s3_env["FM6SS_ARCHIVE_URL"],
+            "FM6SS_S3_ENDPOINT_URL": seaweed.endpoint,
+        }
         assert stack.env["FM6SS_ENVIRONMENT"] == "production"
         api_port = free_port()
         try:

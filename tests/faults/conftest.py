@@ -100,8 +100,11 @@ def site() -> Iterator[FixtureSite]:
 
 
 @contextmanager
-def running_stack(db_url: str, broker_url: str, tmp: Path, extra: dict[str, str]) -> Iterator[Stack]:
-    """What tests/e2e/conftest.py `stack` starts, on the given broker and with extra settings."""
+def running_stack(
+    db_url: str, broker_url: str, tmp: Path, extra: dict[str, str], apart: bool = False
+) -> Iterator[Stack]:
+    """What tests/e2e/conftest.py `stack` starts, on the given broker and with extra settings. `apart`:
+    each process with an empty data folder of its own (nothing on local disk in common)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FM6SS_") or k == "FM6SS_SHARED_DIR"}
     env.update(
         {
@@ -123,6 +126,9 @@ def running_stack(db_url: str, broker_url: str, tmp: Path, extra: dict[str, str]
     logs = tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     stack = Stack(env=env, logs=logs)
+    if apart:
+        names = [*(f"worker-{q}" for q in QUEUES), "api"]
+        stack.own_env = {name: {"FM6SS_DATA_DIR": str(tmp / f"data-{name}")} for name in names}
     for queue in QUEUES:
         stack.start(f"worker-{queue}", "worker", "--queues", queue)
     try:

@@ -19,6 +19,8 @@ SECRETS = {
     "REDIS_PASSWORD": "motdepasseredis2025",
     "FM6SS_API_TOKEN": "jeton-operateur-2025",
     "FM6SS_CRAWLER_CONTACT_URL": "https://veille.example/contact",
+    "S3_ACCESS_KEY": "cle-archive-2025",
+    "S3_SECRET_KEY": "secret-archive-2025-0123456789",
 }
 
 
@@ -32,10 +34,11 @@ def compose_command() -> list[str]:
     pytest.fail("docker-compose is required to validate docker-compose.yml (.ci/run installs it)")
 
 
-def config(variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def config(variables: dict[str, str], *more: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **variables}
+    files = [arg for f in (str(COMPOSE_FILE), *more) for arg in ("-f", f)]
     return subprocess.run(
-        [*compose_command(), "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "config"],
+        [*compose_command(), "--project-directory", str(ROOT), *files, "config"],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -66,3 +69,13 @@ def test_the_compose_file_validates_and_publishes_on_loopback_only():
 def test_compose_refuses_to_start_without_each_secret(secret: str):
     refused = config({k: v for k, v in SECRETS.items() if k != secret})
     assert refused.returncode != 0 and secret in refused.stderr, refused.stderr
+
+
+def test_the_local_archive_variant_validates_and_leaves_seaweedfs_out():
+    resolved = config(SECRETS, str(ROOT / "deploy" / "compose.local-archive.yml"))
+    assert resolved.returncode == 0, resolved.stderr
+    services = yaml.safe_load(resolved.stdout)["services"]
+    assert services["seaweedfs"]["profiles"] == ["s3"] and services["seaweedfs-bucket"]["profiles"] == ["s3"]
+    for name in ("migrate", "worker-crawler", "worker-parser", "worker-store", "beat", "api"):
+        assert services[name]["environment"]["FM6SS_ARCHIVE_URL"] == "file:///data/archive", name
+        assert "seaweedfs" not in services[name].get("depends_on", {}), name

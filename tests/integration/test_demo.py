@@ -54,3 +54,16 @@ def test_a_demo_whose_port_is_taken_says_so_rather_than_crawl_a_second_copy(env,
         result = runner.invoke(cli, ["demo", "--data-dir", str(demo_dir)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: port {port} is busy") and result.stderr.count("\n") == 1
+
+
+def test_a_demo_on_an_s3_archive_keeps_every_body_in_the_bucket(env, demo_dir, tmp_path, s3_env):
+    on_files = demo(tmp_path / "demo-files")
+    for name, value in s3_env.items():
+        env.setenv(name, value)
+    on_s3 = demo(demo_dir)
+    assert on_s3 == on_files and len(on_s3) == 5
+    assert not list(demo_dir.rglob("*.gz")) and not (demo_dir / "archive").exists()
+    from services.bus.archive import open_archive
+    from services.bus.settings import Settings
+
+    assert len(list(open_archive(Settings()).keys())) == len(list((tmp_path / "demo-files").rglob("*.gz")))

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 from typer.main import get_command
 
@@ -26,6 +27,8 @@ SECRETS = {
     "REDIS_PASSWORD": "motdepasseredis2025",
     "FM6SS_API_TOKEN": "jeton-operateur-2025",
     "FM6SS_CRAWLER_CONTACT_URL": "https://veille.example/contact",
+    "S3_ACCESS_KEY": "cle-archive-2025",
+    "S3_SECRET_KEY": "secret-archive-2025-0123456789",
 }
 COMPOSE = load(SECRETS)
 APP_SERVICES = app_services(COMPOSE)
@@ -69,7 +72,16 @@ def test_variables_are_settings_and_secrets_are_required():
 
 
 def test_services_have_health_checks_and_migrations_run_first():
-    for name in ("redis", "postgres", "api", "beat", "worker-crawler", "worker-parser", "worker-store"):
+    for name in (
+        "redis",
+        "postgres",
+        "seaweedfs",
+        "api",
+        "beat",
+        "worker-crawler",
+        "worker-parser",
+        "worker-store",
+    ):
         assert "healthcheck" in COMPOSE["services"][name], name
     for name, service in APP_SERVICES.items():
         if name != "migrate":
@@ -78,7 +90,7 @@ def test_services_have_health_checks_and_migrations_run_first():
 
 def test_every_long_running_service_restarts_and_the_migration_does_not():
     for name, service in COMPOSE["services"].items():
-        expected = "no" if name == "migrate" else "unless-stopped"
+        expected = "no" if name in ("migrate", "seaweedfs-bucket") else "unless-stopped"
         assert service.get("restart") == expected, name
 
 
@@ -88,7 +100,7 @@ def test_ports_are_published_on_loopback_only_by_default():
     for name, ports in published.items():
         for port in ports:
             assert str(port).startswith("127.0.0.1:"), (name, port)
-    for name in ("redis", "postgres"):
+    for name in ("redis", "postgres", "seaweedfs"):
         assert not published[name], name
 
 
@@ -184,3 +196,27 @@ def test_the_raw_file_asks_for_secrets_instead_of_carrying_defaults():
     redis = services["redis"]["command"]
     assert redis[redis.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")
     assert services["api"]["ports"] == ["${FM6SS_API_PUBLISH_HOST:-127.0.0.1}:8000:8000"]
+
+
+def test_every_app_service_shares_the_s3_archive_and_the_local_variant_keeps_it_on_the_volume():
+    for name, service in APP_SERVICES.items():
+        env = service["environment"]
+        assert env["FM6SS_ARCHIVE_URL"] == "s3://fm6ss/archive", name
+        assert env["FM6SS_S3_ENDPOINT_URL"] == "http://seaweedfs:8333", name
+        assert env["FM6SS_S3_ACCESS_KEY_ID"] == SECRETS["S3_ACCESS_KEY"], name
+        assert env["FM6SS_S3_SECRET_ACCESS_KEY"] == SECRETS["S3_SECRET_KEY"], name
+    seaweed = COMPOSE["services"]["seaweedfs"]
+    assert seaweed["environment"] == {
+        "S3_ACCESS_KEY": SECRETS["S3_ACCESS_KEY"],
+        "S3_SECRET_KEY": SECRETS["S3_SECRET_KEY"],
+    }
+    assert seaweed["volumes"] == ["seaweedfs:/data"] and "-s3.config=/tmp/s3.json" in seaweed["command"][0]
+    assert "s3.bucket.create -name fm6ss" in COMPOSE["services"]["seaweedfs-bucket"]["command"][0]
+    for secret in ("S3_ACCESS_KEY", "S3_SECRET_KEY"):
+        with pytest.raises(MissingVariable, match=secret):
+            load({k: v for k, v in SECRETS.items() if k != secret})
+    local = yaml.safe_load((ROOT / "deploy" / "compose.local-archive.yml").read_text())["services"]
+    assert local["seaweedfs"]["profiles"] == local["seaweedfs-bucket"]["profiles"] == ["s3"]
+    assert set(APP_SERVICES) <= set(local)
+    for name in APP_SERVICES:
+        assert local[name]["environment"] == {"FM6SS_ARCHIVE_URL": "file:///data/archive"}, name

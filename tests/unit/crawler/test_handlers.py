@@ -169,3 +169,18 @@ def test_discover_listing_page():
     )
     event = discover(source, make_deps(site(routes)))
     assert [u.url for u in event.urls] == ["https://fm6ss.example/fr/actualites/convention-fm6ss"]
+
+
+def test_an_archive_that_does_not_answer_is_a_transient_failure_not_a_missing_body():
+    from services.bus.archive import ArchiveUnavailable, MemoryArchive
+
+    class Down(MemoryArchive):
+        def put(self, body: bytes) -> str:
+            raise ArchiveUnavailable("cannot ask s3://b/p at http://127.0.0.1:9: connection refused")
+
+    routes = {"https://news.example/robots.txt": ROBOTS, "https://news.example/a": (200, HTML, b"<p>a</p>")}
+    deps = make_deps(site(routes))
+    deps.archive = Down()
+    with pytest.raises(Retryable, match="archive_unavailable: cannot ask s3://b/p") as caught:
+        fetch(FetchPage(url="https://news.example/a", source="news"), deps)
+    assert caught.value.reason == "archive_unavailable" and caught.value.delay_s is None

@@ -111,3 +111,34 @@ def test_a_warc_goes_to_the_parser_in_batches_and_resumes_after_its_time_limit(e
     sent.clear()
     tasks.import_warc_task.apply(args=(rest[1].model_dump(mode="json"),)).get()
     assert [[p.url for p in m.pages] for _, m in sent] == [wanted[2:]]  # type: ignore[attr-defined]
+
+
+def test_a_page_the_archive_cannot_give_now_leaves_the_batch_to_retry_after_a_backoff(env, monkeypatch):
+    from services.bus.archive import ArchiveUnavailable, MemoryArchive
+
+    class Flaky(MemoryArchive):
+        def get(self, key: str) -> bytes:
+            if key == down:
+                raise ArchiveUnavailable("cannot read ab/cd/x.gz from s3://b at http://127.0.0.1:9")
+            return super().get(key)
+
+    runtime.configure(Settings(broker_url="redis://127.0.0.1:9/0"))  # deployed: never sent, see publish
+    archive = Flaky()
+    down = archive.put(AGREEMENT.encode())
+    monkeypatch.setattr(tasks, "process_archive", lambda settings: archive)
+    sent: list[tuple[str, object, object]] = []
+    monkeypatch.setattr(
+        tasks, "publish", lambda app, name, message, **kw: sent.append((name, message, kw.get("countdown")))
+    )
+    pages = (
+        ParsePage(url="https://a.example/sport-1", archive_key=archive.put(SPORT.encode())),
+        ParsePage(url="https://a.example/convention", archive_key=down),
+    )
+    tasks.parse_pages_task.apply(args=(ParsePages(pages=pages).model_dump(mode="json"),))
+    assert [name for name, _, _ in sent] == [RECORD_REJECTIONS, PARSE_PAGE]
+    _, later, countdown = sent[1]
+    assert isinstance(later, ParsePage) and later.url == "https://a.example/convention"
+    assert (
+        isinstance(countdown, float)
+        and tasks.ARCHIVE_RETRY_BASE_S / 2 <= countdown <= tasks.ARCHIVE_RETRY_BASE_S
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from services.bus.archive import ArchiveError
+from services.bus.archive import ArchiveError, ArchiveUnavailable
 from services.store.api.deps import NO_NUL, Id, Paging, Problem, QueryDatetime, Repo
 from services.store.operations.explain import ArticleExplanation, command_of, explain
 from services.store.records.presenters import article_detail, article_out, rejection_out
@@ -77,6 +77,8 @@ def explain_article(article_id: Id, uow: Repo, request: Request) -> Any:
         parsed, trace = explainer(command_of(article))
     except ArchiveError as exc:
         raise HTTPException(404, f"the archived body of article {article_id} is gone") from exc
+    except ArchiveUnavailable as exc:
+        raise HTTPException(503, "the page archive does not answer now; try again later") from exc
     try:
         return explain(uow, parsed, trace, article)
     finally:
