@@ -15,12 +15,11 @@ import typer
 from services.cli.broker import sending_app
 from services.cli.common import CliError, handled, load_settings
 from services.cli.console import err
-from services.cli.crawl import NotSent, _dispatch, _report, fail_if_read_nothing, print_summary
+from services.cli.crawl import fail_if_read_nothing, print_summary, send_run
 from services.cli.database import ready_engine
-from services.cli.errors import broker_down
 from services.cli.group import PLAIN
 from services.cli.sources import load_specs, sync_sources
-from services.store.crawl.scheduling import ScopeError, record_unsent, start_backfill
+from services.store.crawl.scheduling import ScopeError, start_backfill
 from services.store.db import engine as db
 from services.store.db.unit_of_work import UnitOfWork
 
@@ -62,13 +61,6 @@ def backfill_cmd(
     except ScopeError as exc:
         raise CliError(str(exc)) from exc
     err.print(f"run {run_id}: backfill to {day}, {len(outgoing)} source(s)", highlight=False)
-    try:
-        _dispatch(outgoing)
-    except NotSent as exc:
-        reason = broker_down(exc.cause)
-        with db.transaction(engine) as session:
-            record_unsent(UnitOfWork(session), exc.unsent, reason)
-        raise CliError(f"{reason}; run {run_id} is recorded as failed") from exc
-    run = _report(engine, run_id)
+    run = send_run(engine, run_id, outgoing)
     print_summary(run)
     fail_if_read_nothing(run)

@@ -82,6 +82,12 @@ def crawl_once(
     except ScopeError as exc:
         raise CliError(str(exc)) from exc
     err.print(f"run {run_id}: {len(outgoing)} task(s) started", highlight=False)
+    return send_run(engine, run_id, outgoing)
+
+
+def send_run(engine: Engine, run_id: int, outgoing: Outgoing) -> RunOut:
+    """Send a started run's first tasks; when the broker refuses them, the run is recorded as failed
+    with the reason and the command ends with it. Returns the run as it stands (embedded: finished)."""
     try:
         _dispatch(outgoing)
     except NotSent as exc:
