@@ -179,7 +179,8 @@ def next_link(body: bytes, base_url: str) -> str | None:
 
 
 def _older(link: Link, since: date) -> bool:
-    """Dated (by its source, or by its path) before `since`; an undated link is never older."""
+    """Dated (by its source, or by its path) before `since`; an undated link is never older, and a path
+    whose date cannot be (/2024/04/31/) counts as undated rather than ending the walk."""
     for text in (link.published, link.modified):
         day = published_date(text) if text else None
         if day is not None:
@@ -190,4 +191,7 @@ def _older(link: Link, since: date) -> bool:
     year, month, day_text = (int(x) if x else None for x in found.groups())
     assert year is not None and month is not None
     last = day_text or calendar.monthrange(year, month)[1]  # a month is older when its last day is
-    return date(year, month, last) < since
+    try:
+        return date(year, month, last) < since
+    except ValueError:
+        return False

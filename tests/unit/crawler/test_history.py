@@ -116,3 +116,26 @@ def test_next_link_forms():
     )
     assert next_link(b'<a href="/p/2">2</a>', "https://a.ma/p/1") is None
     assert next_link(b'<a rel="next" href="#">more</a>', "https://a.ma/p/1") is None
+
+
+def feed_site(items: list[str]):  # type: ignore[no-untyped-def]
+    """A site whose feed at /feed/ lists `items` (paths) on its first page and nothing after."""
+    entries = "".join(f"<item><title>t</title><link>{BASE}{path}</link></item>" for path in items)
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{entries}</channel></rss>'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return respond(404)
+        if request.url.path == "/feed/" and not request.url.params.get("paged"):
+            return respond(200, {"content-type": "application/rss+xml"}, body.encode())
+        return respond(404, {"content-type": "text/html"}, b"no")
+
+    return handler
+
+
+def test_an_impossible_date_in_a_path_counts_as_undated():
+    source = SourceSpec(name="dates", kind="rss", url=f"{BASE}/feed/")
+    items = ["/2024/04/31/fm6ss-convention/", "/2023/02/29/fm6ss-accord/", "/2019/02/28/ancien/"]
+    event = backfill(source, make_deps(feed_site(items)), archive.SINCE)
+    assert event.error is None
+    assert paths(event.urls) == {"/2024/04/31/fm6ss-convention/", "/2023/02/29/fm6ss-accord/"}
