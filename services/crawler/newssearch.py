@@ -9,8 +9,10 @@ article.
   most `news_max_decodes` a discovery (the rest at the next: a discovery ends within the task's time
   limit at the host's pace), and each answer (a URL, or why there is none) is remembered
   (`Deps.resolved`) so an item is decoded once.
-  The library's requests go through `PoliteTransport`: the crawler's guard and User-Agent, the shared
-  per-host limits, and on HTTP 429 a back-off for the host and a retry after a growing wait.
+  The library's requests go through `PoliteTransport`: the crawler's guard, robots.txt and User-Agent,
+  the shared per-host limits (raised to the Crawl-delay), and on HTTP 429 a back-off for the host and a
+  retry after a growing wait. Google turning the client away (a 403, or a redirect to its "sorry" page)
+  is throttling too: the items wait for the next discovery, never remembered as undecodable.
 - Bing News: an item's link carries the publisher's URL in its `url=` parameter.
 """
 
@@ -20,7 +22,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -179,11 +181,28 @@ def google_decoder(deps: Deps) -> GoogleDecoder:
     return decoder
 
 
+def _blocked(request: httpx.Request, response: httpx.Response) -> str | None:
+    """Why an answer is Google refusing the client rather than answering about the item: a 403, or a
+    redirect to its "sorry" page or off its own host (the decoder follows only news.google.com's own
+    hops). Told apart so that throttling is never remembered as an undecodable item."""
+    if response.status_code == 403:
+        return "news_blocked: http_403"
+    if not response.is_redirect:
+        return None
+    target = urlsplit(urljoin(str(request.url), response.headers.get("location", "")))
+    host = (target.hostname or "").lower()
+    if target.path.startswith("/sorry") or host not in (GOOGLE_HOST, (request.url.host or "").lower()):
+        return f"news_blocked: redirect to {host}{target.path}"[:200]
+    return None
+
+
 class PoliteTransport(httpx.BaseTransport):
     """A library's requests made as the crawler's own are: to `google_news_url` for Google's host (the
-    tests' local server), through the SSRF guard, one host slot at a time with the host's delay, a body
-    capped like a page's; HTTP 429 (and the other transient statuses) backs the host off and is retried
-    after a growing wait; Retryable when the tries are spent or the host cannot be reached, which the
+    tests' local server), through the SSRF guard and robots.txt (a disallowed path is a FetchError), one
+    host slot at a time with the host's delay (raised to its Crawl-delay), a body capped like a page's;
+    HTTP 429 (and the other transient statuses) backs the host off and is retried after a growing wait;
+    a 403 or a redirect to Google's "sorry" page (or off its host) backs the host off at once; Retryable
+    when the tries are spent, the client is turned away or the host cannot be reached, which the
     library does not catch, so the caller leaves the items for the next discovery instead of calling
     them undecodable."""
 
@@ -200,8 +219,9 @@ class PoliteTransport(httpx.BaseTransport):
             request.headers["Host"] = self.base[1]
         url = str(request.url)
         deps.fetcher.guard.check(url)
+        rules = deps.robots().check(url)  # FetchError("robots_disallowed"), or Retryable if unreachable
         host = (request.url.host or "").lower()
-        delay = host_delay(s.default_delay_s, None, None, s.max_delay_s)
+        delay = host_delay(s.default_delay_s, None, rules.delay(s.bot_name), s.max_delay_s)
         wait = 0.0
         for attempt in range(s.news_retries + 1):
             with polite_slot(
@@ -212,6 +232,11 @@ class PoliteTransport(httpx.BaseTransport):
                 except httpx.TransportError as exc:  # the library would call it a failed item: it is not
                     raise Retryable("connection_error", detail=f"{host}: {type(exc).__name__}") from None
                 body = self._body(response)
+            blocked = _blocked(request, response)
+            if blocked:  # Google turning the client away says nothing of the item: not asked again now
+                wait = max(retry_after(response.headers.get("retry-after")) or 0.0, s.news_backoff_s)
+                deps.limiter.back_off(host, wait)
+                raise Retryable(blocked, delay_s=wait, status=response.status_code, detail=host)
             if response.status_code not in TRANSIENT:
                 return httpx.Response(response.status_code, headers=response.headers, content=body)
             wait = max(retry_after(response.headers.get("retry-after")) or 0.0, s.news_backoff_s * 2**attempt)

@@ -84,3 +84,73 @@ def test_at_most_news_max_decodes_items_are_decoded_a_discovery():
     assert (len(found.unresolved), found.set_aside, len(asked)) == (2, 3, 2)
     again = resolve_links(links, deps)  # the two refused are remembered; two of the three others now
     assert (len(again.unresolved), again.set_aside, len(asked)) == (2, 1, 4)
+
+
+def robots_site(text: str):  # type: ignore[no-untyped-def]
+    """The crawler's own fetches: news.google.com's robots.txt says `text`; anything else is a 404."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if (request.url.host, request.url.path) == ("news.google.com", "/robots.txt"):
+            return respond(200, {"content-type": "text/plain"}, text.encode())
+        return respond(404)
+
+    return handler
+
+
+def no_signature(asked: list[str]):  # type: ignore[no-untyped-def]
+    def google(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return respond(200, {"content-type": "text/html"}, b"<html><body>no signature</body></html>")
+
+    return google
+
+
+def test_google_news_decoding_keeps_to_robots_txt():
+    asked: list[str] = []
+    deps = make_deps(robots_site("User-agent: *\nDisallow: /rss/articles/\n"))
+    deps.news_transport = httpx.MockTransport(no_signature(asked))
+    found = resolve_links([Link(url=GNEWS, title="La FM6SS signe une convention - Le Matin")], deps)
+    assert asked == []  # nothing asked of a path robots.txt forbids
+    ((url, reason),) = found.unresolved
+    assert url == GNEWS and "robots_disallowed" in reason
+
+
+def test_google_news_decoding_waits_out_the_crawl_delay():
+    asked: list[str] = []
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    deps = make_deps(robots_site("User-agent: *\nCrawl-delay: 1\n"))
+    deps.sleep = sleep
+    deps.news_transport = httpx.MockTransport(no_signature(asked))
+    links = [Link(url=f"{GNEWS[:-5]}{i}", title=f"FM6SS : convention {i} - Le Matin") for i in range(2)]
+    resolve_links(links, deps)
+    assert len(asked) == 2
+    assert sum(waits) >= 0.5  # the second item's page waited for the host's Crawl-delay
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (302, {"location": "https://www.google.com/sorry/index?continue=https://news.google.com/"}),
+        (302, {"location": "/sorry/index"}),
+        (403, {"content-type": "text/html"}),
+    ],
+)
+def test_google_refusing_the_client_is_throttling_not_an_undecodable_item(status, headers):
+    calls: list[str] = []
+
+    def blocked(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return respond(status, headers, b"<html>unusual traffic</html>")
+
+    deps = make_deps(lambda request: respond(404), news_backoff_s=0.2)
+    deps.news_transport = httpx.MockTransport(blocked)
+    link = Link(url=GNEWS, title="La FM6SS signe une convention - Le Matin")
+    found = resolve_links([link], deps)
+    assert (found.links, found.unresolved, found.set_aside) == ([], [], 1)
+    assert len(calls) == 1  # a block page is not asked again at once
+    assert deps.resolved._items == {}  # nothing remembered: tried again at the next discovery
