@@ -6,7 +6,11 @@ Where a source keeps its history:
   (<lastmod>, or a news sitemap's publication date) is left out;
 - a feed (RSS or Atom): WordPress serves older items at `paged=N` (its search feeds `?s=…&feed=rss2`
   too), so pages 2, 3, … are read in turn;
-- a listing page: its "next" link (`rel="next"`, or a link whose class says `next`), likewise.
+- a listing page: its "next" link (`rel="next"`, or a link whose class says `next`), likewise;
+- a news-search feed (its links are Google or Bing News items) and a gdelt source keep no pages (an
+  aggregator ignores `paged=`; GDELT's list reaches back as far as its query's `timespan`): read once,
+  the news items resolved to their publisher's URL as a crawl's are (newssearch.py), so no aggregator
+  token is ever queued as an article.
 Pages are followed until one gives no new link on or after the date (empty, a 404, the same items
 again from a site that ignores `paged`, or only older ones), or FM6SS_CRAWLER_MAX_HISTORY_PAGES.
 Every request is the crawl's own polite GET (SSRF guard, robots.txt, the host's slot and delay).
@@ -26,12 +30,13 @@ import lxml.html
 from lxml import etree
 
 from services.bus.limits import published_date
-from services.bus.messages import DiscoveredUrl, SourceSpec, UrlsDiscovered
+from services.bus.messages import DiscoveredUrl, SourceSpec, Unresolved, UrlsDiscovered
 from services.crawler.bodies import BadEncoding, TooLarge, gunzip_capped
 from services.crawler.discovery import discover_links, select
 from services.crawler.errors import FetchError, Retryable
-from services.crawler.handlers import Deps, get
+from services.crawler.handlers import Deps, source_document
 from services.crawler.links import DiscoveryError, Link, absolute
+from services.crawler.newssearch import aggregator, resolve_links
 from services.crawler.sitemaps import Sitemap, read_sitemap
 
 # A date in an article's path: /2024/03/ or /2024/03/15/ (most news sites write one).
@@ -63,14 +68,19 @@ def backfill(
         else:
             walk.pages()
     except (FetchError, DiscoveryError) as exc:
-        if walk.read:
-            return UrlsDiscovered(source=source.name, run_id=run_id, urls=tuple(found))
-        detail = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
-        return UrlsDiscovered(source=source.name, run_id=run_id, error=detail[:500])
+        if not walk.read:
+            detail = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
+            return UrlsDiscovered(source=source.name, run_id=run_id, error=detail[:500])
     except Retryable:
         if not walk.read:
             raise
-    return UrlsDiscovered(source=source.name, run_id=run_id, urls=tuple(found))
+    return UrlsDiscovered(
+        source=source.name,
+        run_id=run_id,
+        urls=tuple(found),
+        unresolved=tuple(Unresolved(url=url, reason=why) for url, why in walk.unresolved.items()),
+        set_aside=walk.set_aside,
+    )
 
 
 class _Walk:
@@ -78,16 +88,12 @@ class _Walk:
         self.source, self.deps, self.since, self.found = source, deps, since, found
         self.seen: set[str] = set()
         self.read = 0  # documents read so far
+        self.unresolved: dict[str, str] = {}  # news-search items without a publisher's URL, and why
+        self.set_aside = 0  # news-search items left for a later discovery
         self.budget = deps.settings.max_history_pages
 
-    def _get(self, url: str, kind: str) -> bytes:
-        response = get(
-            self.deps,
-            url,
-            "page" if kind == "listing" else "feed",
-            delay_s=self.source.delay_s,
-            concurrency=self.source.max_concurrency,
-        )
+    def _get(self, url: str) -> bytes:
+        response = source_document(self.source, url, self.deps)  # a gdelt source's: its DOC API query
         self.read += 1
         return response.body or b""
 
@@ -100,6 +106,13 @@ class _Walk:
         self.found.extend(urls)
         return len(urls)
 
+    def _resolved(self, links: list[Link]) -> list[Link]:
+        """A news-search feed's items put to their publisher's URL, as a crawl's are (newssearch.py)."""
+        news = resolve_links(links, self.deps)
+        self.unresolved.update(news.unresolved)
+        self.set_aside += news.set_aside
+        return news.links
+
     def _full(self) -> bool:
         return self.read >= self.budget or len(self.found) >= self.deps.settings.max_history_urls
 
@@ -111,7 +124,7 @@ class _Walk:
                 continue
             done.add(url)
             try:
-                sitemap = self._sitemap(self._get(url, self.source.kind), url)
+                sitemap = self._sitemap(self._get(url), url)
             except (FetchError, DiscoveryError, Retryable):
                 if url == self.source.url:
                     raise
@@ -137,7 +150,7 @@ class _Walk:
         while url is not None and url not in visited and not self._full():
             visited.add(url)
             try:
-                body = self._get(url, self.source.kind)
+                body = self._get(url)
             except FetchError as exc:
                 if number > 1 and exc.status in (404, 410):
                     return  # past the last page
@@ -149,7 +162,10 @@ class _Walk:
                 pattern=self.source.link_pattern,
                 max_bytes=self.deps.settings.max_feed_bytes,
             )
-            if not self._keep(links):
+            once = self.source.kind == "gdelt" or any(aggregator(link.url) for link in links)
+            if self.source.kind in ("rss", "atom"):
+                links = self._resolved(links)
+            if not self._keep(links) or once:  # an aggregator's feed or GDELT's list has no pages to walk
                 return
             number += 1
             url = paged(self.source.url, number) if self.source.kind != "listing" else next_link(body, url)

@@ -119,3 +119,19 @@ def test_two_workers_share_gdelts_five_seconds_through_redis():
     with pytest.raises(Retryable, match="host_busy"):
         discover(source, workers[1][0])
     assert 4.0 < workers[1][1][0] <= 5.0
+
+
+def test_a_backfill_of_a_gdelt_source_asks_the_doc_api_once(api, site, gdelt, env, tmp_path):
+    import yaml
+
+    url = f"https://api.gdeltproject.org/api/v2/doc/doc?query={quote(QUERY)}&timespan=1w"
+    path = tmp_path / "sources.yaml"
+    spec = {"name": "gdelt-fm6ss", "kind": "gdelt", "url": url, "lang": "fr"}
+    path.write_text(yaml.safe_dump({"sources": [spec]}), encoding="utf-8")
+    args = ["backfill", "--since", "2020-01-01", "--source", "gdelt-fm6ss", "--sources-file", str(path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "sources     1 read, 0 failed" in result.output
+    assert site.was_requested(MANIFEST["qr-gsk"].path) and site.was_requested(MANIFEST["qr-sothema"].path)
+    (asked,) = gdelt.requested("/api/v2/doc/doc")  # its query, once: GDELT has no pages to walk
+    assert parse_qs(urlsplit(asked).query)["mode"] == ["artlist"]

@@ -138,3 +138,32 @@ def test_bing_news_items_are_read_from_their_url_parameter(api, site, aggregator
     assert urlsplit(rejection.url).hostname == "www.bing.com"
     assert rejection.reason == "news_unresolved: the Bing News link carries no url= to follow"
     assert all(urlsplit(p.url).hostname == "127.0.0.1" for p in pages)
+
+
+def test_a_backfill_of_a_news_search_feed_fetches_the_publishers_pages(api, site, aggregator, env, tmp_path):
+    """The feed is read once (an aggregator's feed ignores `paged=`) and its items resolved as a crawl's
+    are: no Google News token is ever queued as an article."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from services.cli import cli
+
+    for name, value in (
+        ("ALLOW_HOSTS", "127.0.0.1"),
+        ("DEFAULT_DELAY_S", "0"),
+        ("GOOGLE_NEWS_URL", aggregator.base_url),
+        ("NEWS_BACKOFF_S", "0.05"),
+    ):
+        env.setenv(f"FM6SS_CRAWLER_{name}", value)
+    path = tmp_path / "sources.yaml"
+    spec = {"name": "gnews", "kind": "rss", "url": aggregator.google_feed_url(), "delay_s": 0}
+    path.write_text(yaml.safe_dump({"sources": [spec]}), encoding="utf-8")
+    args = ["backfill", "--since", "2020-01-01", "--source", "gnews", "--sources-file", str(path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "sources     1 read, 0 failed" in result.output
+    pages, rejections = stored(Settings())
+    assert {p.url for p in pages} == {site.url("qr-gsk"), site.url("atlas-astrazeneca")}
+    assert [r.reason.split(":")[0] for r in rejections] == ["news_unresolved"]
+    feed = urlsplit(aggregator.google_feed_url()).path
+    assert len(aggregator.requested(feed)) == 1  # read once: no paged=2 of an aggregator's feed
