@@ -64,7 +64,8 @@ def discover_source_task(self: Task, payload: dict[str, Any]) -> Any:
         )
     except SoftTimeLimitExceeded:
         name, run_id = command.source.name, command.run_id
-        if command.since is not None and found:  # the history read before the limit is kept
+        # the history read before the limit is kept; a rerun starts again from the newest page (README)
+        if command.since is not None and found:
             event = UrlsDiscovered(source=name, run_id=run_id, urls=tuple(found))
         else:
             event = UrlsDiscovered(source=name, run_id=run_id, error="time_limit")
