@@ -339,6 +339,14 @@ class PagesRejected(Message):
 # -- archives -------------------------------------------------------------------------------------------
 
 
+# A WARC of CC-NEWS (1 GB) takes minutes (bench/RESULTS.md: about 6 at 3 MB/s), past the 300 s every
+# other task gets; after its soft limit, the file's rest goes back on the queue as a task of its own. The
+# hard limit must stay under the broker's visibility timeout (3,600 s by default), or a file still being
+# read would be handed to a second worker meanwhile: `fm6ss import --warc` refuses to send otherwise.
+WARC_SOFT_LIMIT_S = 3000
+WARC_LIMIT_S = 3300
+
+
 class ImportWarc(Message):
     """Command to the parser: read one WARC file (a path every worker sees, or an http(s) URL) and send
     its HTML pages that concern the family, or come from `hosts`, down the parse path. `skip` responses

@@ -14,7 +14,7 @@ import typer
 
 from services.bus.archive import check_archive
 from services.bus.celery_app import publish
-from services.bus.messages import ImportWarc
+from services.bus.messages import WARC_LIMIT_S, ImportWarc
 from services.bus.routing import IMPORT_WARC
 from services.bus.streams import is_url
 from services.cli.broker import is_broker_failure, sending_app
@@ -51,6 +51,12 @@ def import_warcs(given: list[str], hosts: list[str]) -> None:
     if settings.embedded:  # the pages are archived by this process: an S3 archive is checked first
         ready_engine(settings)
         check_archive(settings)
+    elif settings.visibility_timeout_s <= WARC_LIMIT_S:
+        raise CliError(
+            f"FM6SS_VISIBILITY_TIMEOUT_S is {settings.visibility_timeout_s}: a WARC task may run"
+            f" {WARC_LIMIT_S} s, and the broker would hand a file still being read to a second worker;"
+            f" set it above {WARC_LIMIT_S} (the default is 3600)"
+        )
     celery_app = sending_app(settings)
     listed = host_list(hosts)
     totals: Counter[str] = Counter()

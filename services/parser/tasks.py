@@ -14,6 +14,8 @@ from services.bus.archive import Archive, ArchiveUnavailable, process_archive
 from services.bus.batches import apart
 from services.bus.celery_app import publish
 from services.bus.messages import (
+    WARC_LIMIT_S,
+    WARC_SOFT_LIMIT_S,
     ArticleParsed,
     ArticlesParsed,
     ImportWarc,
@@ -103,14 +105,6 @@ def parse_pages_task(payload: dict[str, Any]) -> Any:
     for message in later:
         publish(app, PARSE_PAGE, message, countdown=backoff(0, ARCHIVE_RETRY_BASE_S, ARCHIVE_RETRY_MAX_S))
     return {"articles": len(articles), "rejected": len(rejected)}
-
-
-# A WARC of CC-NEWS (1 GB) takes minutes (bench/RESULTS.md: about 6 at 3 MB/s), past the 300 s every
-# other task gets; after its soft limit, the file's rest goes back on the queue as a task of its own. The
-# hard limit stays under the broker's default visibility timeout (3,600 s), or a file still being read
-# would be handed to a second worker meanwhile (deploy/README.md).
-WARC_SOFT_LIMIT_S = 3000
-WARC_LIMIT_S = 3300
 
 
 @shared_task(name=IMPORT_WARC, acks_late=True, soft_time_limit=WARC_SOFT_LIMIT_S, time_limit=WARC_LIMIT_S)

@@ -78,9 +78,7 @@ def redis_client() -> redis.Redis | None:
 
 @cache
 def sinks() -> tuple[Sink, ...]:
-    """The push consumers configured for this process, built on first use."""
-    import httpx
-
+    """The push consumers configured for this process, built on first use (httpx only with webhooks)."""
     from services.store.operations.sinks import RedisStreamSink, WebhookSink
 
     settings = store_settings()
@@ -89,6 +87,8 @@ def sinks() -> tuple[Sink, ...]:
     if client is not None:
         out.append(RedisStreamSink(client, settings.changes_stream, settings.changes_stream_maxlen))
     if settings.webhooks:
+        import httpx
+
         assert settings.webhook_secret is not None
         # One try a relay, bounded: a receiver that hangs costs the others at most this much.
         http = httpx.Client(timeout=httpx.Timeout(10, connect=5), follow_redirects=False)

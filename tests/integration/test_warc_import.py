@@ -115,3 +115,12 @@ def test_json_lines_take_one_file_and_no_hosts(env, tmp_path: Path):
     assert two.exit_code == 1 and "give one JSON lines file (got 2)" in two.output
     hosts = runner.invoke(cli, ["import", "a.jsonl", "--hosts", "x.ma"])
     assert hosts.exit_code == 1 and "--hosts goes with --warc" in hosts.output
+
+
+def test_with_a_visibility_timeout_below_a_warc_tasks_limit_nothing_is_sent(env, tmp_path: Path):
+    """The broker would give a file still being read to a second worker: refused before anything is sent."""
+    env.setenv("FM6SS_BROKER_URL", "redis://127.0.0.1:9/0")  # never reached: refused before
+    env.setenv("FM6SS_VISIBILITY_TIMEOUT_S", "1800")
+    result = runner.invoke(cli, ["import", "--warc", str(write_warc(tmp_path / "a.warc.gz"))])
+    assert result.exit_code == 1
+    assert "FM6SS_VISIBILITY_TIMEOUT_S is 1800: a WARC task may run 3300 s" in result.output
