@@ -1,0 +1,103 @@
+"""The console's login through the whole API app (FastAPI's TestClient over a real SQLite store): when
+the cookie is Secure and how long it lasts."""
+
+from __future__ import annotations
+
+import time
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.bus.settings import Settings
+from services.store.api.main import create_api
+from services.store.console import security
+from services.store.console.app import mount_console
+from services.store.settings import StoreSettings
+from tests.conftest import engine
+
+READ = "console-read-token-for-tests-1"
+OPERATOR = "console-operator-token-tests-1"
+
+
+def console(url: str, **store: Any) -> FastAPI:
+    settings = StoreSettings(api_read_token=READ, api_token=OPERATOR, **store)
+    return mount_console(create_api(Settings(), engine(url), settings))
+
+
+@pytest.fixture
+def app(env, sqlite_url: str) -> FastAPI:
+    return console(sqlite_url)
+
+
+def client(app: FastAPI, base: str) -> TestClient:
+    # Client errors are answers here: the server's own exceptions are what the tests look at.
+    return TestClient(app, base_url=base, raise_server_exceptions=False, follow_redirects=False)
+
+
+def login(http: TestClient, token: str = READ, body: str | None = None) -> Any:
+    content = body if body is not None else f"token={token}&next=/sources"
+    return http.post(
+        "/ui/login", content=content, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+
+
+def set_cookie(answer: Any) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(answer.headers["set-cookie"])
+    return jar
+
+
+def test_on_loopback_outside_production_the_cookie_is_not_secure_and_expires(app):
+    answer = login(client(app, "http://127.0.0.1:8000"))
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/sources"
+    morsel = set_cookie(answer)[security.COOKIE]
+    assert not morsel["secure"]
+    assert morsel["httponly"] and morsel["samesite"] == "strict"
+    assert int(morsel["max-age"]) == 12 * 3600
+    assert READ not in morsel.value
+
+
+@pytest.mark.parametrize("host", ["http://fm6ss.example.org", "http://api:8000", "http://192.0.2.7"])
+def test_behind_a_proxy_the_cookie_is_secure_whatever_the_scheme_seen(app, host):
+    """Uvicorn trusts X-Forwarded-Proto from 127.0.0.1 only: a proxy on a Docker bridge reaches the API
+    over plain HTTP, with the public host (or the service's name) as Host."""
+    answer = login(client(app, host))
+    assert answer.status_code == 303
+    assert set_cookie(answer)[security.COOKIE]["secure"]
+
+
+def test_in_production_the_cookie_is_secure_even_on_loopback(env, sqlite_url):
+    app = console(sqlite_url, environment="production", console_session_hours=2)
+    morsel = set_cookie(login(client(app, "http://127.0.0.1:8000")))[security.COOKIE]
+    assert morsel["secure"] and int(morsel["max-age"]) == 2 * 3600
+
+
+def test_the_server_refuses_a_cookie_past_its_age(app):
+    http = client(app, "http://127.0.0.1:8000")
+    value = set_cookie(login(http))[security.COOKIE].value
+    http.cookies.set(security.COOKIE, value)
+    assert http.get("/ui/sources").status_code == 200
+
+    # The same token's cookie, issued 13 hours ago (the default age is 12): the login page again.
+    http.cookies.set(security.COOKIE, security.cookie_value(READ, int(time.time()) - 13 * 3600))
+    again = http.get("/ui/sources")
+    assert again.status_code == 303 and again.headers["location"].startswith("/ui/login?next=")
+    # Nor one dated in the future, nor one whose date was changed, nor the old undated form.
+    issued = int(time.time())
+    signature = security.cookie_value(READ, issued).rsplit(".", 1)[1]
+    for forged in (
+        security.cookie_value(READ, issued + 3600),
+        f"{issued + 3600}.{signature}",
+        security.cookie_value("another-token-of-16-chars", issued),
+        signature,
+        "",
+        "x.y.z",
+    ):
+        http.cookies.set(security.COOKIE, forged)
+        assert http.get("/ui/sources").status_code == 303, forged
+    # The operator token's cookie works as the read token's.
+    http.cookies.set(security.COOKIE, set_cookie(login(http, OPERATOR))[security.COOKIE].value)
+    assert http.get("/ui/sources").status_code == 200
