@@ -1,5 +1,6 @@
-"""The console's login through the whole API app (FastAPI's TestClient over a real SQLite store): when
-the cookie is Secure and how long it lasts."""
+"""The console's login and error answers through the whole API app (FastAPI's TestClient over a real
+SQLite store): when the cookie is Secure, how long it lasts, what a bad form gets, and the security
+headers on every error page."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from services.bus.settings import Settings
 from services.store.api.main import create_api
@@ -101,3 +103,41 @@ def test_the_server_refuses_a_cookie_past_its_age(app):
     # The operator token's cookie works as the read token's.
     http.cookies.set(security.COOKIE, set_cookie(login(http, OPERATOR))[security.COOKIE].value)
     assert http.get("/ui/sources").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "token=a&next=/&x=1&y=2&z=3",  # more fields than the form has
+        "&".join(f"f{i}=v" for i in range(500)),
+        "token=a&&next=/",  # an empty field
+        "token",  # a field without a value
+        f"token={READ}&token=another",  # the token twice
+        "token=%FF%FE&next=/",  # not UTF-8
+    ],
+)
+def test_a_malformed_login_form_is_the_login_page_again_with_400(app, body):
+    answer = login(client(app, "http://127.0.0.1:8000"), body=body)
+    assert answer.status_code == 400, answer.text[:300]
+    assert "set-cookie" not in answer.headers
+    assert "not understood" in answer.text and 'name="token"' in answer.text
+    assert answer.headers["content-security-policy"] == security.POLICY
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_an_unexpected_error_page_carries_the_security_headers(env, sqlite_url):
+    app = console(sqlite_url)
+    (ui,) = [r.app for r in app.routes if isinstance(r, Mount) and r.path == "/ui"]
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    def _broken() -> None:
+        raise RuntimeError("a fault inside a page")
+
+    ui.include_router(broken)
+    answer = client(app, "http://127.0.0.1:8000").get("/ui/broken")
+    assert answer.status_code == 500
+    assert "a fault inside a page" not in answer.text
+    assert "<main" in answer.text
+    for name, value in security.HEADERS.items():
+        assert answer.headers[name.lower()] == value, name

@@ -40,6 +40,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 OPEN = ("/login", "/logout", "/static/")  # reachable without the cookie
+FIELDS = ("token", "next")  # the login form's, each once
 CLOCK_SKEW_S = 60  # a cookie issued this much in the future is still taken (several API processes)
 
 
@@ -109,6 +110,20 @@ def secure_cookie(request: Request, settings: StoreSettings) -> bool:
     return not is_loopback(request.url.hostname or "")
 
 
+def read_form(body: bytes) -> dict[str, str] | None:
+    """The login form's fields, or None when it is not that form: not UTF-8, a field empty or without
+    `=`, more fields than it has, a field it does not have or one given twice."""
+    try:
+        fields = parse_qs(
+            body.decode("utf-8"), max_num_fields=len(FIELDS), strict_parsing=True, errors="strict"
+        )
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    if any(name not in FIELDS or len(values) != 1 for name, values in fields.items()):
+        return None
+    return {name: values[0] for name, values in fields.items()}
+
+
 def _local(target: str | None) -> str:
     """Only a path of this console: never another site, nor `//host`."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -127,9 +142,12 @@ def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     settings: StoreSettings = request.app.state.store_settings
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
-    token = (form.get("token") or [""])[0]
-    target = _local((form.get("next") or ["/"])[0])
+    form = read_form(await request.body())
+    if form is None:
+        problem = "The form was not understood: send it as this page does, the token once."
+        return render(request, "login.html", status=400, next="/", problem=problem)
+    token = form.get("token", "")
+    target = _local(form.get("next", "/"))
     match = next((t for t in _tokens(settings) if token_matches(token, t)), None)
     if settings.api_read_token and match is None:
         return render(request, "login.html", status=401, next=target, problem="That token is not valid.")
