@@ -137,5 +137,5 @@ def checks(uow: UnitOfWork, enabled_only: bool = False) -> dict[str, SourceCheck
     found = {name: check_of(row) for name, row in uow.sources.checks().items()}
     if not enabled_only:
         return found
-    crawled = {s.name for s in uow.sources.list_all() if s.enabled}
+    crawled = {s.name for s in uow.sources.list_all(enabled_only=True)}
     return {name: check for name, check in found.items() if name in crawled}
