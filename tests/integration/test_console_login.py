@@ -105,6 +105,16 @@ def test_the_server_refuses_a_cookie_past_its_age(app):
     assert http.get("/ui/sources").status_code == 200
 
 
+def test_logout_clears_the_cookie_as_it_was_set(app):
+    http = client(app, "https://fm6ss.example.org")
+    assert set_cookie(login(http))[security.COOKIE]["secure"]
+    out = http.post("/ui/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/ui/login"
+    morsel = set_cookie(out)[security.COOKIE]
+    assert morsel.value == "" and int(morsel["max-age"]) == 0 and morsel["secure"]
+    assert http.get("/ui/sources").status_code == 303
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -78,14 +78,14 @@ def _tokens(settings: StoreSettings) -> list[str]:
     return [t for t in (settings.api_read_token, settings.api_token) if t]
 
 
-def cookie_valid(value: str | None, settings: StoreSettings, now: float | None = None) -> bool:
+def cookie_valid(value: str | None, settings: StoreSettings) -> bool:
     """The cookie of the read or operator token, issued less than FM6SS_CONSOLE_SESSION_HOURS ago;
     compared in constant time."""
     issued_text, dot, _ = (value or "").partition(".")
     if not dot or not issued_text.isascii() or not issued_text.isdigit() or len(issued_text) > 12:
         return False
     issued = int(issued_text)
-    age = (time.time() if now is None else now) - issued
+    age = time.time() - issued
     if not -CLOCK_SKEW_S <= age <= settings.console_session_hours * 3600:
         return False
     return any(token_matches(value, cookie_value(t, issued)) for t in _tokens(settings))
@@ -170,7 +170,8 @@ async def login(request: Request) -> Response:
 def logout(request: Request) -> Response:
     root = request.scope.get("root_path", "")
     response = RedirectResponse(f"{root}/login", status_code=303)
-    response.delete_cookie(COOKIE, path=root or "/", httponly=True, samesite="strict")
+    secure = secure_cookie(request, request.app.state.store_settings)
+    response.delete_cookie(COOKIE, path=root or "/", secure=secure, httponly=True, samesite="strict")
     return response
 
 
