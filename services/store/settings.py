@@ -111,6 +111,9 @@ class StoreSettings(BaseSettings):
         default=None,
         description="unset: read endpoints are public; set: they need it (or the operator token)",
     )
+    console_session_hours: int = Field(
+        default=12, ge=1, le=720, description="how long a console login lasts before the form asks again"
+    )
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="a larger request body answers 413 before it is read"
     )

@@ -6,6 +6,7 @@ work, markup must show as text, and the timeline and the partner network must dr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
@@ -172,6 +173,11 @@ def test_timeline_and_network_draw(console, browser):
     assert "AstraZeneca" in browser.driver.find_element(By.TAG_NAME, "h1").text
     assert browser.driver.find_elements(By.CSS_SELECTOR, "svg.timeline-svg rect.bar")
     assert len(texts(browser, "table.agreements td a.id")) == 2
+    # A bar of its timeline opens that month of its own agreements, not of everyone's.
+    browser.driver.find_element(By.CSS_SELECTOR, "svg.timeline-svg rect.bar").click()
+    assert "organization=" in browser.driver.current_url and "signed_from=" in browser.driver.current_url
+    parties = texts(browser, "table.agreements td.parties")
+    assert parties and all("AstraZeneca" in p for p in parties)
 
 
 def test_a_read_token_asks_for_a_login_that_sets_a_strict_cookie(store, browser):
@@ -191,5 +197,8 @@ def test_a_read_token_asks_for_a_login_that_sets_a_strict_cookie(store, browser)
         cookie = browser.driver.get_cookie("fm6ss_console")
         assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
         assert READ_TOKEN not in cookie["value"]
+        # Plain HTTP to loopback outside production: not Secure, or the browser would not keep it; it
+        # lasts the default 12 hours.
+        assert not cookie["secure"] and abs(cookie["expiry"] - time.time() - 12 * 3600) < 300
         visit(browser, f"{url}/ui/sources")
         browser.driver.delete_all_cookies()

@@ -17,11 +17,13 @@ from services.bus.settings import Settings
 from services.cli import cli
 from services.crawler import bootstrap
 from services.store.api.main import create_api
+from services.store.settings import StoreSettings
 from tests.conftest import engine
 from tests.fixtures.site import FixtureSite, serve, source_specs
 from tests.fixtures.site.server import EMPTY_FEED, FORBIDDEN_FEED
 
 runner = CliRunner()
+OPERATOR = "sources-operator-token-for-tests"
 BROKEN = {
     # name: (kind, path, problem)
     "atlas-sitemap-as-rss": ("rss", "/atlas-health/sitemap.xml", "wrong_kind"),
@@ -116,3 +118,54 @@ def test_the_findings_show_in_status_and_the_api(store, site):
     unknown = runner.invoke(cli, ["sources", "check", "no-such-source"])
     assert unknown.exit_code == 1 and "no source named no-such-source" in unknown.stderr
     assert site.requests == []
+
+
+def test_a_disabled_or_changed_source_is_not_shown_failing_for_a_stale_check(store, site):
+    """The operator acts on the advice: disables the walled outlet, gives the home page's feed, sets the
+    sitemap's kind. None of them is failing any more; `/sources` says none has been checked since."""
+    checked = ["walled-outlet", "qr-home-as-feed", "atlas-sitemap-as-rss", "quotidien-rabat-rss"]
+    assert runner.invoke(cli, ["sources", "check", *checked]).exit_code == 1
+    assert "sources checked 4: 1 working, 3 failing" in runner.invoke(cli, ["status"]).stdout
+
+    assert runner.invoke(cli, ["sources", "disable", "walled-outlet"]).exit_code == 0
+    fixed = runner.invoke(cli, ["sources", "add", "qr-home-as-feed", site.url("/quotidien-rabat/feed/")])
+    assert fixed.exit_code == 0, fixed.output
+    settings = Settings()
+    api = TestClient(
+        create_api(settings, engine(settings.sqlalchemy_url), StoreSettings(api_token=OPERATOR)),
+        headers={"Authorization": f"Bearer {OPERATOR}"},
+    )
+    sitemap = {
+        "name": "atlas-sitemap-as-rss",
+        "kind": "sitemap",
+        "url": site.url("/atlas-health/sitemap.xml"),
+    }
+    assert api.put("/sources/atlas-sitemap-as-rss", json=sitemap).status_code == 200
+    # Saved again as it was (URL and kind unchanged): its check still holds.
+    same = runner.invoke(cli, ["sources", "add", "quotidien-rabat-rss", site.url("/quotidien-rabat/feed/")])
+    assert same.exit_code == 0, same.output
+
+    status = runner.invoke(cli, ["status"]).stdout
+    assert "sources checked 1: 1 working, 0 failing" in status
+    for name in checked[:3]:
+        assert name not in status
+    as_json = json.loads(runner.invoke(cli, ["status", "--json"]).stdout)
+    assert [c["name"] for c in as_json["source_checks"]] == ["quotidien-rabat-rss"]
+    listed = {s["name"]: s for s in api.get("/sources").json()}
+    assert listed["walled-outlet"]["enabled"] is False
+    assert [listed[name]["check"] for name in checked[:3]] == [None, None, None]
+    assert listed["atlas-sitemap-as-rss"]["kind"] == "sitemap"
+    assert listed["quotidien-rabat-rss"]["check"]["ok"] is True
+
+    # Checked by name while disabled: `/sources` shows what was found; status counts enabled sources
+    # only, until it is enabled again.
+    assert runner.invoke(cli, ["sources", "check", "walled-outlet"]).exit_code == 1
+    listed = {s["name"]: s for s in api.get("/sources").json()}
+    assert listed["walled-outlet"]["check"]["problem"] == "forbidden"
+    assert "sources checked 1: 1 working, 0 failing" in runner.invoke(cli, ["status"]).stdout
+    assert api.patch("/sources/walled-outlet", json={"enabled": True}).status_code == 200
+    status = runner.invoke(cli, ["status"]).stdout
+    assert "sources checked 2: 1 working, 1 failing" in status and "  walled-outlet: forbidden" in status
+    # Disabled through the API: the check is dropped as by the CLI.
+    assert api.patch("/sources/walled-outlet", json={"enabled": False}).status_code == 200
+    assert {s["name"]: s for s in api.get("/sources").json()}["walled-outlet"]["check"] is None

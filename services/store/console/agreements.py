@@ -14,29 +14,39 @@ from services.store.console.web import (
     Uow,
     date_param,
     first_link,
+    id_param,
+    kept_query,
     next_link,
     render,
     text_param,
     window,
 )
 from services.store.db.models import Change
-from services.store.records.presenters import agreement_detail, agreement_lines, merged_into
+from services.store.records.presenters import (
+    agreement_detail,
+    agreement_lines,
+    merged_into,
+    organization_out,
+)
 
 router = APIRouter(include_in_schema=False)
 
 FILTERS = ("party", "theme", "kind", "place", "lang", "outlet", "q")
+DATES = ("signed_from", "signed_to")
 NETWORK_PARTNERS = 30
 
 
 def read_filters(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
     """The list's filters as the repository takes them, and as the form shows them back."""
     params = request.query_params
-    shown = {name: params.get(name, "") for name in (*FILTERS, "signed_from", "signed_to")}
+    shown = {name: params.get(name, "") for name in (*FILTERS, *DATES, "organization")}
     filters: dict[str, Any] = {
         name: text_param(params.get(name), name, 8 if name == "lang" else 200) for name in FILTERS
     }
-    filters["signed_from"] = date_param(params.get("signed_from"), "signed_from")
-    filters["signed_to"] = date_param(params.get("signed_to"), "signed_to")
+    for name in DATES:
+        filters[name] = date_param(params.get(name), name)
+    # An organization's number: its page's timeline bars open the month of its own agreements.
+    filters["organization"] = id_param(params.get("organization"), "organization")
     return filters, shown
 
 
@@ -57,16 +67,19 @@ def agreements(request: Request, uow: Uow, cursor: str | None = None, limit: int
     network = pictures.get(
         head, ("network", key), lambda: charts.network(uow.overview.network(filters, NETWORK_PARTNERS))
     )
+    chosen = uow.organizations.many([filters["organization"]]) if filters["organization"] else []
     return render(
         request,
         "agreements.html",
         title="Agreements",
+        organization=organization_out(chosen[0]) if chosen else None,
         records=agreement_lines(uow, rows[: page.limit]),
         filters=shown,
         filtered=any(v is not None for v in filters.values()),
         next=next_link(request.url.path, shown, rows, page),
         first=first_link(request.url.path, shown) if cursor else None,
         timeline=timeline,
+        bar_filters=kept_query(filters, leave_out=DATES),
         network=network,
     )
 

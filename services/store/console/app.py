@@ -46,6 +46,8 @@ def create_console(api: FastAPI) -> FastAPI:
     ui.add_exception_handler(HTTPException, _problem)  # type: ignore[arg-type]
     ui.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     ui.add_exception_handler(OperationalError, _database_down)  # type: ignore[arg-type]
+    # Anything else: Starlette answers it outside the middleware, so the headers are set here.
+    ui.add_exception_handler(Exception, _failed)
     return ui
 
 
@@ -77,3 +79,12 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
 async def _database_down(request: Request, exc: OperationalError) -> Response:
     message = f"The database is unavailable ({type(exc.orig).__name__}); try again shortly."
     return render(request, "error.html", status=503, title="Unavailable", message=message)
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    """An error no page expected: a page saying so, with the console's headers (the server's log has the
+    traceback; the page shows none of it)."""
+    message = "Something went wrong on the server; its log says what. Try again, or go back."
+    response = render(request, "error.html", status=500, title="Error", message=message)
+    response.headers.update(security.HEADERS)
+    return response

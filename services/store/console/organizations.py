@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from services.store.console import charts
-from services.store.console.web import Uow, first_link, next_link, render, text_param, window
+from services.store.console.web import Uow, first_link, kept_query, next_link, render, text_param, window
 from services.store.records.presenters import agreement_lines, organization_out
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +56,7 @@ def organization(
         names=_by_script(org.aliases),
         records=agreement_lines(uow, rows[: page.limit]),
         timeline=timeline,
+        bar_filters=kept_query(filters),
         next=next_link(request.url.path, {}, rows, page),
         first=request.url.path if cursor else None,
     )

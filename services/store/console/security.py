@@ -1,15 +1,20 @@
 """The console's guards: the headers every /ui answer carries, and the read token as a cookie.
 
 The pages follow the API's read token: when FM6SS_API_READ_TOKEN is set, a login form takes it (or the
-operator token) and sets a cookie, HttpOnly and SameSite=Strict, holding a keyed hash of the token rather
-than the token itself. The pages run no script at all, so the policy allows none, and styles only from
-the console's own stylesheet.
+operator token) and sets a cookie, HttpOnly and SameSite=Strict, holding the time it was issued and a
+hash of that time keyed by the token, rather than the token itself. The server refuses it once it is
+older than FM6SS_CONSOLE_SESSION_HOURS (and the browser drops it then too), so a copied cookie does not
+last. It is Secure in production and whenever the request names a host other than loopback: behind a
+TLS proxy on a Docker network the API sees plain HTTP (uvicorn trusts X-Forwarded-Proto only from
+127.0.0.1), so the scheme alone would leave it bare. The pages run no script at all, so the policy
+allows none, and styles only from the console's own stylesheet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
@@ -19,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.store.api.tokens import bearer_token, token_matches
 from services.store.console.web import render
-from services.store.settings import StoreSettings
+from services.store.settings import StoreSettings, is_loopback
 
 COOKIE = "fm6ss_console"
 POLICY = (
@@ -35,6 +40,8 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 OPEN = ("/login", "/logout", "/static/")  # reachable without the cookie
+FIELDS = ("token", "next")  # the login form's, each once
+CLOCK_SKEW_S = 60  # a cookie issued this much in the future is still taken (several API processes)
 
 
 class SecurityHeaders:
@@ -60,13 +67,28 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def cookie_value(token: str) -> str:
-    """What the cookie holds for a token: a keyed hash, so a leaked cookie is not the API token."""
-    return hmac.new(token.encode(), b"fm6ss console session", hashlib.sha256).hexdigest()
+def cookie_value(token: str, issued: int) -> str:
+    """What the cookie holds for a token: when it was issued (Unix seconds) and a hash of that keyed by
+    the token, so a leaked cookie is not the API token and its age cannot be changed."""
+    mac = hmac.new(token.encode(), f"fm6ss console session {issued}".encode(), hashlib.sha256)
+    return f"{issued}.{mac.hexdigest()}"
 
 
 def _tokens(settings: StoreSettings) -> list[str]:
     return [t for t in (settings.api_read_token, settings.api_token) if t]
+
+
+def cookie_valid(value: str | None, settings: StoreSettings) -> bool:
+    """The cookie of the read or operator token, issued less than FM6SS_CONSOLE_SESSION_HOURS ago;
+    compared in constant time."""
+    issued_text, dot, _ = (value or "").partition(".")
+    if not dot or not issued_text.isascii() or not issued_text.isdigit() or len(issued_text) > 12:
+        return False
+    issued = int(issued_text)
+    age = time.time() - issued
+    if not -CLOCK_SKEW_S <= age <= settings.console_session_hours * 3600:
+        return False
+    return any(token_matches(value, cookie_value(t, issued)) for t in _tokens(settings))
 
 
 def allowed(request: Request, settings: StoreSettings) -> bool:
@@ -74,9 +96,32 @@ def allowed(request: Request, settings: StoreSettings) -> bool:
     as a bearer (for scripts that read pages)."""
     if not settings.api_read_token:
         return True
-    given = request.cookies.get(COOKIE)
+    if cookie_valid(request.cookies.get(COOKIE), settings):
+        return True
     bearer = bearer_token(request.headers.get("authorization"))
-    return any(token_matches(given, cookie_value(t)) or token_matches(bearer, t) for t in _tokens(settings))
+    return any(token_matches(bearer, t) for t in _tokens(settings))
+
+
+def secure_cookie(request: Request, settings: StoreSettings) -> bool:
+    """Secure unless this is plain HTTP to loopback outside production (`fm6ss api` on one's own machine):
+    a TLS proxy on another address reaches the API over plain HTTP, with its own host as Host."""
+    if settings.environment == "production" or request.url.scheme == "https":
+        return True
+    return not is_loopback(request.url.hostname or "")
+
+
+def read_form(body: bytes) -> dict[str, str] | None:
+    """The login form's fields, or None when it is not that form: not UTF-8, a field empty or without
+    `=`, more fields than it has, a field it does not have or one given twice."""
+    try:
+        fields = parse_qs(
+            body.decode("utf-8"), max_num_fields=len(FIELDS), strict_parsing=True, errors="strict"
+        )
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    if any(name not in FIELDS or len(values) != 1 for name, values in fields.items()):
+        return None
+    return {name: values[0] for name, values in fields.items()}
 
 
 def _local(target: str | None) -> str:
@@ -97,9 +142,12 @@ def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     settings: StoreSettings = request.app.state.store_settings
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
-    token = (form.get("token") or [""])[0]
-    target = _local((form.get("next") or ["/"])[0])
+    form = read_form(await request.body())
+    if form is None:
+        problem = "The form was not understood: send it as this page does, the token once."
+        return render(request, "login.html", status=400, next="/", problem=problem)
+    token = form.get("token", "")
+    target = _local(form.get("next", "/"))
     match = next((t for t in _tokens(settings) if token_matches(token, t)), None)
     if settings.api_read_token and match is None:
         return render(request, "login.html", status=401, next=target, problem="That token is not valid.")
@@ -108,10 +156,11 @@ async def login(request: Request) -> Response:
     if match is not None:
         response.set_cookie(
             COOKIE,
-            cookie_value(match),
+            cookie_value(match, int(time.time())),
+            max_age=settings.console_session_hours * 3600,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=secure_cookie(request, settings),
             path=root or "/",
         )
     return response
@@ -121,7 +170,8 @@ async def login(request: Request) -> Response:
 def logout(request: Request) -> Response:
     root = request.scope.get("root_path", "")
     response = RedirectResponse(f"{root}/login", status_code=303)
-    response.delete_cookie(COOKIE, path=root or "/", httponly=True, samesite="strict")
+    secure = secure_cookie(request, request.app.state.store_settings)
+    response.delete_cookie(COOKIE, path=root or "/", secure=secure, httponly=True, samesite="strict")
     return response
 
 

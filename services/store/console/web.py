@@ -96,3 +96,20 @@ def date_param(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise HTTPException(422, f"{name}: a date is written YYYY-MM-DD, got {value[:40]!r}") from None
+
+
+def id_param(value: str | None, name: str) -> int | None:
+    """A row's number as a filter (`organization`): empty means none; anything but 1 to 2**31 - 1 is a
+    422 saying which."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**31:
+        raise HTTPException(422, f"{name}: a number from 1 to {2**31 - 1}, got {value[:40]!r}")
+    return int(text)
+
+
+def kept_query(filters: Mapping[str, Any], leave_out: tuple[str, ...] = ()) -> str:
+    """The filters in force as a query string, for links that narrow them further (a timeline bar sets
+    its own dates)."""
+    return urlencode({k: v for k, v in filters.items() if v not in (None, "") and k not in leave_out})

@@ -44,15 +44,24 @@ def public_spec(source: Source) -> SourceSpec:
     return spec.model_copy(update={"url": urlunsplit(parts._replace(netloc=f"***@{host}"))})
 
 
+# What `fm6ss sources check` fetched and judged by: a source saved with another of these has not been
+# checked as it now is.
+CHECKED = ("url", "kind", "link_pattern")
+
+
 def save_sources(uow: UnitOfWork, specs: Sequence[SourceSpec], replace: bool = False) -> list[Source]:
     """Add or update sources (`fm6ss sources sync|add`, `PUT /sources/{name}`). An operator's
-    enabled/disabled choice is kept unless `replace`, which takes the spec's as it is."""
+    enabled/disabled choice is kept unless `replace`, which takes the spec's as it is. A source whose
+    URL, kind or link pattern changes, or that is disabled, loses its last check (see `set_enabled`)."""
     out = []
     for spec in specs:
         values: dict[str, Any] = spec.model_dump()
         existing = uow.sources.get(spec.name)
         if existing is not None and not replace:
             values["enabled"] = existing.enabled
+        changed = existing is not None and any(getattr(existing, f) != values[f] for f in CHECKED)
+        if changed or (existing is not None and existing.enabled and not values["enabled"]):
+            uow.sources.forget_check(spec.name)
         out.append(uow.sources.upsert(values))
     return out
 
@@ -95,6 +104,10 @@ def set_enabled(uow: UnitOfWork, name: str, enabled: bool) -> Source:
     source = uow.sources.get(name)
     if source is None:
         raise UnknownSource(f"no source named {name!r}")
+    if source.enabled and not enabled:
+        # Its last check says what to change in a source no longer crawled: `fm6ss status` would keep
+        # naming it failing. Checked again (`fm6ss sources check NAME`), it has one anew.
+        uow.sources.forget_check(name)
     source.enabled = enabled
     uow.session.add(source)
     return source
@@ -119,6 +132,10 @@ def check_of(row: CheckRow) -> SourceCheck:
     return SourceCheck.model_validate(row, from_attributes=True)
 
 
-def checks(uow: UnitOfWork) -> dict[str, SourceCheck]:
-    """The latest check of each source, by name."""
-    return {name: check_of(row) for name, row in uow.sources.checks().items()}
+def checks(uow: UnitOfWork, enabled_only: bool = False) -> dict[str, SourceCheck]:
+    """The latest check of each source, by name; `enabled_only`: of the sources crawled now."""
+    found = {name: check_of(row) for name, row in uow.sources.checks().items()}
+    if not enabled_only:
+        return found
+    crawled = {s.name for s in uow.sources.list_all(enabled_only=True)}
+    return {name: check for name, check in found.items() if name in crawled}

@@ -19,7 +19,7 @@ class StoreStatus:
     counts: dict[str, int]
     runs: list[RunOut]  # newest first
     relays: list[RelayCursor]
-    checks: dict[str, SourceCheck]  # the last `fm6ss sources check` of each source checked
+    checks: dict[str, SourceCheck]  # the last `fm6ss sources check` of each enabled source checked
 
 
 def store_status(uow: UnitOfWork, runs: int) -> StoreStatus:
@@ -27,12 +27,13 @@ def store_status(uow: UnitOfWork, runs: int) -> StoreStatus:
         counts=uow.feed.counts(),
         runs=[run_out(uow, run) for run in uow.runs.latest(runs)],
         relays=uow.feed.relay_cursors(),
-        checks=checks(uow),
+        # A disabled source is not crawled: whatever its last check found, nothing waits on it.
+        checks=checks(uow, enabled_only=True),
     )
 
 
 def check_lines(found: dict[str, SourceCheck]) -> Iterator[str]:
-    """How many sources worked at their last check, then each failing one with what to change."""
+    """How many enabled sources worked at their last check, then each failing one with what to change."""
     if not found:
         return
     failing = [c for c in found.values() if not c.ok]

@@ -112,6 +112,10 @@ class FakeRuns:
 class FakeSources:
     def __init__(self) -> None:
         self.by_name: dict[str, Source] = {}
+        self.checked: set[str] = set()  # names with a kept `fm6ss sources check`
+
+    def forget_check(self, name: str) -> None:
+        self.checked.discard(name)
 
     def upsert(self, values: dict[str, Any]) -> Source:
         source = self.by_name.get(values["name"])

@@ -144,7 +144,11 @@ def test_the_sweeper_reissues_pages_stuck_in_flight():
 def test_sources_keep_an_operators_choice_unless_replaced():
     uow = FakeUnitOfWork()
     save_sources(uow, [spec("news")])
+    uow.sources.checked.add("news")
+    save_sources(uow, [spec("news")])
+    assert uow.sources.checked == {"news"}  # saved as it was: its check still holds
     set_enabled(uow, "news", False)
+    assert uow.sources.checked == set()  # disabled: the check no longer says anything that matters
     save_sources(uow, [spec("news")])
     assert uow.sources.get("news").enabled is False
     save_sources(uow, [spec("news")], replace=True)

@@ -48,7 +48,8 @@ class SourceBody(SourceInput, RequestBody):
 
 
 class ListedSource(SourceSpec):
-    """A source with what its last `fm6ss sources check` found (none before its first check)."""
+    """A source with what its last `fm6ss sources check` found: none before its first check, nor since
+    its URL, kind or link pattern changed or it was disabled (that check was of another source)."""
 
     check: SourceCheck | None = None
 
