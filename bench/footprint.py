@@ -61,6 +61,19 @@ def _ready(proc: subprocess.Popen[bytes], broker: str, queue: str, concurrency: 
     raise TimeoutError(f"the {queue} worker was not ready in {timeout}s")
 
 
+def start_worker(queue: str, concurrency: int, env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
+    """`fm6ss worker` for `queue` in a session of its own (stopped whole by `_stop`), logging to
+    `work/worker.log`."""
+    return subprocess.Popen(
+        [FM6SS, "worker", "--queues", queue, "--concurrency", str(concurrency)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "worker.log", "wb"),  # closed with the process
+        start_new_session=True,
+    )
+
+
 def measure(
     queue: str,
     concurrency: int,
@@ -77,14 +90,7 @@ def measure(
         if db_url:
             subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [FM6SS, "worker", "--queues", queue, "--concurrency", str(concurrency)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(Path(work) / "worker.log", "wb"),  # noqa: SIM115 (closed with the process)
-            start_new_session=True,
-        )
+        proc = start_worker(queue, concurrency, env, Path(work))
         try:
             _ready(proc, broker, queue, concurrency, timeout)
             ready_s = time.monotonic() - started

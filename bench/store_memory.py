@@ -25,7 +25,7 @@ import redis
 import sqlalchemy as sa
 
 from bench.crawl import pg_schema
-from bench.footprint import FM6SS, ROOT, _env, _ready, _stop
+from bench.footprint import FM6SS, _env, _ready, _stop, start_worker
 from bench.ingest import reports
 from bench.processes import tree, tree_pss_mib
 from services.bus.celery_app import create_app, publish
@@ -74,14 +74,7 @@ def run(articles: int, batch: int, concurrency: int, broker: str, timeout: float
     with tempfile.TemporaryDirectory(prefix="fm6ss-store-memory-") as work, pg_schema() as db_url:
         env = _env(broker, db_url, Path(work))
         subprocess.run([FM6SS, "migrate"], env=env, check=True, capture_output=True)
-        proc = subprocess.Popen(
-            [FM6SS, "worker", "--queues", "store", "--concurrency", str(concurrency)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(Path(work) / "worker.log", "wb"),  # noqa: SIM115 (closed with the process)
-            start_new_session=True,
-        )
+        proc = start_worker("store", concurrency, env, Path(work))
         try:
             try:
                 _ready(proc, broker, "store", concurrency, timeout)
