@@ -25,7 +25,7 @@ from services.bus.archive import (
 from services.bus.s3archive import S3Archive
 from services.bus.settings import Settings
 from tests.conftest import S3_BUCKET
-from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed, free_port
+from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed, closed_port
 
 pytestmark = pytest.mark.integration
 
@@ -142,23 +142,27 @@ def test_setup_errors_say_which(s3_env: dict[str, str], seaweed: Seaweed) -> Non
     unknown = settings_of(s3_env | {"AWS_ACCESS_KEY_ID": "nobody-knows-me"})
     with pytest.raises(ArchiveSetupError, match="refused the credentials"):
         check_archive(unknown)
-    nowhere = settings_of(s3_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
-    with pytest.raises(ArchiveSetupError, match=r"cannot reach the archive's server at http://127\.0\.0\.1:"):
-        check_archive(nowhere)
-    for settings in (missing, wrong, unknown, nowhere):  # one line each
-        with pytest.raises(ArchiveSetupError) as caught:
-            check_archive(settings)
-        assert "\n" not in str(caught.value) and SECRET_KEY not in str(caught.value)
+    with closed_port() as port:
+        nowhere = settings_of(s3_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
+        with pytest.raises(
+            ArchiveSetupError, match=r"cannot reach the archive's server at http://127\.0\.0\.1:"
+        ):
+            check_archive(nowhere)
+        for settings in (missing, wrong, unknown, nowhere):  # one line each
+            with pytest.raises(ArchiveSetupError) as caught:
+                check_archive(settings)
+            assert "\n" not in str(caught.value) and SECRET_KEY not in str(caught.value)
 
 
 def test_an_unreachable_server_is_unavailable_not_missing(s3_env: dict[str, str]) -> None:
-    archive = archive_at(
-        f"s3://{S3_BUCKET}/x", settings_of(s3_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
-    )
-    with pytest.raises(ArchiveUnavailable, match="cannot ask"):
-        archive.put(BODIES[0])
-    with pytest.raises(ArchiveUnavailable, match="cannot read"):
-        archive.get(key_of(BODIES[0]))
-    with pytest.raises(ArchiveUnavailable, match="cannot list"):
-        list(archive.keys())
+    with closed_port() as port:
+        archive = archive_at(
+            f"s3://{S3_BUCKET}/x", settings_of(s3_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
+        )
+        with pytest.raises(ArchiveUnavailable, match="cannot ask"):
+            archive.put(BODIES[0])
+        with pytest.raises(ArchiveUnavailable, match="cannot read"):
+            archive.get(key_of(BODIES[0]))
+        with pytest.raises(ArchiveUnavailable, match="cannot list"):
+            list(archive.keys())
     assert not isinstance(ArchiveUnavailable("x"), ArchiveError)

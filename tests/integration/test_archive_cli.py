@@ -15,7 +15,7 @@ import pytest
 from services.bus.archive import archive_at, key_of
 from services.bus.settings import Settings
 from tests.conftest import ROOT
-from tests.seaweed import Seaweed, free_port
+from tests.seaweed import Seaweed, closed_port
 from tests.servers import REDIS_SERVER
 
 pytestmark = pytest.mark.integration
@@ -131,18 +131,23 @@ def test_a_worker_stops_at_start_when_its_archive_is_unusable(
     base_env: dict[str, str], s3_env: dict[str, str], seaweed: Seaweed
 ):
     env = base_env | s3_env | {"FM6SS_BROKER_URL": f"{REDIS_SERVER}/14"}
-    cases = [
-        ("crawler", "bucket 'no-bucket-here' does not exist", {"FM6SS_ARCHIVE_URL": "s3://no-bucket-here/p"}),
-        ("crawler", "refused the credentials", {"AWS_SECRET_ACCESS_KEY": "wrong-secret-key-000"}),
-        (
-            "crawler",
-            "cannot reach the archive's server at http://127.0.0.1:",
-            {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"},
-        ),
-        ("parser", "refused the credentials", {"AWS_ACCESS_KEY_ID": "somebody-else"}),
-    ]
-    for queues, said, change in cases:
-        done = run(env | change, "worker", "--queues", queues)
-        assert done.returncode == 1, done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("Error: ") and said in lines[0], lines
+    with closed_port() as port:
+        cases = [
+            (
+                "crawler",
+                "bucket 'no-bucket-here' does not exist",
+                {"FM6SS_ARCHIVE_URL": "s3://no-bucket-here/p"},
+            ),
+            ("crawler", "refused the credentials", {"AWS_SECRET_ACCESS_KEY": "wrong-secret-key-000"}),
+            (
+                "crawler",
+                "cannot reach the archive's server at http://127.0.0.1:",
+                {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"},
+            ),
+            ("parser", "refused the credentials", {"AWS_ACCESS_KEY_ID": "somebody-else"}),
+        ]
+        for queues, said, change in cases:
+            done = run(env | change, "worker", "--queues", queues)
+            assert done.returncode == 1, done.stderr
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("Error: ") and said in lines[0], lines
