@@ -52,6 +52,20 @@ class Stack:
         self.procs[name] = proc
         return proc
 
+    def run(
+        self, *args: str, extra: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """One `fm6ss` command to its end, with this stack's settings (and `extra`), its output as text."""
+        return subprocess.run(
+            [FM6SS, *args],
+            env=self.env | (extra or {}),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def stop(self, name: str, sig: int = 15) -> None:
         proc = self.procs.pop(name)
         try:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import FM6SS, ROOT, Stack, wait_until
+from tests.e2e.conftest import Stack, wait_until
 from tests.fixtures.site import FixtureSite, serve
 from tests.fixtures.site import history as archive
 
@@ -24,14 +23,7 @@ def site() -> Iterator[FixtureSite]:
 
 
 def backfill(stack: Stack, sources: Path) -> dict:
-    sent = subprocess.run(
-        [FM6SS, "backfill", "--since", "2023-01-01", "--sources-file", str(sources)],
-        env=stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    sent = stack.run("backfill", "--since", "2023-01-01", "--sources-file", str(sources), timeout=60)
     assert sent.returncode == 0, sent.stderr
     found = re.search(r"run (\d+): backfill to 2023-01-01, 3 source\(s\)", sent.stderr)
     assert found, sent.stderr

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from tests.compose import app_services, load
-from tests.e2e.conftest import FM6SS, REDIS_URL, ROOT, TOKEN, Stack, free_port, wait_until
+from tests.e2e.conftest import REDIS_URL, TOKEN, Stack, free_port, wait_until
 from tests.fixtures.site import serve, source_specs
 from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed
 from tests.servers import POSTGRES_URL
@@ -117,14 +117,7 @@ def test_a_compose_deployment_schedules_the_sources_file_without_a_sync(
         assert stack.env["FM6SS_ENVIRONMENT"] == "production"
         api_port = free_port()
         try:
-            migrated = subprocess.run(
-                [FM6SS, *services["migrate"]["command"]],
-                env=stack.env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            migrated = stack.run(*services["migrate"]["command"])
             assert migrated.returncode == 0, migrated.stderr
             assert f"3 source(s) loaded (2 enabled) from {sources}" in migrated.stderr
 

@@ -5,7 +5,6 @@ in the bucket, and no process wrote a body to its own disk."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import redis
 
 from services.bus.archive import archive_at
 from services.bus.settings import Settings
-from tests.e2e.conftest import FM6SS, REDIS_URL, Stack
+from tests.e2e.conftest import REDIS_URL, Stack
 from tests.e2e.test_pipeline import check_first_crawl, finished
 from tests.faults.conftest import running_stack
 from tests.fixtures.site import FixtureSite, serve, source_specs
@@ -32,13 +31,12 @@ def test_crawl_with_nothing_local_in_common(pg_url: str, s3_env: dict[str, str],
         running_stack(pg_url, REDIS_URL, tmp_path, s3_env, apart=True) as stack,
     ):
         crawl_and_check(stack, site)
-        checked = subprocess.run(
-            [FM6SS, "archive", "check", "--verify", "--no-progress"],
-            env=stack.env | {"FM6SS_DATA_DIR": str(tmp_path / "data-check")},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        checked = stack.run(
+            "archive",
+            "check",
+            "--verify",
+            "--no-progress",
+            extra={"FM6SS_DATA_DIR": str(tmp_path / "data-check")},
         )
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert " 0 missing from s3://" in checked.stderr and "; 0 damaged" in checked.stderr

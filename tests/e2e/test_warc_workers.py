@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import FM6SS, ROOT, Stack, wait_until
+from tests.e2e.conftest import Stack, wait_until
 from tests.fixtures.warc_pages import OFF_TOPIC_ELSEWHERE, OFF_TOPIC_LISTED, SIGNINGS, write_warc
 
 pytestmark = pytest.mark.e2e
@@ -17,14 +16,7 @@ def test_the_workers_share_the_files_and_store_their_agreements(stack: Stack, tm
     # two files, as a month's would be: the French signing and the weather in one, the rest in the other
     first = write_warc(tmp_path / "a.warc.gz", (SIGNINGS[0], OFF_TOPIC_LISTED))
     second = write_warc(tmp_path / "b.warc.gz", (SIGNINGS[1], SIGNINGS[2], OFF_TOPIC_ELSEWHERE))
-    sent = subprocess.run(
-        [FM6SS, "import", "--warc", str(first), str(second)],
-        env=stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    sent = stack.run("import", "--warc", str(first), str(second), timeout=60)
     assert sent.returncode == 0, sent.stderr
     assert "queued 2 WARC file(s) for the parser workers" in sent.stderr
     with stack.client() as api:
