@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from services.bus.addresses import is_public
+
 BUFFER_BYTES = 1 << 20
 TIMEOUT_S = 60.0
 MAX_REDIRECTS = 5
@@ -103,4 +105,4 @@ def _all_public(url: str) -> bool:
     except (OSError, UnicodeError):
         return False
     addresses = {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}
-    return bool(addresses) and all(a.is_global and not (a.is_multicast or a.is_link_local) for a in addresses)
+    return bool(addresses) and all(is_public(a) for a in addresses)

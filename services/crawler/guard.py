@@ -13,15 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.bus.addresses import IPAddress, is_public
 from services.crawler.errors import FetchError, Retryable
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
-
-METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
-# IETF protocol assignments, one cloud's metadata service (192.0.0.192) among them: Python 3.11 calls most of
-# this block global.
-NON_PUBLIC = (ipaddress.ip_network("192.0.0.0/24"),)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -76,16 +71,6 @@ class Guard:
             return
         if not is_public(ip):
             raise FetchError("ssrf_blocked", f"{host} resolves to the non-public address {ip}")
-
-
-def is_public(ip: IPAddress) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address):
-        for embedded in (ip.ipv4_mapped, ip.sixtofour):  # 6to4 (2002::/16) carries an IPv4 address too
-            if embedded is not None:
-                return is_public(embedded)
-    if ip in METADATA or any(ip in net for net in NON_PUBLIC if net.version == ip.version):
-        return False
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
 
 
 def _port_of(item: str) -> int | None:
