@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from services.store.db.engine import make_engine, transaction
 from services.store.db.models import Organization
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.ingest.handler import ingest_article
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FM6SS = str(Path(sys.executable).parent / "fm6ss")
@@ -106,12 +106,6 @@ def add_hostile(data_dir: Path, count: int = 1) -> None:
 
 def _ref(org: Organization) -> OrgRef:
     return OrgRef(key=org.key, name=org.name, acronym=org.acronym, kind=org.kind, family=org.family)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -12,35 +12,19 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tests.servers import free_port
+
 ACCESS_KEY = "fm6ss-test-access"
 SECRET_KEY = "fm6ss-test-secret-key-0123456789"
 REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def closed_port() -> Iterator[int]:
-    """A loopback port that refuses connections for as long as the block lasts: bound here and never
-    listening, so no other server of a parallel run can take it meanwhile (a free port could be)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield int(s.getsockname()[1])
 
 
 def weed_binary() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,12 @@ import httpx
 import pytest
 import redis
 
-from tests.servers import REDIS_SERVER
+from tests.servers import REDIS_SERVER, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FM6SS = str(Path(sys.executable).parent / "fm6ss")
 TOKEN = "operator-token-for-e2e-tests-01"
 REDIS_URL = f"{REDIS_SERVER}/13"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 import yaml
 
 from tests.compose import app_services, load
-from tests.e2e.conftest import REDIS_URL, TOKEN, Stack, free_port, wait_until
+from tests.e2e.conftest import REDIS_URL, TOKEN, Stack, wait_until
 from tests.fixtures.site import serve, source_specs
 from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed
-from tests.servers import POSTGRES_URL
+from tests.servers import POSTGRES_URL, free_port
 
 pytestmark = pytest.mark.e2e
 

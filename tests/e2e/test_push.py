@@ -18,8 +18,9 @@ import httpx
 import pytest
 import redis
 
-from tests.e2e.conftest import FM6SS, REDIS_URL, ROOT, Stack, free_port, wait_until
+from tests.e2e.conftest import FM6SS, REDIS_URL, ROOT, Stack, wait_until
 from tests.receivers import closed_port_url
+from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e
 

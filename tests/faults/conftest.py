@@ -27,8 +27,9 @@ from services.bus.routing import SWEEP_STALLED
 from services.bus.settings import Settings
 from services.store.db.engine import make_engine
 from tests.conftest import TABLES
-from tests.e2e.conftest import TOKEN, Stack, free_port, wait_until
+from tests.e2e.conftest import TOKEN, Stack, wait_until
 from tests.fixtures.site import FixtureSite, serve, source_specs
+from tests.servers import free_port
 
 QUEUES = ("crawler", "parser", "store")
 # Small enough for a redelivery inside a test; the validator wants soft < hard < visibility.

@@ -36,8 +36,9 @@ from services.store.api.main import create_api
 from services.store.db.engine import make_engine
 from services.store.db.unit_of_work import UnitOfWork
 from services.store.settings import StoreSettings
-from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack, free_port
+from tests.e2e.conftest import FM6SS, ROOT, TOKEN, Stack
 from tests.faults.conftest import RedisServer, truncate
+from tests.servers import free_port
 
 pytestmark = pytest.mark.faults
 

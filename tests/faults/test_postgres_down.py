@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.store.db.engine import make_engine
-from tests.e2e.conftest import FM6SS, ROOT, Stack, free_port, wait_until
+from tests.e2e.conftest import FM6SS, ROOT, Stack, wait_until
 from tests.faults.conftest import (
     FAULT_ENV,
     QUEUES,
@@ -38,6 +38,7 @@ from tests.faults.conftest import (
 )
 from tests.faults.test_worker_kill import assert_same_as_undisturbed
 from tests.fixtures.site import FixtureSite
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 

@@ -25,7 +25,8 @@ from services.bus.archive import (
 from services.bus.s3archive import S3Archive
 from services.bus.settings import Settings
 from tests.conftest import S3_BUCKET
-from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed, closed_port
+from tests.seaweed import ACCESS_KEY, SECRET_KEY, Seaweed
+from tests.servers import closed_port
 
 pytestmark = pytest.mark.integration
 

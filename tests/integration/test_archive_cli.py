@@ -15,8 +15,8 @@ import pytest
 from services.bus.archive import archive_at, key_of
 from services.bus.settings import Settings
 from tests.conftest import ROOT
-from tests.seaweed import Seaweed, closed_port
-from tests.servers import REDIS_SERVER
+from tests.seaweed import Seaweed
+from tests.servers import REDIS_SERVER, closed_port
 
 pytestmark = pytest.mark.integration
 

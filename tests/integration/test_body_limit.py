@@ -19,7 +19,7 @@ from services.bus.settings import Settings
 from services.store.api.main import create_api
 from services.store.settings import StoreSettings
 from tests.conftest import engine
-from tests.e2e.conftest import free_port
+from tests.servers import free_port
 
 TOKEN = "operator-token-for-tests-0123"
 MIB = 1024 * 1024
