@@ -60,13 +60,9 @@ def children_breakdown(pid: int) -> list[dict[str, float]]:
     return out
 
 
-def _stored(db_url: str) -> int:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(sa.text("SELECT count(*) FROM article")).scalar_one())
-    finally:
-        engine.dispose()
+def _stored(engine: sa.engine.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM article")).scalar_one())
 
 
 def run(articles: int, batch: int, concurrency: int, broker: str, timeout: float) -> dict[str, Any]:
@@ -88,10 +84,14 @@ def run(articles: int, batch: int, concurrency: int, broker: str, timeout: float
             for i in range(0, len(events), batch):
                 publish(app, INGEST_ARTICLES, ArticlesParsed(articles=tuple(events[i : i + batch])))
             deadline = started + timeout
-            while _stored(db_url) < len(events):
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"stored {_stored(db_url)} of {len(events)}; see {work}/worker.log")
-                time.sleep(0.5)
+            counting = sa.create_engine(db_url)  # one engine for every poll
+            try:
+                while (stored := _stored(counting)) < len(events):
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError(f"stored {stored} of {len(events)}; see {work}/worker.log")
+                    time.sleep(0.5)
+            finally:
+                counting.dispose()
             seconds = time.monotonic() - started
             time.sleep(5)  # the last acks, then idle again
             after = tree_pss_mib(proc.pid)
