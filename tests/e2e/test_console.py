@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser import Browser
 from tests.console_data import (
@@ -189,7 +190,10 @@ def test_a_read_token_asks_for_a_login_that_sets_a_strict_cookie(store, browser)
         assert browser.driver.current_url.startswith(f"{url}/ui/login")
         browser.driver.find_element(By.NAME, "token").send_keys("not-the-token-at-all")
         browser.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert "not valid" in browser.driver.find_element(By.CSS_SELECTOR, ".problem").text
+        # the click answers with a new page: wait for it rather than read the old one (a loaded machine)
+        wait = WebDriverWait(browser.driver, 20)
+        problem = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".problem"))
+        assert "not valid" in problem[0].text
         browser.console()  # the 401 of a wrong token is logged as a failed load: expected here
         browser.driver.find_element(By.NAME, "token").send_keys(READ_TOKEN)
         browser.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
